@@ -1,0 +1,59 @@
+import { writeFile, rename } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadSnapshot } from '../../core/snapshot/loadSnapshot';
+import { startSimCluster } from '../../sim/startSimCluster';
+import { startSimEc2 } from '../../sim/ec2Server';
+import { optionalInt, requireString, type CliCommand } from '../cliCommand';
+
+export const simCommand: CliCommand = {
+  name: 'sim',
+  summary: 'Serve a snapshot directory as a simulated EKS cluster (Kubernetes API over HTTPS, EC2 API)',
+  usage: [
+    'Usage: cni-lens sim --snapshot DIR --kubeconfig OUT [--port N] [--ec2-port N] [--host 127.0.0.1]',
+    '',
+    'Serves the snapshot over the real wire protocols until stopped (Ctrl-C):',
+    '  - the Kubernetes API (HTTPS, bearer token, self-signed CA) for kubectl and client libraries;',
+    '  - the EC2 Query API (HTTP) from the snapshot\'s aws/ files, for the AWS SDK and CLI.',
+    'When ready it writes a kubeconfig to OUT and prints one line with both endpoints.',
+    'Point the AWS SDK at the EC2 endpoint with AWS_ENDPOINT_URL_EC2 (any credentials are accepted).',
+    '',
+    'Options:',
+    '  --snapshot DIR     snapshot directory or a YAML file of Kubernetes objects (required)',
+    '  --kubeconfig OUT   where to write the kubeconfig (required)',
+    '  --port N           Kubernetes API port (default: any free port)',
+    '  --ec2-port N       EC2 API port (default: any free port)',
+    '  --host ADDR        address to listen on (default 127.0.0.1)',
+  ].join('\n'),
+  options: {
+    snapshot: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    port: { type: 'string' },
+    'ec2-port': { type: 'string' },
+    host: { type: 'string' },
+  },
+  async run(values, _positionals, io, signal) {
+    const snapshotPath = requireString(values, 'snapshot');
+    const kubeconfigPath = resolve(requireString(values, 'kubeconfig'));
+    const port = optionalInt(values, 'port', 0, 65535);
+    const ec2Port = optionalInt(values, 'ec2-port', 0, 65535);
+    const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
+
+    const snapshot = await loadSnapshot(snapshotPath, { signal });
+    for (const p of snapshot.problems) {
+      io.err(`${p.severity}: ${p.file}${p.line ? `:${p.line}` : ''}${p.column ? `:${p.column}` : ''}: ${p.message}\n`);
+    }
+    const cluster = await startSimCluster({ snapshot, host, port });
+    const ec2 = await startSimEc2({ aws: snapshot.aws, host, port: ec2Port });
+    const tmp = `${kubeconfigPath}.tmp-${process.pid}`;
+    await writeFile(tmp, cluster.kubeconfig(), { mode: 0o600 });
+    await rename(tmp, kubeconfigPath);
+    io.out(`cni-lens sim: ready, Kubernetes API ${cluster.url} (kubeconfig ${kubeconfigPath}), EC2 API ${ec2.endpoint}, serving ${snapshot.kubernetes.length} objects from ${snapshot.root}\n`);
+
+    await new Promise<void>((done) => {
+      if (signal.aborted) done();
+      else signal.addEventListener('abort', () => done(), { once: true });
+    });
+    await Promise.all([cluster.close(), ec2.close()]);
+    return 0;
+  },
+};

@@ -1,0 +1,74 @@
+import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import { fetch, type Dispatcher } from 'undici';
+
+/** A failed Kubernetes API request, with the server's `Status` reason when it sent one. */
+export class KubeApiError extends Error {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly status?: number,
+    readonly reason?: string,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
+/**
+ * GET a path of the Kubernetes API as JSON, authenticated the way client-node authenticates
+ * (tokens, client certificates, exec credential plugins such as `aws eks get-token`).
+ */
+export async function kubeGetJson(kc: KubeConfig, path: string, query: Record<string, string | undefined>, signal?: AbortSignal): Promise<unknown> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new KubeApiError(`kubeconfig has no current cluster (context "${kc.getCurrentContext()}")`, path);
+  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+  const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+  await kc.applySecurityAuthentication(ctx);
+  let response;
+  try {
+    response = await fetch(url, {
+      method: 'GET',
+      headers: { ...ctx.getHeaders(), Accept: 'application/json' },
+      dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
+      signal,
+    });
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason ?? err;
+    throw new KubeApiError(`cannot reach the Kubernetes API at ${cluster.server}: ${describeCause(err)}`, path);
+  }
+  const text = await response.text();
+  if (response.status !== 200) {
+    const status = parseStatus(text);
+    throw new KubeApiError(status?.message ?? `HTTP ${response.status} for GET ${path}`, path, response.status, status?.reason);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new KubeApiError(`malformed JSON from GET ${path}: ${(err as Error).message}`, path, response.status);
+  }
+}
+
+function parseStatus(text: string): { message?: string; reason?: string } | undefined {
+  try {
+    const body = JSON.parse(text) as { kind?: string; message?: unknown; reason?: unknown };
+    if (body && body.kind === 'Status') {
+      return {
+        message: typeof body.message === 'string' ? body.message : undefined,
+        reason: typeof body.reason === 'string' ? body.reason : undefined,
+      };
+    }
+  } catch {
+    // not a Status body
+  }
+  return undefined;
+}
+
+export function describeCause(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as Error & { cause?: unknown }).cause;
+    if (cause instanceof Error && cause.message) return cause.message;
+    return err.message;
+  }
+  return String(err);
+}

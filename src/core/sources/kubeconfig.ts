@@ -1,0 +1,34 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+
+export class KubeconfigError extends Error {}
+
+/**
+ * Reads a kubeconfig the way kubectl does: the given file, else `KUBECONFIG` (a list of files,
+ * merged), else `~/.kube/config`; then selects `context` or the file's current context.
+ */
+export function loadKubeConfig(opts: { path?: string; context?: string } = {}): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (opts.path) {
+      if (!existsSync(opts.path)) throw new KubeconfigError(`kubeconfig ${opts.path} does not exist`);
+      kc.loadFromFile(opts.path);
+    } else {
+      kc.loadFromDefault();
+    }
+  } catch (err) {
+    if (err instanceof KubeconfigError) throw err;
+    throw new KubeconfigError(`cannot read kubeconfig ${opts.path ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${(err as Error).message}`);
+  }
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new KubeconfigError(`context "${opts.context}" is not in the kubeconfig${known.length ? ` (contexts: ${known.join(', ')})` : ''}`);
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new KubeconfigError(`kubeconfig has no usable current context${kc.getCurrentContext() ? ` ("${kc.getCurrentContext()}" names no cluster)` : ''}`);
+  }
+  return kc;
+}

@@ -1,0 +1,106 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Provenance } from '../model';
+import { projectKubeObject } from '../project/projectKube';
+import { ClusterStore, storeKey, type StoreKind } from '../store/clusterStore';
+import { KubeInformer, type InformerOptions, type InformerState, type ResourceSpec } from './kubeInformer';
+
+/** The resources CNI Lens reads from a live cluster: list and watch only. */
+export const LIVE_RESOURCES: readonly ResourceSpec[] = [
+  { id: 'namespaces', path: '/api/v1/namespaces', group: '', resource: 'namespaces' },
+  { id: 'nodes', path: '/api/v1/nodes', group: '', resource: 'nodes' },
+  { id: 'pods', path: '/api/v1/pods', group: '', resource: 'pods' },
+  { id: 'services', path: '/api/v1/services', group: '', resource: 'services' },
+  { id: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices', group: 'discovery.k8s.io', resource: 'endpointslices' },
+  { id: 'networkpolicies', path: '/apis/networking.k8s.io/v1/networkpolicies', group: 'networking.k8s.io', resource: 'networkpolicies' },
+  { id: 'kube-system/configmaps', path: '/api/v1/namespaces/kube-system/configmaps', group: '', resource: 'configmaps', namespace: 'kube-system' },
+  { id: 'kube-system/daemonsets', path: '/apis/apps/v1/namespaces/kube-system/daemonsets', group: 'apps', resource: 'daemonsets', namespace: 'kube-system' },
+  { id: 'ciliumendpoints', path: '/apis/cilium.io/v2/ciliumendpoints', group: 'cilium.io', resource: 'ciliumendpoints', optional: true },
+  { id: 'ciliumnetworkpolicies', path: '/apis/cilium.io/v2/ciliumnetworkpolicies', group: 'cilium.io', resource: 'ciliumnetworkpolicies', optional: true },
+  { id: 'ciliumclusterwidenetworkpolicies', path: '/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies', group: 'cilium.io', resource: 'ciliumclusterwidenetworkpolicies', optional: true },
+  { id: 'ciliumidentities', path: '/apis/cilium.io/v2/ciliumidentities', group: 'cilium.io', resource: 'ciliumidentities', optional: true },
+  { id: 'ciliumnodes', path: '/apis/cilium.io/v2/ciliumnodes', group: 'cilium.io', resource: 'ciliumnodes', optional: true },
+  { id: 'eniconfigs', path: '/apis/crd.k8s.amazonaws.com/v1alpha1/eniconfigs', group: 'crd.k8s.amazonaws.com', resource: 'eniconfigs', optional: true },
+  { id: 'cninodes', path: '/apis/vpcresources.k8s.aws/v1alpha1/cninodes', group: 'vpcresources.k8s.aws', resource: 'cninodes', optional: true },
+];
+
+const LIVE_ORIGIN: Provenance = { source: 'kubernetes-api' };
+
+export interface LiveClusterOptions extends InformerOptions {
+  resources?: readonly ResourceSpec[];
+  onState?: (id: string, state: InformerState) => void;
+}
+
+/**
+ * Fills a store from a live cluster: one informer per resource, each object projected on ingest.
+ * `synced` resolves when every resource has been listed once (or is forbidden or not installed).
+ */
+export class LiveCluster {
+  readonly store: ClusterStore;
+  readonly states = new Map<string, InformerState>();
+  readonly synced: Promise<void>;
+  /** One controller per informer: a signal shared by all of them would collect too many listeners. */
+  private readonly controllers: AbortController[] = [];
+  private readonly runs: Promise<void>[] = [];
+
+  constructor(kc: KubeConfig, options: LiveClusterOptions = {}, store = new ClusterStore()) {
+    this.store = store;
+    const resources = options.resources ?? LIVE_RESOURCES;
+    const settled: Promise<void>[] = [];
+    for (const spec of resources) {
+      let markSettled!: () => void;
+      settled.push(new Promise<void>((resolve) => (markSettled = resolve)));
+      const owned = new Map<string, StoreKind>();
+      const informer = new KubeInformer(kc, spec, {
+        replace: (items) => this.replace(owned, items),
+        event: (type, object) => this.applyEvent(owned, type, object),
+        state: (state) => {
+          this.states.set(spec.id, state);
+          if (state.phase === 'synced' || state.phase === 'forbidden' || state.phase === 'missing' || state.phase === 'stopped') markSettled();
+          options.onState?.(spec.id, state);
+        },
+      }, options);
+      const controller = new AbortController();
+      this.controllers.push(controller);
+      this.runs.push(informer.run(controller.signal));
+    }
+    this.synced = Promise.all(settled).then(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    for (const controller of this.controllers) controller.abort();
+    await Promise.allSettled(this.runs);
+  }
+
+  private replace(owned: Map<string, StoreKind>, items: unknown[]): void {
+    this.store.batch(() => {
+      const seen = new Set<string>();
+      for (const item of items) {
+        const projected = projectKubeObject(item, LIVE_ORIGIN);
+        if (!projected) continue;
+        const key = storeKey(projected.kind, projected.value as never);
+        seen.add(key);
+        owned.set(key, projected.kind);
+        this.store.upsert(projected.kind, projected.value as never);
+      }
+      for (const [key, kind] of owned) {
+        if (!seen.has(key)) {
+          owned.delete(key);
+          this.store.remove(kind, key);
+        }
+      }
+    });
+  }
+
+  private applyEvent(owned: Map<string, StoreKind>, type: 'ADDED' | 'MODIFIED' | 'DELETED', object: unknown): void {
+    const projected = projectKubeObject(object, LIVE_ORIGIN);
+    if (!projected) return;
+    const key = storeKey(projected.kind, projected.value as never);
+    if (type === 'DELETED') {
+      owned.delete(key);
+      this.store.remove(projected.kind, key);
+    } else {
+      owned.set(key, projected.kind);
+      this.store.upsert(projected.kind, projected.value as never);
+    }
+  }
+}

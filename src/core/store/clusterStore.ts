@@ -1,0 +1,405 @@
+import type {
+  CiliumEndpointInfo,
+  CiliumIdentityInfo,
+  CiliumNodeInfo,
+  CniNodeInfo,
+  EndpointSliceInfo,
+  EniConfigInfo,
+  EniInfo,
+  InstanceInfo,
+  NamespaceInfo,
+  NatGatewayInfo,
+  NetworkPolicyInfo,
+  NodeInfo,
+  PodInfo,
+  RouteTableInfo,
+  SecurityGroupInfo,
+  ServiceInfo,
+  SubnetInfo,
+  VpcInfo,
+} from '../model';
+import type { ConfigMapInfo, DaemonSetInfo } from '../project/projectKube';
+
+/** Every kind of object the store holds, and its model type. */
+export interface StoreKinds {
+  namespace: NamespaceInfo;
+  node: NodeInfo;
+  pod: PodInfo;
+  service: ServiceInfo;
+  endpointSlice: EndpointSliceInfo;
+  ciliumEndpoint: CiliumEndpointInfo;
+  ciliumIdentity: CiliumIdentityInfo;
+  ciliumNode: CiliumNodeInfo;
+  networkPolicy: NetworkPolicyInfo;
+  eniConfig: EniConfigInfo;
+  cniNode: CniNodeInfo;
+  daemonSet: DaemonSetInfo;
+  configMap: ConfigMapInfo;
+  eni: EniInfo;
+  subnet: SubnetInfo;
+  vpc: VpcInfo;
+  routeTable: RouteTableInfo;
+  natGateway: NatGatewayInfo;
+  securityGroup: SecurityGroupInfo;
+  instance: InstanceInfo;
+}
+
+export type StoreKind = keyof StoreKinds;
+
+export const STORE_KINDS: readonly StoreKind[] = [
+  'namespace', 'node', 'pod', 'service', 'endpointSlice', 'ciliumEndpoint', 'ciliumIdentity', 'ciliumNode',
+  'networkPolicy', 'eniConfig', 'cniNode', 'daemonSet', 'configMap',
+  'eni', 'subnet', 'vpc', 'routeTable', 'natGateway', 'securityGroup', 'instance',
+];
+
+export type ChangeType = 'added' | 'modified' | 'deleted';
+
+export interface StoreChange {
+  kind: StoreKind;
+  key: string;
+  type: ChangeType;
+}
+
+export type StoreListener = (changes: readonly StoreChange[]) => void;
+
+/** What holds an IP address. */
+export interface IpOwner {
+  kind: 'pod' | 'node' | 'eni' | 'service' | 'ciliumEndpoint' | 'natGateway';
+  key: string;
+  /** For ENIs: whether it is the ENI's primary IP. For services: which field (clusterIP, loadBalancer). */
+  role?: string;
+}
+
+/** The key under which an object is stored. */
+export function storeKey<K extends StoreKind>(kind: K, value: StoreKinds[K]): string {
+  switch (kind) {
+    case 'ciliumIdentity':
+      return String((value as CiliumIdentityInfo).id);
+    case 'eni':
+    case 'subnet':
+    case 'vpc':
+    case 'routeTable':
+    case 'natGateway':
+    case 'securityGroup':
+    case 'instance':
+      return (value as { id: string }).id;
+    case 'networkPolicy': {
+      const p = value as NetworkPolicyInfo;
+      return `${p.kind}/${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
+    }
+    default: {
+      const v = value as { namespace?: string; name: string };
+      return v.namespace ? `${v.namespace}/${v.name}` : v.name;
+    }
+  }
+}
+
+class MultiIndex {
+  private readonly map = new Map<string, Set<string>>();
+  add(index: string, key: string): void {
+    let set = this.map.get(index);
+    if (!set) {
+      set = new Set();
+      this.map.set(index, set);
+    }
+    set.add(key);
+  }
+  remove(index: string, key: string): void {
+    const set = this.map.get(index);
+    if (!set) return;
+    set.delete(key);
+    if (set.size === 0) this.map.delete(index);
+  }
+  get(index: string): ReadonlySet<string> {
+    return this.map.get(index) ?? EMPTY;
+  }
+  indexes(): IterableIterator<string> {
+    return this.map.keys();
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * One indexed snapshot of a cluster. Mutations update the indexes incrementally and publish typed
+ * change events; inside `batch()` events are collected and published once at the end.
+ */
+export class ClusterStore {
+  private readonly objects = new Map<StoreKind, Map<string, unknown>>();
+  private readonly listeners = new Set<StoreListener>();
+  private pending: StoreChange[] | undefined;
+  private batchDepth = 0;
+
+  private readonly byIp = new Map<string, IpOwner[]>();
+  private readonly podsByNode = new MultiIndex();
+  private readonly podsByNamespace = new MultiIndex();
+  /** `key=value` → pod keys, and `key` → pod keys (for `Exists` selectors). */
+  private readonly podsByLabel = new MultiIndex();
+  private readonly podsByLabelKey = new MultiIndex();
+  private readonly enisByNode = new MultiIndex();
+  private readonly endpointsByIdentity = new MultiIndex();
+  private readonly endpointsByNamespace = new MultiIndex();
+  private readonly policiesByNamespace = new MultiIndex();
+
+  constructor() {
+    for (const kind of STORE_KINDS) this.objects.set(kind, new Map());
+  }
+
+  // ------------------------------------------------------------ reads
+
+  get<K extends StoreKind>(kind: K, key: string): StoreKinds[K] | undefined {
+    return this.table(kind).get(key) as StoreKinds[K] | undefined;
+  }
+
+  list<K extends StoreKind>(kind: K): IterableIterator<StoreKinds[K]> {
+    return this.table(kind).values() as IterableIterator<StoreKinds[K]>;
+  }
+
+  keys(kind: StoreKind): IterableIterator<string> {
+    return this.table(kind).keys();
+  }
+
+  count(kind: StoreKind): number {
+    return this.table(kind).size;
+  }
+
+  /** Everything that holds `ip`. */
+  ownersOfIp(ip: string): readonly IpOwner[] {
+    return this.byIp.get(ip) ?? [];
+  }
+
+  podsOnNode(nodeName: string): PodInfo[] {
+    return this.resolve('pod', this.podsByNode.get(nodeName));
+  }
+
+  podsInNamespace(namespace: string): PodInfo[] {
+    return this.resolve('pod', this.podsByNamespace.get(namespace));
+  }
+
+  /** Pod keys carrying label `key=value`, or any value of `key` when `value` is undefined. */
+  podKeysWithLabel(key: string, value?: string): ReadonlySet<string> {
+    return value === undefined ? this.podsByLabelKey.get(key) : this.podsByLabel.get(`${key}=${value}`);
+  }
+
+  enisOnNode(nodeName: string): EniInfo[] {
+    return this.resolve('eni', this.enisByNode.get(nodeName));
+  }
+
+  endpointsWithIdentity(identityId: number): CiliumEndpointInfo[] {
+    return this.resolve('ciliumEndpoint', this.endpointsByIdentity.get(String(identityId)));
+  }
+
+  endpointsInNamespace(namespace: string): CiliumEndpointInfo[] {
+    return this.resolve('ciliumEndpoint', this.endpointsByNamespace.get(namespace));
+  }
+
+  /** Namespaced policies of `namespace`; pass `''` for cluster-wide ones. */
+  policiesInNamespace(namespace: string): NetworkPolicyInfo[] {
+    return this.resolve('networkPolicy', this.policiesByNamespace.get(namespace));
+  }
+
+  /** Namespaces that have at least one pod. */
+  podNamespaces(): string[] {
+    return [...this.podsByNamespace.indexes()];
+  }
+
+  // ------------------------------------------------------------ writes
+
+  upsert<K extends StoreKind>(kind: K, value: StoreKinds[K]): void {
+    const key = storeKey(kind, value);
+    const table = this.table(kind);
+    const previous = table.get(key) as StoreKinds[K] | undefined;
+    if (previous !== undefined) this.unindex(kind, key, previous);
+    table.set(key, value);
+    this.index(kind, key, value);
+    this.emit({ kind, key, type: previous === undefined ? 'added' : 'modified' });
+  }
+
+  remove(kind: StoreKind, key: string): boolean {
+    const table = this.table(kind);
+    const previous = table.get(key);
+    if (previous === undefined) return false;
+    this.unindex(kind, key, previous as StoreKinds[StoreKind]);
+    table.delete(key);
+    this.emit({ kind, key, type: 'deleted' });
+    return true;
+  }
+
+  /** Runs `fn` and publishes all its changes as one batch. */
+  batch<T>(fn: () => T): T {
+    this.batchDepth++;
+    this.pending ??= [];
+    try {
+      return fn();
+    } finally {
+      this.batchDepth--;
+      if (this.batchDepth === 0) {
+        const changes = this.pending;
+        this.pending = undefined;
+        if (changes.length > 0) this.publish(changes);
+      }
+    }
+  }
+
+  onChange(listener: StoreListener): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private table(kind: StoreKind): Map<string, unknown> {
+    const table = this.objects.get(kind);
+    if (!table) throw new Error(`unknown store kind ${kind}`);
+    return table;
+  }
+
+  private resolve<K extends StoreKind>(kind: K, keys: ReadonlySet<string>): StoreKinds[K][] {
+    const table = this.table(kind);
+    const out: StoreKinds[K][] = [];
+    for (const key of keys) {
+      const value = table.get(key);
+      if (value !== undefined) out.push(value as StoreKinds[K]);
+    }
+    return out;
+  }
+
+  private emit(change: StoreChange): void {
+    if (this.pending) this.pending.push(change);
+    else this.publish([change]);
+  }
+
+  private publish(changes: readonly StoreChange[]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(changes);
+      } catch {
+        // a listener's failure must not break the store or the other listeners
+      }
+    }
+  }
+
+  private addIp(ip: string | undefined, owner: IpOwner): void {
+    if (!ip) return;
+    const owners = this.byIp.get(ip);
+    if (owners) owners.push(owner);
+    else this.byIp.set(ip, [owner]);
+  }
+
+  private removeIp(ip: string | undefined, kind: IpOwner['kind'], key: string): void {
+    if (!ip) return;
+    const owners = this.byIp.get(ip);
+    if (!owners) return;
+    const rest = owners.filter((o) => !(o.kind === kind && o.key === key));
+    if (rest.length === 0) this.byIp.delete(ip);
+    else this.byIp.set(ip, rest);
+  }
+
+  private forEachIp<K extends StoreKind>(kind: K, value: StoreKinds[K], fn: (ip: string, role?: string) => void): void {
+    switch (kind) {
+      case 'pod': {
+        const pod = value as PodInfo;
+        // host-network pods share the node's IP: the node owns it, not the pod
+        if (pod.hostNetwork) return;
+        for (const ip of new Set([...(pod.ip ? [pod.ip] : []), ...pod.ips])) fn(ip);
+        return;
+      }
+      case 'node': {
+        const node = value as NodeInfo;
+        if (node.internalIp) fn(node.internalIp, 'InternalIP');
+        if (node.externalIp) fn(node.externalIp, 'ExternalIP');
+        return;
+      }
+      case 'eni':
+        for (const ip of (value as EniInfo).ips) fn(ip.ip, ip.primary ? 'primary' : 'secondary');
+        return;
+      case 'service': {
+        const svc = value as ServiceInfo;
+        for (const ip of new Set([...(svc.clusterIp && svc.clusterIp !== 'None' ? [svc.clusterIp] : []), ...svc.clusterIps.filter((i) => i !== 'None')])) fn(ip, 'clusterIP');
+        for (const ip of svc.loadBalancerIngress) if (isIpLiteral(ip)) fn(ip, 'loadBalancer');
+        return;
+      }
+      case 'ciliumEndpoint': {
+        const ep = value as CiliumEndpointInfo;
+        for (const ip of [...ep.ipv4, ...ep.ipv6]) fn(ip);
+        return;
+      }
+      case 'natGateway': {
+        const nat = value as NatGatewayInfo;
+        for (const ip of nat.privateIps) fn(ip, 'private');
+        for (const ip of nat.publicIps) fn(ip, 'public');
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private index<K extends StoreKind>(kind: K, key: string, value: StoreKinds[K]): void {
+    this.forEachIp(kind, value, (ip, role) => this.addIp(ip, { kind: kind as IpOwner['kind'], key, ...(role ? { role } : {}) }));
+    switch (kind) {
+      case 'pod': {
+        const pod = value as PodInfo;
+        if (pod.nodeName) this.podsByNode.add(pod.nodeName, key);
+        this.podsByNamespace.add(pod.namespace, key);
+        for (const [k, v] of Object.entries(pod.labels)) {
+          this.podsByLabel.add(`${k}=${v}`, key);
+          this.podsByLabelKey.add(k, key);
+        }
+        return;
+      }
+      case 'eni': {
+        const eni = value as EniInfo;
+        if (eni.nodeName) this.enisByNode.add(eni.nodeName, key);
+        return;
+      }
+      case 'ciliumEndpoint': {
+        const ep = value as CiliumEndpointInfo;
+        if (ep.identityId !== undefined) this.endpointsByIdentity.add(String(ep.identityId), key);
+        this.endpointsByNamespace.add(ep.namespace, key);
+        return;
+      }
+      case 'networkPolicy':
+        this.policiesByNamespace.add((value as NetworkPolicyInfo).namespace ?? '', key);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private unindex<K extends StoreKind>(kind: K, key: string, value: StoreKinds[K]): void {
+    this.forEachIp(kind, value, (ip) => this.removeIp(ip, kind as IpOwner['kind'], key));
+    switch (kind) {
+      case 'pod': {
+        const pod = value as PodInfo;
+        if (pod.nodeName) this.podsByNode.remove(pod.nodeName, key);
+        this.podsByNamespace.remove(pod.namespace, key);
+        for (const [k, v] of Object.entries(pod.labels)) {
+          this.podsByLabel.remove(`${k}=${v}`, key);
+          this.podsByLabelKey.remove(k, key);
+        }
+        return;
+      }
+      case 'eni': {
+        const eni = value as EniInfo;
+        if (eni.nodeName) this.enisByNode.remove(eni.nodeName, key);
+        return;
+      }
+      case 'ciliumEndpoint': {
+        const ep = value as CiliumEndpointInfo;
+        if (ep.identityId !== undefined) this.endpointsByIdentity.remove(String(ep.identityId), key);
+        this.endpointsByNamespace.remove(ep.namespace, key);
+        return;
+      }
+      case 'networkPolicy':
+        this.policiesByNamespace.remove((value as NetworkPolicyInfo).namespace ?? '', key);
+        return;
+      default:
+        return;
+    }
+  }
+}
+
+function isIpLiteral(s: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) || s.includes(':');
+}

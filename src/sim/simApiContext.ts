@@ -1,0 +1,50 @@
+/** What the request handlers of the simulated API server share. */
+import type { ResourceRegistry } from './resourceRegistry';
+import type { SimObjectStore } from './simObjectStore';
+import type { SimScenario } from './simScenario';
+
+/** One request as the server saw it; `status` is filled in when the answer's head is sent. */
+export interface SimRequestRecord {
+  /** ISO time the request arrived. */
+  time: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Kubernetes verb (`get`, `list`, `watch`, `create`, …) for resource requests; the lower-case method otherwise. */
+  verb: string;
+  /** `pods`, `ciliumendpoints.cilium.io`: for resource requests. */
+  resource?: string;
+  namespace?: string;
+  userAgent?: string;
+  accept?: string;
+  /** HTTP status; 0 while unanswered. */
+  status: number;
+}
+
+/** An open watch response, closable from outside (tests force reconnects with it). */
+export interface OpenWatch {
+  /** Ends the response cleanly, as a server does when its watch times out. */
+  end(): void;
+}
+
+export interface SimApiContext {
+  store: SimObjectStore;
+  registry: ResourceRegistry;
+  scenario: SimScenario;
+  token: string;
+  /** `host:port`, for legacy discovery's serverAddressByClientCIDRs. */
+  serverAddress: string;
+  /** Period of BOOKMARK events on watches that allow them. */
+  bookmarkIntervalMs: number;
+  watches: Set<OpenWatch>;
+  /** Every request, oldest first (bounded: the oldest are dropped past `maxRecordedRequests`). */
+  requests: SimRequestRecord[];
+  maxRecordedRequests: number;
+}
+
+/** Ends every open watch cleanly; returns how many there were. */
+export function closeWatches(ctx: SimApiContext): number {
+  const open = [...ctx.watches];
+  for (const w of open) w.end();
+  return open.length;
+}

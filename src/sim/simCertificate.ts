@@ -1,0 +1,45 @@
+/**
+ * A self-signed serving certificate for the simulated API server, made fresh per start. Go clients
+ * (kubectl) check only the subjectAltName: IP 127.0.0.1 and DNS localhost, plus the listen host.
+ * The RSA key comes from Node's native (threadpool) generator so the event loop stays free;
+ * node-forge, through `selfsigned`, only signs.
+ */
+import { generateKeyPair } from 'node:crypto';
+import { isIP } from 'node:net';
+import { promisify } from 'node:util';
+import selfsigned from 'selfsigned';
+
+export interface SimCertificate {
+  certPem: string;
+  keyPem: string;
+}
+
+type SelfsignedOptions = NonNullable<Parameters<typeof selfsigned.generate>[1]> & {
+  keyPair: { publicKey: string; privateKey: string };
+};
+
+export async function generateSimCertificate(host = '127.0.0.1'): Promise<SimCertificate> {
+  const { publicKey, privateKey } = await promisify(generateKeyPair)('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  });
+  const altNames: Array<{ type: number; ip?: string; value?: string }> = [
+    { type: 7, ip: '127.0.0.1' },
+    { type: 2, value: 'localhost' },
+  ];
+  if (host !== '127.0.0.1' && host !== 'localhost') altNames.push(isIP(host) ? { type: 7, ip: host } : { type: 2, value: host });
+  const options: SelfsignedOptions = {
+    days: 30,
+    algorithm: 'sha256',
+    keyPair: { publicKey, privateKey },
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames },
+    ],
+  };
+  const pems = selfsigned.generate([{ name: 'commonName', value: 'cni-lens-sim' }], options);
+  return { certPem: pems.cert, keyPem: pems.private };
+}

@@ -1,0 +1,139 @@
+/**
+ * Starts a simulated EKS cluster's Kubernetes API: the snapshot's objects served over HTTPS with the
+ * real API protocol (discovery, get/list with selectors and pagination, Tables, watches), so that
+ * kubectl and @kubernetes/client-node work against it unchanged. See README.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { RawSnapshot } from '../core/snapshot/rawSnapshot';
+import { createSimRequestHandler } from './createSimRequestHandler';
+import { ResourceRegistry } from './resourceRegistry';
+import { closeWatches, type SimApiContext, type SimRequestRecord } from './simApiContext';
+import { generateSimCertificate } from './simCertificate';
+import { simKubeconfig } from './simKubeconfig';
+import { SimObjectStore } from './simObjectStore';
+import type { SimScenario } from './simScenario';
+
+export interface SimClusterOptions {
+  snapshot: RawSnapshot;
+  /** Listen address; default 127.0.0.1. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Bearer token clients must send; random by default. */
+  token?: string;
+  scenario?: SimScenario;
+  /** Period of BOOKMARK events on watches with `allowWatchBookmarks=true`; default 10 s. */
+  bookmarkIntervalMs?: number;
+  /** Watch events kept per resource; default 10,000. */
+  historyLimit?: number;
+  /** Requests kept in `requests`; default 100,000. */
+  maxRecordedRequests?: number;
+  /** Called for each snapshot object that cannot be served (also kept in `warnings`); default console.warn. */
+  onWarning?: (message: string) => void;
+}
+
+export interface SimCluster {
+  /** `https://127.0.0.1:PORT` */
+  url: string;
+  token: string;
+  /** The server's self-signed certificate, which is also its CA. */
+  caPem: string;
+  /** A kubeconfig (YAML) for this cluster; the context, cluster and user are all named `contextName`. */
+  kubeconfig(contextName?: string): string;
+  /** The objects: mutate them here (`apply`, `delete`, `compact`). */
+  api: SimObjectStore;
+  /** Every request (method, path, query, verb, user-agent, status), oldest first. */
+  requests: SimRequestRecord[];
+  /** Snapshot objects that were skipped, and why. */
+  warnings: string[];
+  /** Ends all open watch responses cleanly (clients reconnect); returns how many. */
+  closeWatches(): number;
+  close(): Promise<void>;
+}
+
+export async function startSimCluster(opts: SimClusterOptions): Promise<SimCluster> {
+  const host = opts.host ?? '127.0.0.1';
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const scenario = opts.scenario ?? {};
+  const warnings: string[] = [];
+  const warn = (message: string): void => {
+    warnings.push(message);
+    (opts.onWarning ?? ((m) => console.warn(`[sim] ${m}`)))(message);
+  };
+
+  const registry = new ResourceRegistry(scenario.crds);
+  const store = new SimObjectStore(registry, { historyLimit: opts.historyLimit });
+  for (const { object, origin } of opts.snapshot.kubernetes) {
+    try {
+      store.apply(object);
+    } catch (err) {
+      const where = origin.line ? `${origin.file}:${origin.line}` : origin.file;
+      warn(`${where}: skipped ${object?.kind ?? 'object'} ${object?.metadata?.name ?? ''}: ${(err as Error).message}`);
+    }
+  }
+
+  const cert = await generateSimCertificate(host);
+  const ctx: SimApiContext = {
+    store,
+    registry,
+    scenario,
+    token,
+    serverAddress: '',
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
+    watches: new Set(),
+    requests: [],
+    maxRecordedRequests: opts.maxRecordedRequests ?? 100_000,
+  };
+  const handler = createSimRequestHandler(ctx);
+  const server = createServer({ key: cert.keyPem, cert: cert.certPem }, handler);
+
+  // Upgrade requests (kubectl port-forward over websocket or SPDY) go through the same handler,
+  // which answers them with a plain HTTP response on the raw socket.
+  const upgraded = new Set<Socket>();
+  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.on('finish', () => {
+      res.detachSocket(socket);
+      socket.end();
+    });
+    handler(req, res);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  ctx.serverAddress = authority;
+  const url = `https://${authority}`;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    token,
+    caPem: cert.certPem,
+    kubeconfig: (contextName = 'cni-lens-sim') => simKubeconfig({ server: url, caPem: cert.certPem, token, contextName }),
+    api: store,
+    requests: ctx.requests,
+    warnings,
+    closeWatches: () => closeWatches(ctx),
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => {
+        closeWatches(ctx);
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
+      })),
+  };
+}
