@@ -1,9 +1,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { SourceStatus } from '../model';
 import { projectRawAws } from '../project/projectEc2';
-import type { ClusterStore } from '../store/clusterStore';
+import { ClusterStore } from '../store/clusterStore';
 import { applyAwsFacts } from './applyAwsFacts';
 import { fetchEc2 } from './ec2Source';
+import type { AwsAccess } from './clusterSession';
 import type { InformerState } from './kubeInformer';
 import { LiveCluster, type LiveClusterOptions } from './liveCluster';
 
@@ -11,7 +12,7 @@ export interface LiveStoreOptions extends LiveClusterOptions {
   signal?: AbortSignal;
   /** Give up waiting for the first full list after this long (the informers keep going). */
   syncTimeoutMs?: number;
-  aws?: { endpoint?: string; profile?: string; region?: string } | false;
+  aws?: AwsAccess | false;
 }
 
 export interface LiveStore {
@@ -21,8 +22,8 @@ export interface LiveStore {
 }
 
 /** Connects to a live cluster, waits for the first full list of every resource, then reads EC2. */
-export async function openLiveStore(kc: KubeConfig, opts: LiveStoreOptions = {}): Promise<LiveStore> {
-  const live = new LiveCluster(kc, opts);
+export async function openLiveStore(kc: KubeConfig, opts: LiveStoreOptions = {}, store = new ClusterStore()): Promise<LiveStore> {
+  const live = new LiveCluster(kc, opts, store);
   const onAbort = () => void live.stop();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const timeoutMs = opts.syncTimeoutMs ?? 60_000;
@@ -72,7 +73,7 @@ function informerStatus(name: string, state: InformerState): SourceStatus {
   }
 }
 
-async function readEc2(store: ClusterStore, aws: { endpoint?: string; profile?: string; region?: string }, signal?: AbortSignal): Promise<SourceStatus> {
+async function readEc2(store: ClusterStore, aws: AwsAccess, signal?: AbortSignal): Promise<SourceStatus> {
   const instanceIds: string[] = [];
   let region = aws.region;
   for (const node of store.list('node')) {
@@ -80,7 +81,7 @@ async function readEc2(store: ClusterStore, aws: { endpoint?: string; profile?: 
     region ??= node.region;
   }
   if (instanceIds.length === 0) return { name: 'ec2', state: 'missing', detail: 'no node has an AWS providerID (aws:///<zone>/<instance-id>)' };
-  const result = await fetchEc2({ region: region ?? '', endpoint: aws.endpoint, profile: aws.profile, instanceIds, signal });
+  const result = await fetchEc2({ region: region ?? '', endpoint: aws.endpoint, profile: aws.profile, credentials: aws.credentials, instanceIds, signal });
   if (!result.ok) return { name: 'ec2', state: result.error.kind === 'unauthorized' ? 'forbidden' : result.error.kind === 'no-credentials' ? 'not-configured' : 'error', detail: result.error.message };
   const facts = projectRawAws(result.data, { source: 'ec2', detail: `region ${result.data.region}` });
   applyAwsFacts(store, facts, []);

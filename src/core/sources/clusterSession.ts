@@ -1,0 +1,138 @@
+import type { SourceStatus } from '../model';
+import type { SnapshotProblem } from '../snapshot/rawSnapshot';
+import { ClusterStore } from '../store/clusterStore';
+import { loadKubeConfig } from './kubeconfig';
+import type { InformerState } from './kubeInformer';
+import { openLiveStore, type LiveStore } from './liveStore';
+import { loadSnapshotStore } from './snapshotStore';
+
+export interface AwsAccess {
+  endpoint?: string;
+  profile?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export type SessionTarget =
+  | { kind: 'live'; kubeconfigPath?: string; context?: string; aws?: AwsAccess | false }
+  | { kind: 'snapshot'; path: string };
+
+export type SessionPhase = 'connecting' | 'connected' | 'reconnecting' | 'unreachable' | 'error' | 'stopped';
+
+export interface SessionState {
+  phase: SessionPhase;
+  /** What the user should know: the error, what is reconnecting. */
+  detail?: string;
+}
+
+export interface SessionLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/**
+ * One connection to a cluster or a snapshot, filling one store. Knows its state, the sources it
+ * used and the problems it met; publishes state changes. No editor code: the extension and the
+ * CLI both drive it.
+ */
+export class ClusterSession {
+  readonly store = new ClusterStore();
+  state: SessionState = { phase: 'connecting' };
+  sources: SourceStatus[] = [];
+  problems: SnapshotProblem[] = [];
+  /** Context name for a live cluster, directory name for a snapshot. */
+  label: string;
+  private live: LiveStore | undefined;
+  private started: Promise<void> | undefined;
+  private readonly controller = new AbortController();
+  private readonly listeners = new Set<(state: SessionState) => void>();
+  private readonly informerStates = new Map<string, InformerState>();
+
+  constructor(readonly target: SessionTarget, private readonly log: SessionLog) {
+    this.label = target.kind === 'snapshot' ? target.path.split(/[\\/]/).filter(Boolean).pop() ?? target.path : target.context ?? '';
+  }
+
+  onState(listener: (state: SessionState) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Starts loading once; later calls return the same promise. Never rejects. */
+  start(): Promise<void> {
+    this.started ??= this.run().catch((err: unknown) => {
+      this.setState({ phase: 'error', detail: (err as Error)?.message ?? String(err) });
+      this.log.error(`${this.describe()}: ${(err as Error)?.message ?? String(err)}`);
+    });
+    return this.started;
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.live?.live.stop();
+    this.setState({ phase: 'stopped' });
+  }
+
+  describe(): string {
+    return this.target.kind === 'snapshot' ? `snapshot ${this.target.path}` : `context ${this.label || '(current)'}`;
+  }
+
+  private setState(state: SessionState): void {
+    if (this.state.phase === state.phase && this.state.detail === state.detail) return;
+    this.state = state;
+    for (const listener of this.listeners) listener(state);
+  }
+
+  private async run(): Promise<void> {
+    const started = performance.now();
+    if (this.target.kind === 'snapshot') {
+      this.log.info(`loading snapshot ${this.target.path}`);
+      const loaded = await loadSnapshotStore(this.target.path, { signal: this.controller.signal });
+      this.store.batch(() => {
+        for (const kind of ['namespace', 'node', 'pod', 'service', 'endpointSlice', 'ciliumEndpoint', 'ciliumIdentity', 'ciliumNode', 'networkPolicy', 'eniConfig', 'cniNode', 'daemonSet', 'configMap', 'eni', 'subnet', 'vpc', 'routeTable', 'natGateway', 'securityGroup', 'instance'] as const) {
+          for (const value of loaded.store.list(kind)) this.store.upsert(kind, value as never);
+        }
+      });
+      this.sources = loaded.sources;
+      this.problems = loaded.problems;
+      for (const p of loaded.problems) this.log.warn(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
+      this.log.info(`snapshot ${this.target.path} loaded in ${Math.round(performance.now() - started)} ms`);
+      this.setState({ phase: 'connected', detail: 'offline snapshot' });
+      return;
+    }
+    const kc = loadKubeConfig({ path: this.target.kubeconfigPath, context: this.target.context });
+    this.label = kc.getCurrentContext();
+    this.setState({ phase: 'connecting', detail: kc.getCurrentCluster()?.server });
+    this.log.info(`connecting to context ${this.label} at ${kc.getCurrentCluster()?.server}`);
+    this.live = await openLiveStore(kc, {
+      signal: this.controller.signal,
+      aws: this.target.aws,
+      onState: (id, state) => this.onInformerState(id, state),
+    }, this.store);
+    this.sources = this.live.sources;
+    for (const s of this.sources) if (s.state !== 'ok') this.log.warn(`${s.name}: ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
+    this.log.info(`context ${this.label}: first full list in ${Math.round(performance.now() - started)} ms`);
+    this.updateLiveState();
+  }
+
+  private onInformerState(id: string, state: InformerState): void {
+    this.informerStates.set(id, state);
+    if (state.phase === 'reconnecting') this.log.warn(`${id}: ${state.error}; retry ${state.attempt} in ${state.retryInMs} ms`);
+    if (state.phase === 'forbidden') this.log.warn(`${id}: ${state.message}`);
+    if (this.live) this.updateLiveState();
+  }
+
+  private updateLiveState(): void {
+    const states = [...this.informerStates.values()];
+    const reconnecting = states.filter((s) => s.phase === 'reconnecting');
+    const synced = states.filter((s) => s.phase === 'synced');
+    if (synced.length === 0 && reconnecting.length > 0) {
+      const first = reconnecting[0] as Extract<InformerState, { phase: 'reconnecting' }>;
+      this.setState({ phase: 'unreachable', detail: first.error });
+    } else if (reconnecting.length > 0) {
+      this.setState({ phase: 'reconnecting', detail: `${reconnecting.length} of ${states.length} watches reconnecting; data may be stale` });
+    } else {
+      this.setState({ phase: 'connected' });
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import * as vscode from 'vscode';
+import { KubeConfig } from '@kubernetes/client-node';
+import { awsAccessFromSettings, liveTargetFromSettings } from '../sessionTarget';
+import type { ExtensionServices } from './extensionServices';
+
+interface ContextPick extends vscode.QuickPickItem {
+  context?: string;
+  browse?: boolean;
+}
+
+/** Quick pick of the kubeconfig's contexts (as kubectl reads it), or browse for another kubeconfig. */
+export async function selectContext({ connections, log }: ExtensionServices): Promise<void> {
+  const configured = vscode.workspace.getConfiguration('cniLens').get<string>('kubeconfig') || undefined;
+  const kc = new KubeConfig();
+  try {
+    if (configured) kc.loadFromFile(configured);
+    else kc.loadFromDefault();
+  } catch (err) {
+    log.warn(`cannot read kubeconfig ${configured ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${(err as Error).message}`);
+  }
+  const current = connections.current?.label || kc.getCurrentContext();
+  const items: ContextPick[] = kc.getContexts().map((c) => ({
+    label: c.name,
+    description: [c.name === current ? 'current' : undefined, kc.getCluster(c.cluster)?.server].filter(Boolean).join(' · '),
+    detail: c.namespace ? `namespace ${c.namespace}` : undefined,
+    context: c.name,
+  }));
+  items.push({ label: '$(folder-opened) Browse for a kubeconfig file…', browse: true });
+  const pick = await vscode.window.showQuickPick(items, { title: 'CNI Lens: Select Kube Context', placeHolder: items.length > 1 ? 'Context to inspect' : 'No kubeconfig found: browse for one' });
+  if (!pick) return;
+  let kubeconfigPath = configured;
+  let context = pick.context;
+  const before = JSON.stringify(liveTargetFromSettings());
+  if (pick.browse) {
+    const uri = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Use kubeconfig', title: 'Kubeconfig file' });
+    if (!uri?.[0]) return;
+    kubeconfigPath = uri[0].fsPath;
+    context = undefined;
+    await vscode.workspace.getConfiguration('cniLens').update('kubeconfig', kubeconfigPath, vscode.ConfigurationTarget.Global);
+  }
+  await vscode.workspace.getConfiguration('cniLens').update('context', context ?? '', vscode.ConfigurationTarget.Global);
+  log.info(`selected context ${context ?? '(current)'}${kubeconfigPath ? ` of ${kubeconfigPath}` : ''}`);
+  // a changed setting reconnects through the configuration listener; an unchanged one does not
+  if (JSON.stringify(liveTargetFromSettings()) === before || connections.current?.target.kind !== 'live') {
+    await connections.connect({ kind: 'live', kubeconfigPath, context, aws: awsAccessFromSettings() });
+  }
+}

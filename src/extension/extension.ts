@@ -1,0 +1,44 @@
+import * as vscode from 'vscode';
+import { COMMANDS } from './commands/commandTable';
+import type { ExtensionServices } from './commands/extensionServices';
+import { ConnectionManager } from './connectionManager';
+import { ExtensionLog } from './extensionLog';
+import { liveTargetFromSettings } from './sessionTarget';
+import { createStatusBar } from './statusBar';
+import { ClusterView } from './views/clusterView';
+import { EndpointsView } from './views/endpointsView';
+import { EnisView } from './views/enisView';
+import { NodesView } from './views/nodesView';
+import { PodIpsView } from './views/podIpsView';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const log = new ExtensionLog();
+  const connections = new ConnectionManager(log, liveTargetFromSettings());
+  const services: ExtensionServices = { context, connections, log };
+  context.subscriptions.push(log, connections, createStatusBar(connections));
+
+  const views: Array<[string, vscode.TreeDataProvider<unknown> & vscode.Disposable]> = [
+    ['cniLens.cluster', new ClusterView(connections)],
+    ['cniLens.nodes', new NodesView(connections)],
+    ['cniLens.enis', new EnisView(connections)],
+    ['cniLens.podIps', new PodIpsView(connections)],
+    ['cniLens.endpoints', new EndpointsView(connections)],
+  ];
+  for (const [id, provider] of views) {
+    context.subscriptions.push(provider, vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: id !== 'cniLens.cluster' }));
+  }
+  for (const [id, handler] of COMMANDS) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => handler(services, ...args)));
+  }
+  context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('cniLens.kubeconfig') || e.affectsConfiguration('cniLens.context') || e.affectsConfiguration('cniLens.aws')) {
+      if (connections.current?.target.kind !== 'snapshot' || !connections.hasTarget) void connections.connect(liveTargetFromSettings());
+    }
+  }));
+  log.info(`CNI Lens activated in ${Math.round(performance.now() - started)} ms`);
+}
+
+export function deactivate(): void {
+  // disposables registered in activate() stop the session and the demo cluster
+}

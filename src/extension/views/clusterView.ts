@@ -1,0 +1,46 @@
+import * as vscode from 'vscode';
+import { summarizeCluster } from '../../core/analysis/clusterSummary';
+import type { ClusterSession } from '../../core/sources/clusterSession';
+import { StoreTreeProvider } from './storeTreeProvider';
+import { esc, md, type TreeNode } from './treeNode';
+
+const MODE_LABEL = {
+  'aws-cni-chaining': 'VPC CNI + Cilium (aws-cni chaining)',
+  'vpc-cni-only': 'VPC CNI only',
+  'cilium-only': 'Cilium only',
+  unknown: 'Unknown CNI',
+} as const;
+
+const SOURCE_ICON: Record<string, string> = { ok: 'pass', missing: 'circle-slash', forbidden: 'lock', error: 'error', loading: 'loading~spin', 'not-configured': 'circle-outline' };
+
+/** Mode, connection, counts and sources. Empty when nothing is connected, so the welcome view shows. */
+export class ClusterView extends StoreTreeProvider {
+  protected override emptyMessage(): TreeNode[] {
+    return [];
+  }
+
+  protected roots(session: ClusterSession): TreeNode[] {
+    if (session.store.count('node') === 0 && session.state.phase !== 'connected') return [];
+    const s = summarizeCluster(session.store, session.sources);
+    const c = s.counts;
+    const policies = c.policies.networkPolicies + c.policies.ciliumNetworkPolicies + c.policies.ciliumClusterwideNetworkPolicies;
+    const row = (id: string, label: string, description: string, icon: string, tooltip?: string): TreeNode => ({
+      id: `cluster/${id}`, label, description, icon: new vscode.ThemeIcon(icon), tooltip: tooltip ? md(tooltip) : undefined,
+    });
+    return [
+      row('mode', MODE_LABEL[s.mode.mode], 'mode', 'type-hierarchy', `**Detected mode**\n\n${s.mode.reasons.map((r) => `- ${esc(r)}`).join('\n')}`),
+      row('session', session.label || session.describe(), session.target.kind === 'snapshot' ? 'offline snapshot' : session.state.phase, session.target.kind === 'snapshot' ? 'archive' : 'plug', session.state.detail ? esc(session.state.detail) : undefined),
+      row('nodes', 'Nodes', String(c.nodes), 'server'),
+      row('enis', 'ENIs', `${c.enis} on nodes${c.otherEnis ? ` · ${c.otherEnis} other in the VPC` : ''}`, 'circuit-board'),
+      row('podIps', 'Pod IPs', String(c.podIps), 'symbol-number'),
+      row('endpoints', 'Cilium endpoints', String(c.ciliumEndpoints), 'shield'),
+      row('unmanaged', 'Pods not managed by Cilium', c.unmanagedPods === null ? 'n/a' : String(c.unmanagedPods), c.unmanagedPods ? 'warning' : 'pass',
+        s.unmanagedExamples.length ? `Pods with no CiliumEndpoint (started before Cilium: restart them):\n\n${s.unmanagedExamples.map((p) => `- ${esc(p)}`).join('\n')}` : undefined),
+      row('policies', 'Policies', `${policies} (${c.policies.networkPolicies} NP · ${c.policies.ciliumNetworkPolicies} CNP · ${c.policies.ciliumClusterwideNetworkPolicies} CCNP)`, 'law'),
+      {
+        id: 'cluster/sources', label: 'Sources', icon: new vscode.ThemeIcon('database'), expanded: false,
+        children: () => s.sources.map((src) => row(`source/${src.name}`, src.name, `${src.state}${src.detail ? ` · ${src.detail}` : ''}`, SOURCE_ICON[src.state] ?? 'circle-outline', src.detail ? esc(src.detail) : undefined)),
+      },
+    ];
+  }
+}

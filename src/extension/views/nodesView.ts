@@ -1,0 +1,74 @@
+import * as vscode from 'vscode';
+import type { EniInfo, EniIp } from '../../core/model';
+import type { ClusterSession } from '../../core/sources/clusterSession';
+import type { ClusterStore } from '../../core/store/clusterStore';
+import { StoreTreeProvider } from './storeTreeProvider';
+import { esc, md, type TreeNode } from './treeNode';
+
+/** Node → ENIs → IPs (each IP with its pod, or warm / cooling / the ENI's primary). */
+export class NodesView extends StoreTreeProvider {
+  protected roots(session: ClusterSession): TreeNode[] {
+    const store = session.store;
+    return [...store.list('node')]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((node) => {
+        const pods = store.podsOnNode(node.name).filter((p) => !p.hostNetwork).length;
+        const enis = store.enisOnNode(node.name);
+        return {
+          id: `node/${node.name}`,
+          label: node.name,
+          description: [node.instanceType, node.zone, node.internalIp, `pods ${pods}`, `ENIs ${enis.length}`].filter(Boolean).join(' · '),
+          icon: new vscode.ThemeIcon(node.ready ? 'server' : 'warning', node.ready ? undefined : new vscode.ThemeColor('problemsWarningIcon.foreground')),
+          contextValue: 'cniLens.node',
+          tooltip: md(`**${esc(node.name)}**\n\n${[
+            node.instanceId && `Instance: ${esc(node.instanceId)}`,
+            node.instanceType && `Type: ${esc(node.instanceType)}`,
+            node.zone && `Zone: ${esc(node.zone)}`,
+            node.internalIp && `InternalIP: ${esc(node.internalIp)}`,
+            `Ready: ${node.ready ? 'yes' : 'no'}`,
+          ].filter(Boolean).join('\n\n')}`),
+          children: () => eniNodes(store, enis, `node/${node.name}`),
+        };
+      });
+  }
+}
+
+export function eniNodes(store: ClusterStore, enis: EniInfo[], parent: string): TreeNode[] {
+  return [...enis]
+    .sort((a, b) => (a.deviceIndex ?? 99) - (b.deviceIndex ?? 99) || a.id.localeCompare(b.id))
+    .map((eni) => {
+      const used = eni.ips.filter((ip) => ip.pod).length;
+      return {
+        id: `${parent}/eni/${eni.id}`,
+        label: eni.id,
+        description: [eni.deviceIndex !== undefined ? `eth${eni.deviceIndex}` : undefined, eni.kind !== 'interface' ? eni.kind : undefined, eni.subnetId, `${used}/${eni.ips.length} IPs used`, `from ${eni.origin.source}`].filter(Boolean).join(' · '),
+        icon: new vscode.ThemeIcon('circuit-board'),
+        contextValue: 'cniLens.eni',
+        tooltip: md(`**${esc(eni.id)}**\n\n${[
+          eni.description && `Description: ${esc(eni.description)}`,
+          eni.subnetId && `Subnet: ${esc(eni.subnetId)}`,
+          eni.securityGroups.length ? `Security groups: ${eni.securityGroups.map((g) => esc(g.name ? `${g.id} (${g.name})` : g.id)).join(', ')}` : undefined,
+          `Source: ${esc(eni.origin.source)}${eni.origin.detail ? ` (${esc(eni.origin.detail)})` : ''}`,
+        ].filter(Boolean).join('\n\n')}`),
+        children: () => eni.ips.map((ip) => ipNode(store, eni, ip, `${parent}/eni/${eni.id}`)),
+      };
+    });
+}
+
+function ipNode(store: ClusterStore, eni: EniInfo, ip: EniIp, parent: string): TreeNode {
+  let description: string;
+  let icon = 'symbol-number';
+  if (ip.pod) {
+    description = `${ip.pod.namespace}/${ip.pod.name}`;
+    icon = store.get('pod', `${ip.pod.namespace}/${ip.pod.name}`) ? 'symbol-variable' : 'question';
+  } else if (ip.primary) {
+    description = eni.deviceIndex === 0 ? 'node primary' : 'ENI primary';
+  } else if (ip.coolingDown) {
+    description = 'cooling';
+    icon = 'history';
+  } else {
+    description = 'warm';
+    icon = 'circle-outline';
+  }
+  return { id: `${parent}/ip/${ip.ip}`, label: ip.ip, description, icon: new vscode.ThemeIcon(icon), contextValue: 'cniLens.ip' };
+}
