@@ -1,4 +1,5 @@
-// Bundles the three targets: the extension (cjs, `vscode` external), the webview (browser) and the CLI.
+// Bundles the targets: the extension (cjs, `vscode` external) and its lazily loaded runtime, the
+// webview (browser) and the CLI.
 import { build } from 'esbuild';
 import { mkdir, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -11,7 +12,9 @@ const targets = [
   build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } }),
 ];
 if (existsSync('src/extension/extension.ts')) {
-  targets.push(build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] }));
+  // the extension's small entry, and the runtime it loads on first use (the large libraries)
+  targets.push(build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', './runtime.js'] }));
+  targets.push(build({ ...common, entryPoints: ['src/extension/runtimeEntry.ts'], outfile: 'dist/runtime.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] }));
 }
 if (existsSync('webview/main.ts')) {
   targets.push(build({ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' }));

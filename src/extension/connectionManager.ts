@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { ClusterSession, type SessionLog, type SessionState, type SessionTarget } from '../core/sources/clusterSession';
+import type { ClusterSession, SessionLog, SessionState, SessionTarget } from '../core/sources/clusterSession';
+import { runtime } from './runtime';
 
 export type ConnectionContext = 'none' | 'connecting' | 'connected' | 'reconnecting' | 'unreachable' | 'error';
 
@@ -31,7 +32,7 @@ export class ConnectionManager implements vscode.Disposable {
   /** The session, started. Undefined when there is no cluster to connect to. */
   ensureStarted(): ClusterSession | undefined {
     if (!this.session && this.target) {
-      this.session = new ClusterSession(this.target, this.log);
+      this.session = new (runtime().ClusterSession)(this.target, this.log);
       this.sessionSubscription = this.session.onState((state) => this.onState(state));
       void this.session.start().then(() => this.changed.fire());
       this.changed.fire();

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import { startEmbeddedDemo } from '../demoCluster';
+import { runtime } from '../runtime';
 import type { ExtensionServices } from './extensionServices';
 
 /** Starts the simulated demo cluster in the extension host and connects to it. */
 export async function connectDemo({ context, connections, log }: ExtensionServices): Promise<void> {
   try {
     const demo = await vscode.window.withProgress({ location: { viewId: 'cniLens.cluster' }, title: 'Starting the demo cluster' }, () =>
-      startEmbeddedDemo(context.extensionPath, context.globalStorageUri.fsPath),
+      runtime().startEmbeddedDemo(context.extensionPath, context.globalStorageUri.fsPath),
     );
     log.info(`demo cluster started; kubeconfig ${demo.kubeconfigPath}`);
     await connections.connect(demo.target, demo.stop);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { KubeConfig } from '@kubernetes/client-node';
+import { runtime } from '../runtime';
 import { awsAccessFromSettings, liveTargetFromSettings } from '../sessionTarget';
 import type { ExtensionServices } from './extensionServices';
 
@@ -11,17 +11,12 @@ interface ContextPick extends vscode.QuickPickItem {
 /** Quick pick of the kubeconfig's contexts (as kubectl reads it), or browse for another kubeconfig. */
 export async function selectContext({ connections, log }: ExtensionServices): Promise<void> {
   const configured = vscode.workspace.getConfiguration('cniLens').get<string>('kubeconfig') || undefined;
-  const kc = new KubeConfig();
-  try {
-    if (configured) kc.loadFromFile(configured);
-    else kc.loadFromDefault();
-  } catch (err) {
-    log.warn(`cannot read kubeconfig ${configured ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${(err as Error).message}`);
-  }
-  const current = connections.current?.label || kc.getCurrentContext();
-  const items: ContextPick[] = kc.getContexts().map((c) => ({
+  const kubeconfig = runtime().listKubeContexts(configured);
+  if (kubeconfig.error) log.warn(`cannot read kubeconfig ${configured ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${kubeconfig.error}`);
+  const current = connections.current?.label || kubeconfig.current;
+  const items: ContextPick[] = kubeconfig.contexts.map((c) => ({
     label: c.name,
-    description: [c.name === current ? 'current' : undefined, kc.getCluster(c.cluster)?.server].filter(Boolean).join(' · '),
+    description: [c.name === current ? 'current' : undefined, c.server].filter(Boolean).join(' · '),
     detail: c.namespace ? `namespace ${c.namespace}` : undefined,
     context: c.name,
   }));
