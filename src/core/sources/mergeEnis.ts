@@ -60,6 +60,7 @@ function enrichFromIpamd(target: EniInfo, ipamd: EniInfo): void {
     if (!mine) continue; // EC2 is the authority on which IPs the ENI has
     if (ip.pod && !mine.pod) mine.pod = ip.pod;
     if (ip.coolingDown) mine.coolingDown = true;
+    if (ip.assigned !== undefined) mine.assigned = ip.assigned;
   }
   if (target.routeTableId === undefined && ipamd.routeTableId !== undefined) target.routeTableId = ipamd.routeTableId;
   if (!target.nodeName && ipamd.nodeName) target.nodeName = ipamd.nodeName;
