@@ -7,6 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { discoveryResponse } from './discovery';
 import { sendJson, sendStatus, sendText } from './httpResponse';
 import { Statuses, StatusError } from './kubeStatus';
+import { servePortForward } from './portForward/servePortForward';
+import type { SimPortForwards } from './portForward/simPortForwards';
 import { parseResourceRequest, type ResourceRequest } from './resourceRequest';
 import { serveControlApi, SIM_CONTROL_PREFIX } from './serveControlApi';
 import { serveGet, serveList } from './serveRead';
@@ -29,7 +31,7 @@ export const SIM_SERVER_VERSION = {
 
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/livez']);
 
-export function createSimRequestHandler(ctx: SimApiContext): (req: IncomingMessage, res: ServerResponse) => void {
+export function createSimRequestHandler(ctx: SimApiContext, portForwards?: SimPortForwards): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'https://sim.invalid');
     const record: SimRequestRecord = {
@@ -50,7 +52,7 @@ export function createSimRequestHandler(ctx: SimApiContext): (req: IncomingMessa
     res.on('finish', settle);
     res.on('close', settle);
 
-    dispatch(ctx, req, res, url, record).catch((err: unknown) => {
+    dispatch(ctx, req, res, url, record, portForwards).catch((err: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;
@@ -60,7 +62,14 @@ export function createSimRequestHandler(ctx: SimApiContext): (req: IncomingMessa
   };
 }
 
-async function dispatch(ctx: SimApiContext, req: IncomingMessage, res: ServerResponse, url: URL, record: SimRequestRecord): Promise<void> {
+async function dispatch(
+  ctx: SimApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  record: SimRequestRecord,
+  portForwards: SimPortForwards | undefined,
+): Promise<void> {
   // Fault injection (slow answers, 429/500, cut watches) belongs here: every request passes this point.
   const path = url.pathname;
   if (PUBLIC_PATHS.has(path)) return sendText(res, 200, 'ok');
@@ -94,10 +103,7 @@ async function dispatch(ctx: SimApiContext, req: IncomingMessage, res: ServerRes
   if (isForbidden(ctx.scenario.forbidden ?? [], rr)) {
     throw new StatusError(Statuses.forbidden(ctx.scenario.user ?? DEFAULT_SIM_USER, rr.verb, rr.resource, rr.subresource, rr.namespace, rr.name));
   }
-  if (rr.subresource === 'portforward') {
-    if (!ctx.store.get(rr.resource, rr.namespace, rr.name!)) throw new StatusError(Statuses.objectNotFound(rr.resource, rr.name!));
-    throw new StatusError(Statuses.badRequest('port-forward is not supported yet by the simulated cluster'));
-  }
+  if (rr.subresource === 'portforward') return servePortForward(ctx, portForwards, req, res, rr, url, record);
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new StatusError(Statuses.methodNotAllowed());
   if (rr.watch) serveWatch(ctx, req, res, rr, url.searchParams, record);
   else if (rr.name) serveGet(ctx, req, res, rr, url.searchParams);

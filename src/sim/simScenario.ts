@@ -19,11 +19,20 @@ export interface SimForbiddenRule {
   namespace?: string;
 }
 
+/** Pod ports that refuse connections through port-forward (the kubelet reports "connection refused"). */
+export interface SimPortForwardScenario {
+  /** `namespace/pod`: every port of these pods refuses. */
+  refuse?: string[];
+  /** Node names: every port of every pod on these nodes refuses. */
+  refuseNodes?: string[];
+}
+
 export interface SimScenario {
   /** The user the API server names in Forbidden messages. */
   user?: string;
   forbidden?: SimForbiddenRule[];
   crds?: CrdInstallation;
+  portForward?: SimPortForwardScenario;
 }
 
 export const SIM_SCENARIO_FILE = 'sim-scenario.yaml';
@@ -65,7 +74,7 @@ export function parseSimScenario(text: string, file = SIM_SCENARIO_FILE): SimSce
   };
 
   if (!isRecord(doc)) return fail('the document', 'a mapping');
-  known(doc, '', ['user', 'forbidden', 'crds']);
+  known(doc, '', ['user', 'forbidden', 'crds', 'portForward']);
   const scenario: SimScenario = {};
   const user = optString(doc.user, 'user');
   if (user !== undefined) scenario.user = user;
@@ -91,6 +100,19 @@ export function parseSimScenario(text: string, file = SIM_SCENARIO_FILE): SimSce
     const omit = strings(crds.omit, 'crds.omit');
     if (installed) scenario.crds.installed = installed;
     if (omit) scenario.crds.omit = omit;
+  }
+  if (doc.portForward !== undefined) {
+    if (!isRecord(doc.portForward)) fail('portForward', 'a mapping');
+    const pf = doc.portForward as Record<string, unknown>;
+    known(pf, 'portForward.', ['refuse', 'refuseNodes']);
+    scenario.portForward = {};
+    const refuse = strings(pf.refuse, 'portForward.refuse');
+    refuse?.forEach((entry, i) => {
+      if (!/^[^/\s]+\/[^/\s]+$/.test(entry)) fail(`portForward.refuse[${i}]`, `"namespace/pod", found "${entry}"`);
+    });
+    const refuseNodes = strings(pf.refuseNodes, 'portForward.refuseNodes');
+    if (refuse) scenario.portForward.refuse = refuse;
+    if (refuseNodes) scenario.portForward.refuseNodes = refuseNodes;
   }
   return scenario;
 }

@@ -9,6 +9,8 @@ import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { RawSnapshot } from '../core/snapshot/rawSnapshot';
 import { createSimRequestHandler } from './createSimRequestHandler';
+import { SimPortForwards } from './portForward/simPortForwards';
+import { holdUpgrade } from './portForward/upgradeStash';
 import { ResourceRegistry } from './resourceRegistry';
 import { closeWatches, type SimApiContext, type SimRequestRecord } from './simApiContext';
 import { generateSimCertificate } from './simCertificate';
@@ -51,6 +53,8 @@ export interface SimCluster {
   warnings: string[];
   /** Ends all open watch responses cleanly (clients reconnect); returns how many. */
   closeWatches(): number;
+  /** Port-forward: pod port backends, the in-process ipamd, open tunnels (see portForward/). */
+  portForwards: SimPortForwards;
   close(): Promise<void>;
 }
 
@@ -87,13 +91,15 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     requests: [],
     maxRecordedRequests: opts.maxRecordedRequests ?? 100_000,
   };
-  const handler = createSimRequestHandler(ctx);
+  const portForwards = new SimPortForwards(store, opts.snapshot.ipamd, scenario.portForward);
+  const handler = createSimRequestHandler(ctx, portForwards);
   const server = createServer({ key: cert.keyPem, cert: cert.certPem }, handler);
 
-  // Upgrade requests (kubectl port-forward over websocket or SPDY) go through the same handler,
-  // which answers them with a plain HTTP response on the raw socket.
+  // Upgrade requests (port-forward over websocket or SPDY) go through the same handler, which
+  // answers them with a plain HTTP response on the raw socket, or lets port-forward take it over.
   const upgraded = new Set<Socket>();
-  server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    holdUpgrade(req, socket, head);
     upgraded.add(socket);
     socket.on('close', () => upgraded.delete(socket));
     const res = new ServerResponse(req);
@@ -128,9 +134,11 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     requests: ctx.requests,
     warnings,
     closeWatches: () => closeWatches(ctx),
+    portForwards,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         closeWatches(ctx);
+        portForwards.close();
         server.close(() => resolve());
         server.closeAllConnections();
         for (const socket of upgraded) socket.destroy();

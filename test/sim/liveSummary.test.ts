@@ -56,6 +56,8 @@ describe('summary of the demo: live through the simulated cluster vs from files'
         expect(fromApi.mode).toEqual(fromFiles.mode);
         expect(fromApi.unmanagedExamples).toEqual(fromFiles.unmanagedExamples);
         expect(live.sources.find((s) => s.name === 'ec2')?.state).toBe('ok');
+        // ipamd was read through port-forward to each node's aws-node pod
+        expect(live.sources.find((s) => s.name === 'ipamd')?.detail).toMatch(/^\/v1\/enis of 7 of 7 nodes/);
       } finally {
         await live.live.stop();
       }

@@ -1,9 +1,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { SourceStatus } from '../model';
-import { projectRawAws } from '../project/projectEc2';
+import type { EniInfo, SourceStatus } from '../model';
+import { projectRawAws, type AwsFacts } from '../project/projectEc2';
 import { ClusterStore } from '../store/clusterStore';
 import { applyAwsFacts } from './applyAwsFacts';
 import { fetchEc2 } from './ec2Source';
+import { readIpamdEnis } from './ipamdSource';
 import type { AwsAccess } from './clusterSession';
 import type { InformerState } from './kubeInformer';
 import { LiveCluster, type LiveClusterOptions } from './liveCluster';
@@ -13,6 +14,8 @@ export interface LiveStoreOptions extends LiveClusterOptions {
   /** Give up waiting for the first full list after this long (the informers keep going). */
   syncTimeoutMs?: number;
   aws?: AwsAccess | false;
+  /** Read ipamd `/v1/enis` of every node through port-forward to its aws-node pod (default on). */
+  ipamd?: boolean;
 }
 
 export interface LiveStore {
@@ -35,8 +38,16 @@ export async function openLiveStore(kc: KubeConfig, opts: LiveStoreOptions = {},
   clearTimeout(timer);
   const sources = kubernetesStatus(live.states, timedOut ? timeoutMs : undefined);
 
-  if (opts.aws !== false && !opts.signal?.aborted) sources.push(await readEc2(live.store, opts.aws ?? {}, opts.signal));
-  sources.push({ name: 'ipamd', state: 'not-configured', detail: 'not read from a live cluster in this version (snapshots only)' });
+  if (!opts.signal?.aborted) {
+    // EC2 and ipamd are independent: read both, then merge their ENIs (EC2 first, ipamd as fallback)
+    const [ec2, ipamd] = await Promise.all([
+      opts.aws === false ? undefined : readEc2(live.store, opts.aws ?? {}, opts.signal),
+      opts.ipamd === false ? undefined : readIpamdLive(kc, live.store, opts.signal),
+    ]);
+    applyAwsFacts(live.store, ec2?.facts, ipamd?.enis ?? []);
+    sources.push(ec2?.status ?? { name: 'ec2', state: 'not-configured', detail: 'turned off' });
+    sources.push(ipamd?.status ?? { name: 'ipamd', state: 'not-configured', detail: 'turned off' });
+  }
   return { live, store: live.store, sources };
 }
 
@@ -73,18 +84,28 @@ function informerStatus(name: string, state: InformerState): SourceStatus {
   }
 }
 
-async function readEc2(store: ClusterStore, aws: AwsAccess, signal?: AbortSignal): Promise<SourceStatus> {
+async function readIpamdLive(kc: KubeConfig, store: ClusterStore, signal?: AbortSignal): Promise<{ status: SourceStatus; enis: EniInfo[] }> {
+  const { results, enis, problems } = await readIpamdEnis(kc, store, { signal });
+  const ok = results.filter((r) => r.ok).length;
+  if (results.length === 0) return { status: { name: 'ipamd', state: 'missing', detail: 'no nodes' }, enis };
+  const failures = results.filter((r) => !r.ok);
+  const forbidden = failures.some((r) => !r.ok && r.error.kind === 'forbidden');
+  const detail = `/v1/enis of ${ok} of ${results.length} nodes through port-forward to aws-node${problems.length ? `; ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}` : ''}`;
+  const state: SourceStatus['state'] = ok > 0 ? 'ok' : forbidden ? 'forbidden' : 'error';
+  return { status: { name: 'ipamd', state, detail }, enis };
+}
+
+async function readEc2(store: ClusterStore, aws: AwsAccess, signal?: AbortSignal): Promise<{ status: SourceStatus; facts?: AwsFacts }> {
   const instanceIds: string[] = [];
   let region = aws.region;
   for (const node of store.list('node')) {
     if (node.instanceId) instanceIds.push(node.instanceId);
     region ??= node.region;
   }
-  if (instanceIds.length === 0) return { name: 'ec2', state: 'missing', detail: 'no node has an AWS providerID (aws:///<zone>/<instance-id>)' };
+  if (instanceIds.length === 0) return { status: { name: 'ec2', state: 'missing', detail: 'no node has an AWS providerID (aws:///<zone>/<instance-id>)' } };
   const result = await fetchEc2({ region: region ?? '', endpoint: aws.endpoint, profile: aws.profile, credentials: aws.credentials, instanceIds, signal });
-  if (!result.ok) return { name: 'ec2', state: result.error.kind === 'unauthorized' ? 'forbidden' : result.error.kind === 'no-credentials' ? 'not-configured' : 'error', detail: result.error.message };
+  if (!result.ok) return { status: { name: 'ec2', state: result.error.kind === 'unauthorized' ? 'forbidden' : result.error.kind === 'no-credentials' ? 'not-configured' : 'error', detail: result.error.message } };
   const facts = projectRawAws(result.data, { source: 'ec2', detail: `region ${result.data.region}` });
-  applyAwsFacts(store, facts, []);
   const partial = result.partialErrors.map((e) => e.message).join('; ');
-  return { name: 'ec2', state: 'ok', detail: `${facts.networkInterfaces.length} ENIs, ${facts.subnets.length} subnets in ${result.data.region}${partial ? `; partly failed: ${partial}` : ''}` };
+  return { facts, status: { name: 'ec2', state: 'ok', detail: `${facts.networkInterfaces.length} ENIs, ${facts.subnets.length} subnets in ${result.data.region}${partial ? `; partly failed: ${partial}` : ''}` } };
 }

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { EniInfo, EniIp } from '../../core/model';
+import { clusterSettings } from '../../core/analysis/clusterSettings';
+import { nodeCapacity } from '../../core/capacity/nodeCapacity';
 import type { ClusterSession } from '../../core/sources/clusterSession';
 import type { ClusterStore } from '../../core/store/clusterStore';
 import { StoreTreeProvider } from './storeTreeProvider';
@@ -9,15 +11,18 @@ import { esc, md, type TreeNode } from './treeNode';
 export class NodesView extends StoreTreeProvider {
   protected roots(session: ClusterSession): TreeNode[] {
     const store = session.store;
+    const { vpcCni } = clusterSettings(store);
     return [...store.list('node')]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((node) => {
-        const pods = store.podsOnNode(node.name).filter((p) => !p.hostNetwork).length;
+        const pods = store.podsOnNode(node.name);
         const enis = store.enisOnNode(node.name);
+        const cap = nodeCapacity(node, enis, pods, vpcCni);
+        const of = (n: number, max: number | undefined) => (max === undefined ? String(n) : `${n}/${max}`);
         return {
           id: `node/${node.name}`,
           label: node.name,
-          description: [node.instanceType, node.zone, node.internalIp, `pods ${pods}`, `ENIs ${enis.length}`].filter(Boolean).join(' · '),
+          description: [node.instanceType, node.zone, node.internalIp, `pods ${of(cap.pods.total, cap.pods.max)}`, `IPs ${of(cap.ips.assigned, cap.ips.maxPossible)}`, cap.flags.includes('ip-exhausted') ? 'IPs exhausted' : undefined].filter(Boolean).join(' · '),
           icon: new vscode.ThemeIcon(node.ready ? 'server' : 'warning', node.ready ? undefined : new vscode.ThemeColor('problemsWarningIcon.foreground')),
           contextValue: 'cniLens.node',
           tooltip: md(`**${esc(node.name)}**\n\n${[
@@ -26,6 +31,9 @@ export class NodesView extends StoreTreeProvider {
             node.zone && `Zone: ${esc(node.zone)}`,
             node.internalIp && `InternalIP: ${esc(node.internalIp)}`,
             `Ready: ${node.ready ? 'yes' : 'no'}`,
+            `Pods: ${cap.pods.total} of max ${cap.pods.max ?? '?'} (${esc(cap.pods.maxPods.formula)})`,
+            `ENIs: ${cap.enis.used} of ${cap.enis.max ?? '?'}; pod IPs ${cap.ips.assigned} assigned, ${cap.ips.free} warm, ${cap.ips.allocated} allocated, ${cap.ips.maxPossible ?? '?'} possible`,
+            ...cap.notes.map((n) => esc(n)),
           ].filter(Boolean).join('\n\n')}`),
           children: () => eniNodes(store, enis, `node/${node.name}`),
         };
