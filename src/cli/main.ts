@@ -1,8 +1,10 @@
 import { parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cliCommand';
+import { collectCommand } from './commands/collectCommand';
 import { simCommand } from './commands/simCommand';
 import { summaryCommand } from './commands/summaryCommand';
+import { verdictsCommand } from './commands/verdictsCommand';
 
-const COMMANDS: readonly CliCommand[] = [summaryCommand, simCommand];
+const COMMANDS: readonly CliCommand[] = [summaryCommand, collectCommand, simCommand, verdictsCommand];
 
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,5 +1,5 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, describeCause, kubeGetJson } from './kubeRequest';
+import { KubeApiError, describeCause, kubeListAll } from './kubeRequest';
 
 /** One resource to list and watch, e.g. `{ path: '/apis/cilium.io/v2/ciliumendpoints' }`. */
 export interface ResourceSpec {
@@ -39,12 +39,6 @@ export interface InformerOptions {
   maxBackoffMs?: number;
 }
 
-interface ListBody {
-  kind?: string;
-  apiVersion?: string;
-  items?: unknown[];
-  metadata?: { resourceVersion?: string; continue?: string };
-}
 
 interface WatchStatus {
   code?: number;
@@ -104,32 +98,11 @@ export class KubeInformer {
 
   private async list(signal: AbortSignal): Promise<void> {
     this.sink.state({ phase: 'listing' });
-    const items: unknown[] = [];
-    let cont: string | undefined;
-    let rv = '';
-    do {
-      const body = (await kubeGetJson(this.kc, this.spec.path, { limit: String(this.options.pageSize ?? 500), continue: cont }, signal)) as ListBody;
-      const page = Array.isArray(body.items) ? body.items : [];
-      // the API server leaves kind and apiVersion off the items of built-in lists
-      const kind = typeof body.kind === 'string' && body.kind.endsWith('List') ? body.kind.slice(0, -4) : undefined;
-      for (const item of page) {
-        const obj = item as { kind?: unknown; apiVersion?: unknown };
-        if (obj && typeof obj === 'object') {
-          if (obj.kind === undefined && kind) obj.kind = kind;
-          if (obj.apiVersion === undefined && body.apiVersion) obj.apiVersion = body.apiVersion;
-        }
-        items.push(item);
-      }
-      this.sink.page?.(page);
-      rv = body.metadata?.resourceVersion ?? rv;
-      cont = body.metadata?.continue || undefined;
-      // let the event loop breathe between pages of a large list
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    } while (cont && !signal.aborted);
+    const { items, resourceVersion } = await kubeListAll(this.kc, this.spec.path, { pageSize: this.options.pageSize, signal, onPage: this.sink.page });
     this.sink.replace(items);
-    this.resourceVersion = rv;
+    this.resourceVersion = resourceVersion;
     this.attempt = 0;
-    this.sink.state({ phase: 'synced', items: items.length, resourceVersion: rv });
+    this.sink.state({ phase: 'synced', items: items.length, resourceVersion });
   }
 
   /** One watch request. */

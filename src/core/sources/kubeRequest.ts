@@ -72,3 +72,42 @@ export function describeCause(err: unknown): string {
   }
   return String(err);
 }
+
+interface ListBody {
+  kind?: string;
+  apiVersion?: string;
+  items?: unknown[];
+  metadata?: { resourceVersion?: string; continue?: string };
+}
+
+/**
+ * Lists a collection page by page (`limit`/`continue`), yielding to the event loop between pages.
+ * Items get the `kind` and `apiVersion` the API server leaves off the items of built-in lists.
+ */
+export async function kubeListAll(
+  kc: KubeConfig,
+  path: string,
+  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void } = {},
+): Promise<{ items: unknown[]; resourceVersion: string }> {
+  const items: unknown[] = [];
+  let cont: string | undefined;
+  let resourceVersion = '';
+  do {
+    const body = (await kubeGetJson(kc, path, { limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal)) as ListBody;
+    const page = Array.isArray(body.items) ? body.items : [];
+    const kind = typeof body.kind === 'string' && body.kind.endsWith('List') ? body.kind.slice(0, -4) : undefined;
+    for (const item of page) {
+      const obj = item as { kind?: unknown; apiVersion?: unknown };
+      if (obj && typeof obj === 'object') {
+        if (obj.kind === undefined && kind) obj.kind = kind;
+        if (obj.apiVersion === undefined && body.apiVersion) obj.apiVersion = body.apiVersion;
+      }
+      items.push(item);
+    }
+    opts.onPage?.(page);
+    resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
+    cont = body.metadata?.continue || undefined;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  } while (cont && !opts.signal?.aborted);
+  return { items, resourceVersion };
+}
