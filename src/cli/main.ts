@@ -2,9 +2,10 @@ import { parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cli
 import { collectCommand } from './commands/collectCommand';
 import { simCommand } from './commands/simCommand';
 import { summaryCommand } from './commands/summaryCommand';
+import { traceCommand } from './commands/traceCommand';
 import { verdictsCommand } from './commands/verdictsCommand';
 
-const COMMANDS: readonly CliCommand[] = [summaryCommand, collectCommand, simCommand, verdictsCommand];
+const COMMANDS: readonly CliCommand[] = [summaryCommand, collectCommand, simCommand, verdictsCommand, traceCommand];
 
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,123 @@
+import type { L4Protocol } from '../../core/model';
+import { formatTrace } from '../../core/analysis/datapath/formatTrace';
+import { traceDatapath, type TraceRequest } from '../../core/analysis/datapath/traceDatapath';
+import { parseEndpointSpec } from '../../core/analysis/datapath/traceEndpoint';
+import { loadKubeConfig } from '../../core/sources/kubeconfig';
+import { openLiveStore } from '../../core/sources/liveStore';
+import { loadSnapshotStore } from '../../core/sources/snapshotStore';
+import type { ClusterStore } from '../../core/store/clusterStore';
+import { choosePolicyEngine } from '../../core/analysis/policy/choosePolicyEngine';
+import { PolicyEngine } from '../../core/analysis/policy/policyEngine';
+import type { PolicyEngineKind } from '../../core/analysis/policy/policyTypes';
+import { fileRuleLocator } from '../../core/analysis/policy/ruleLocator';
+import { tracePolicyEvaluator } from '../../core/analysis/tracePolicyEvaluator';
+import { UsageError, optionalInt, requireString, type CliCommand, type CliIo } from '../cliCommand';
+
+const PROTOCOLS: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+export const traceCommand: CliCommand = {
+  name: 'trace',
+  summary: 'The path of a packet, hop by hop, through the VPC CNI, Cilium and the VPC',
+  usage: [
+    'Usage: cni-lens trace (--snapshot DIR | --kubeconfig FILE [--context NAME]) --from SRC --to DST',
+    '                      [--port N] [--protocol TCP|UDP|SCTP] [--backend POD] [--engine kubernetes|cilium] [--json]',
+    '',
+    'Prints the hops a packet takes from SRC to DST on EKS with the AWS VPC CNI chained with Cilium:',
+    'pod eth0, host veth, Cilium cil_from_container (egress policy, service translation), ip rules and',
+    'route tables, SNAT (AWS-SNAT-CHAIN-0), the ENI and its security groups, the subnet\'s route table',
+    '(NAT gateway, transit gateway...), the destination ENI, cil_to_container (ingress policy), the pod.',
+    'Each hop names its owner (pod, cilium, vpc-cni, vpc, kubernetes); a hop whose facts are missing',
+    'says "unknown" and why. The verdict follows the policy of both ends ("unknown" until a policy',
+    'engine is connected to the trace).',
+    '',
+    'SRC:  <namespace>/<pod>     a pod (or a Deployment/DaemonSet/StatefulSet name: its first pod)',
+    '      ip:A.B.C.D            any address: pod, node, NLB/NAT/RDS/MSK ENI, or outside the VPC',
+    '      world                 internet clients through the NLB (IP targets) in front of DST',
+    'DST:  <namespace>/<pod>     a pod',
+    '      svc:<namespace>/<name> a Service: its ClusterIP, then one backend (see --backend)',
+    '      ip:A.B.C.D            any address, as for SRC (a Service ClusterIP too)',
+    '',
+    'Options:',
+    '  --snapshot DIR       snapshot directory or manifest file',
+    '  --kubeconfig FILE    kubeconfig of a live cluster (use "-" for KUBECONFIG or ~/.kube/config)',
+    '  --context NAME       kubeconfig context (default: the current context)',
+    '  --timeout SECONDS    how long to wait for the first full list (default 60)',
+    '  --no-aws             do not call EC2 (ENIs, subnets and route tables are then unknown)',
+    '  --from SRC           source (required)',
+    '  --to DST             destination (required)',
+    '  --port N             destination port: the Service port for a Service',
+    '  --protocol P         TCP (default), UDP or SCTP',
+    '  --backend POD        for a Service: the backend to follow (default: the first by name)',
+    '  --engine NAME        policy semantics: cilium (default when Cilium is detected) or kubernetes',
+    '  --json               print the trace as JSON',
+    '',
+    'Exit status: 0 when the trace was built (whatever the verdict), 2 on bad arguments (an unknown',
+    'pod, Service or address syntax), 1 when the cluster or snapshot cannot be loaded.',
+  ].join('\n'),
+  options: {
+    snapshot: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    context: { type: 'string' },
+    timeout: { type: 'string' },
+    'no-aws': { type: 'boolean' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    port: { type: 'string' },
+    protocol: { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+    engine: { type: 'string' },
+  },
+  async run(values, _positionals, io, signal) {
+    const snapshot = typeof values.snapshot === 'string' ? values.snapshot : undefined;
+    const kubeconfig = typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined;
+    if ((snapshot === undefined) === (kubeconfig === undefined)) throw new UsageError('give exactly one of --snapshot DIR or --kubeconfig FILE');
+    if (values.context !== undefined && kubeconfig === undefined) throw new UsageError('--context needs --kubeconfig');
+    const timeout = optionalInt(values, 'timeout', 1, 3600);
+    const request: TraceRequest = { from: requireString(values, 'from'), to: requireString(values, 'to') };
+    const port = optionalInt(values, 'port', 1, 65535);
+    if (port !== undefined) request.port = port;
+    if (values.protocol !== undefined) {
+      const p = String(values.protocol).toUpperCase() as L4Protocol;
+      if (!PROTOCOLS.includes(p)) throw new UsageError(`--protocol must be TCP, UDP or SCTP, got "${String(values.protocol)}"`);
+      request.protocol = p;
+    }
+    if (typeof values.backend === 'string') request.backend = values.backend;
+    // Syntax first: no cluster is loaded for an argument that cannot be right.
+    for (const argument of ['from', 'to'] as const) {
+      const spec = parseEndpointSpec(request[argument], argument);
+      if ('message' in spec) return badArgument(io, argument, spec.message);
+    }
+
+    if (snapshot !== undefined) {
+      const loaded = await loadSnapshotStore(snapshot, { signal });
+      for (const p of loaded.problems) io.err(`${p.severity}: ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
+      return printTrace(loaded.store, request, values.json === true, io, values.engine, loaded.raw.root);
+    }
+    const kc = loadKubeConfig({ path: kubeconfig === '-' ? undefined : kubeconfig, context: typeof values.context === 'string' ? values.context : undefined });
+    const live = await openLiveStore(kc, { signal, syncTimeoutMs: (timeout ?? 60) * 1000, aws: values['no-aws'] ? false : {} });
+    try {
+      for (const s of live.sources) if (s.state !== 'ok') io.err(`${s.name}: ${s.state}${s.detail ? ` (${s.detail})` : ''}\n`);
+      return printTrace(live.store, request, values.json === true, io, values.engine);
+    } finally {
+      await live.live.stop();
+    }
+  },
+};
+
+function badArgument(io: CliIo, argument: string, message: string): number {
+  io.err(`cni-lens trace: --${argument}: ${message}\n`);
+  return 2;
+}
+
+function printTrace(store: ClusterStore, request: TraceRequest, json: boolean, io: CliIo, engineChoice: unknown, snapshotRoot?: string): number {
+  const requested = engineChoice === undefined ? undefined : String(engineChoice);
+  if (requested !== undefined && requested !== 'kubernetes' && requested !== 'cilium') return badArgument(io, 'engine', `must be kubernetes or cilium, got "${requested}"`);
+  const { engine } = choosePolicyEngine(store, requested as PolicyEngineKind | undefined);
+  const policy = new PolicyEngine(store, { engine, ...(snapshotRoot ? { ruleLocator: fileRuleLocator(snapshotRoot) } : {}) });
+  const result = traceDatapath(store, request, { policyEvaluator: tracePolicyEvaluator(policy) });
+  policy.dispose();
+  if (!result.ok) return badArgument(io, result.error.argument, result.error.message);
+  io.out(json ? JSON.stringify(result.trace, null, 2) + '\n' : formatTrace(result.trace) + '\n');
+  return 0;
+}
