@@ -1,7 +1,9 @@
-// The project's test command (`npm test`): build, typecheck, lint, then every vitest suite.
+// The project's test command (`npm test`): build, typecheck, lint, package the extension, every
+// vitest suite, then the tests in a real VS Code: install it when missing (scripts/e2e/installVscode.mjs),
+// the extension-host integration suite (code-server), and the end-to-end UI tests.
 // Ends with one line "tests: N passed, N failed, N skipped" and a non-zero exit code on any failure.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 
 function step(title, cmd, args) {
   process.stdout.write(`\n== ${title}: ${cmd} ${args.join(' ')}\n`);
@@ -17,20 +19,40 @@ if (!step('typecheck', 'npx', ['tsc', '-p', '.', '--noEmit'])) failures.push('ty
 if (!step('lint', 'npx', ['eslint', 'src', 'test', 'scripts'])) failures.push('lint');
 
 mkdirSync('.test-output', { recursive: true });
+// the .vsix first: test/unit/packaging.test.ts checks it, and the e2e tests install it
+if (!step('package', 'node', ['scripts/package.mjs'])) failures.push('package');
+
 const report = '.test-output/vitest.json';
+const e2eReport = '.test-output/vitest-e2e.json';
+const integrationReport = '.test-output/integration.json';
+for (const f of [report, e2eReport, integrationReport]) rmSync(f, { force: true });
 const vitestOk = step('unit and simulated-cluster tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
 if (!vitestOk) failures.push('vitest');
 
-let passed = 0, failed = 0, skipped = 0;
-if (existsSync(report)) {
-  const r = JSON.parse(readFileSync(report, 'utf8'));
-  passed = r.numPassedTests ?? 0;
+// A real VS Code: code-server + Chromium. A missing piece fails on CI and skips elsewhere.
+if (!step('install VS Code for the e2e tests (only what is missing)', 'node', ['scripts/e2e/installVscode.mjs']) && process.env.CI === 'true') failures.push('e2e install');
+if (!step('integration suite in the extension host (code-server)', 'npx', ['tsx', 'test/integration/runCodeServer.ts'])) failures.push('integration');
+if (!step('end-to-end tests (code-server + Chromium)', 'npx', ['vitest', 'run', '-c', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${e2eReport}`])) failures.push('e2e');
+
+// counts of each test run: vitest's JSON report, or the integration runner's
+function counts(file, kind) {
+  if (!existsSync(file)) return undefined;
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  if (kind === 'mocha') return { passed: r.passed ?? 0, failed: r.failed ?? 0, skipped: r.pending ?? 0 };
   // a suite that fails to load has no failed test of its own: count it
-  failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
-  skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  return { passed: r.numPassedTests ?? 0, failed: (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0), skipped: (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0) };
+}
+const runs = { vitest: counts(report, 'vitest'), e2e: counts(e2eReport, 'vitest'), integration: counts(integrationReport, 'mocha') };
+let passed = 0, failed = 0, skipped = 0;
+for (const c of Object.values(runs)) {
+  if (!c) continue;
+  passed += c.passed;
+  failed += c.failed;
+  skipped += c.skipped;
 }
 if (failures.length > 0) process.stdout.write(`\nfailed steps: ${failures.join(', ')}\n`);
-// a failed step that is not a test (build, typecheck, lint) counts as one failure
-const stepFailures = failures.filter((f) => f !== 'vitest').length;
+// a failed step that is not a test run (build, typecheck, lint, package, install) counts as one
+// failure; so does a test run that failed without reporting a failed test
+const stepFailures = failures.filter((f) => !(f in runs) || !runs[f] || runs[f].failed === 0).length;
 process.stdout.write(`\ntests: ${passed} passed, ${failed + stepFailures} failed, ${skipped} skipped\n`);
 process.exit(failures.length === 0 ? 0 : 1);

