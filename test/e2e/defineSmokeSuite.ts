@@ -17,10 +17,13 @@ const CONTAINER = 'CNI Lens';
 const VIEWS = ['Cluster', 'Nodes', 'ENIs', 'Pod IPs', 'Cilium Endpoints'];
 const COMMANDS = ['Select Kube Context', 'Refresh', 'Open Snapshot…', 'Connect to Demo Cluster', 'Show Log'].map((t) => `CNI Lens: ${t}`);
 
-/** The node names of the demo snapshot (`kubectl get nodes -o yaml`, a List). */
+/**
+ * The node rows the Nodes view should show for the demo snapshot (`kubectl get nodes -o yaml`, a
+ * List): each node's name without the `.<region>.compute.internal` suffix every node shares.
+ */
 function demoNodeNames(): string[] {
   const list = parse(readFileSync(join(demoSnapshotDir, 'kubernetes', 'nodes.yaml'), 'utf8')) as { items: { metadata: { name: string } }[] };
-  return list.items.map((n) => n.metadata.name).sort();
+  return list.items.map((n) => n.metadata.name.replace(/\.us-west-2\.compute\.internal$/, '')).sort();
 }
 
 export function defineSmokeSuite(mode: 'dev' | 'vsix'): void {

@@ -21,7 +21,7 @@ export class NodesView extends StoreTreeProvider {
         const of = (n: number, max: number | undefined) => (max === undefined ? String(n) : `${n}/${max}`);
         return {
           id: `node/${node.name}`,
-          label: node.name,
+          label: shortNodeName(node.name),
           description: [node.instanceType, node.zone, node.internalIp, `pods ${of(cap.pods.total, cap.pods.max)}`, `IPs ${of(cap.ips.assigned, cap.ips.maxPossible)}`, cap.flags.includes('ip-exhausted') ? 'IPs exhausted' : undefined].filter(Boolean).join(' · '),
           icon: new vscode.ThemeIcon(node.ready ? 'server' : 'warning', node.ready ? undefined : new vscode.ThemeColor('problemsWarningIcon.foreground')),
           contextValue: 'cniLens.node',
@@ -39,6 +39,11 @@ export class NodesView extends StoreTreeProvider {
         };
       });
   }
+}
+
+/** `ip-10-0-17-42.us-west-2.compute.internal` → `ip-10-0-17-42`: the rest is the same on every node (full name in the tooltip). */
+export function shortNodeName(name: string): string {
+  return name.replace(/\.(?:[a-z0-9-]+\.compute|ec2)\.internal$/, '');
 }
 
 export function eniNodes(store: ClusterStore, enis: EniInfo[], parent: string): TreeNode[] {
