@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { COMMANDS } from './commands/commandTable';
-import type { ExtensionServices } from './commands/extensionServices';
+import type { ExtensionServices, RegisteredView } from './commands/extensionServices';
+import { registerObjectDocuments } from './objectDocuments';
+import type { StoreTreeProvider } from './views/storeTreeProvider';
 import { ConnectionManager } from './connectionManager';
 import { ExtensionLog } from './extensionLog';
 import { liveTargetFromSettings } from './sessionTarget';
@@ -15,10 +17,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const log = new ExtensionLog();
   const connections = new ConnectionManager(log, liveTargetFromSettings());
-  const services: ExtensionServices = { context, connections, log };
-  context.subscriptions.push(log, connections, createStatusBar(connections));
+  const registered = new Map<string, RegisteredView>();
+  const services: ExtensionServices = { context, connections, log, views: registered };
+  context.subscriptions.push(log, connections, createStatusBar(connections), registerObjectDocuments(connections));
 
-  const views: Array<[string, vscode.TreeDataProvider<unknown> & vscode.Disposable]> = [
+  const views: Array<[string, StoreTreeProvider]> = [
     ['cniLens.cluster', new ClusterView(connections)],
     ['cniLens.nodes', new NodesView(connections)],
     ['cniLens.enis', new EnisView(connections)],
@@ -26,7 +29,9 @@ export function activate(context: vscode.ExtensionContext): void {
     ['cniLens.endpoints', new EndpointsView(connections)],
   ];
   for (const [id, provider] of views) {
-    context.subscriptions.push(provider, vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: id !== 'cniLens.cluster' }));
+    const view = vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: id !== 'cniLens.cluster' });
+    registered.set(id, { provider, view });
+    context.subscriptions.push(provider, view);
   }
   for (const [id, handler] of COMMANDS) {
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => handler(services, ...args)));

@@ -4,6 +4,7 @@
  * so activation only loads the small `dist/extension.js`.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterSession } from '../core/sources/clusterSession';
 export { ClusterSession } from '../core/sources/clusterSession';
 export { startEmbeddedDemo } from './demoCluster';
 
@@ -26,4 +27,33 @@ export function listKubeContexts(path: string | undefined): { contexts: KubeCont
     contexts: kc.getContexts().map((c) => ({ name: c.name, server: kc.getCluster(c.cluster)?.server, namespace: c.namespace })),
     current: kc.getCurrentContext(),
   };
+}
+
+const API_PATHS: Record<string, (ns: string | undefined, name: string) => string> = {
+  pod: (ns, name) => `/api/v1/namespaces/${ns}/pods/${name}`,
+  node: (_ns, name) => `/api/v1/nodes/${name}`,
+  service: (ns, name) => `/api/v1/namespaces/${ns}/services/${name}`,
+  ciliumEndpoint: (ns, name) => `/apis/cilium.io/v2/namespaces/${ns}/ciliumendpoints/${name}`,
+};
+
+/**
+ * YAML of a store object for a read-only document: the object as the API server has it now for a
+ * live session, else the CNI Lens model of it (EC2 and ipamd objects, snapshot objects) with its source.
+ */
+export async function objectYaml(session: ClusterSession, kind: string, key: string): Promise<string> {
+  const { stringify } = await import('yaml');
+  const [a, b] = key.includes('/') ? key.split('/', 2) : [undefined, key];
+  const apiPath = API_PATHS[kind];
+  if (session.target.kind === 'live' && apiPath && b) {
+    try {
+      const object = (await session.fetchKubeObject(apiPath(a, b))) as { metadata?: Record<string, unknown> } | undefined;
+      if (object?.metadata) delete object.metadata.managedFields;
+      return `# ${kind} ${key}, read from ${session.describe()} at ${new Date().toISOString()} (read-only)\n${stringify(object)}`;
+    } catch (err) {
+      return `# ${kind} ${key}: cannot read it from ${session.describe()}: ${(err as Error).message}\n`;
+    }
+  }
+  const value = session.store.get(kind as never, key);
+  if (value === undefined) return `# ${kind} ${key} is not in ${session.describe()} any more\n`;
+  return `# ${kind} ${key} as CNI Lens models it (read-only); source: ${JSON.stringify((value as { origin?: unknown }).origin)}\n${stringify(value)}`;
 }

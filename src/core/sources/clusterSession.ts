@@ -2,6 +2,7 @@ import type { SourceStatus } from '../model';
 import type { SnapshotProblem } from '../snapshot/rawSnapshot';
 import { ClusterStore } from '../store/clusterStore';
 import { loadKubeConfig } from './kubeconfig';
+import { kubeGetJson } from './kubeRequest';
 import type { InformerState } from './kubeInformer';
 import { openLiveStore, type LiveStore } from './liveStore';
 import { loadSnapshotStore } from './snapshotStore';
@@ -44,6 +45,7 @@ export class ClusterSession {
   /** Context name for a live cluster, directory name for a snapshot. */
   label: string;
   private live: LiveStore | undefined;
+  private kubeConfig: import('@kubernetes/client-node').KubeConfig | undefined;
   private started: Promise<void> | undefined;
   private readonly controller = new AbortController();
   private readonly listeners = new Set<(state: SessionState) => void>();
@@ -71,6 +73,12 @@ export class ClusterSession {
     this.controller.abort();
     await this.live?.live.stop();
     this.setState({ phase: 'stopped' });
+  }
+
+  /** GET one object from the live cluster (read-only); undefined for a snapshot session. */
+  async fetchKubeObject(path: string, signal?: AbortSignal): Promise<unknown> {
+    if (!this.kubeConfig) return undefined;
+    return kubeGetJson(this.kubeConfig, path, {}, signal);
   }
 
   describe(): string {
@@ -101,6 +109,7 @@ export class ClusterSession {
       return;
     }
     const kc = loadKubeConfig({ path: this.target.kubeconfigPath, context: this.target.context });
+    this.kubeConfig = kc;
     this.label = kc.getCurrentContext();
     this.setState({ phase: 'connecting', detail: kc.getCurrentCluster()?.server });
     this.log.info(`connecting to context ${this.label} at ${kc.getCurrentCluster()?.server}`);

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { clusterSettings } from '../../core/analysis/clusterSettings';
 import { summarizeCluster } from '../../core/analysis/clusterSummary';
+import type { Provenance, Setting } from '../../core/model';
 import type { ClusterSession } from '../../core/sources/clusterSession';
 import { StoreTreeProvider } from './storeTreeProvider';
 import { esc, md, type TreeNode } from './treeNode';
@@ -37,10 +39,50 @@ export class ClusterView extends StoreTreeProvider {
       row('unmanaged', 'Pods not managed by Cilium', c.unmanagedPods === null ? 'n/a' : String(c.unmanagedPods), c.unmanagedPods ? 'warning' : 'pass',
         s.unmanagedExamples.length ? `Pods with no CiliumEndpoint (started before Cilium: restart them):\n\n${s.unmanagedExamples.map((p) => `- ${esc(p)}`).join('\n')}` : undefined),
       row('policies', 'Policies', `${policies} (${c.policies.networkPolicies} NP · ${c.policies.ciliumNetworkPolicies} CNP · ${c.policies.ciliumClusterwideNetworkPolicies} CCNP)`, 'law'),
+      settingsGroup(session),
       {
         id: 'cluster/sources', label: 'Sources', icon: new vscode.ThemeIcon('database'), expanded: false,
         children: () => s.sources.map((src) => row(`source/${src.name}`, src.name, `${src.state}${src.detail ? ` · ${src.detail}` : ''}`, SOURCE_ICON[src.state] ?? 'circle-outline', src.detail ? esc(src.detail) : undefined)),
       },
     ];
   }
+}
+
+function originText(origin: Provenance): string {
+  const where = origin.file ? `${origin.file}${origin.line ? `:${origin.line}` : ''}` : origin.source;
+  return origin.detail ? `${where} (${origin.detail})` : where;
+}
+
+/** The datapath settings CNI Lens detected, each with where it came from. */
+function settingsGroup(session: ClusterSession): TreeNode {
+  const { vpcCni, cilium } = clusterSettings(session.store);
+  const rows: Array<[string, Setting<unknown>]> = [
+    ['Chaining mode (cilium-config cni-chaining-mode)', cilium.chainingMode],
+    ['Cilium IPv4 masquerade', cilium.ipv4Masquerade],
+    ['Routing mode', cilium.routingMode],
+    ['Kube-proxy replacement', cilium.kubeProxyReplacement],
+    ['Socket LB', cilium.socketLb],
+    ['Custom networking (ENIConfig)', vpcCni.customNetworking],
+    ['External SNAT', vpcCni.externalSnat],
+    ['SNAT exclusions', vpcCni.excludeSnatCidrs],
+    ['Prefix delegation', vpcCni.prefixDelegation],
+    ['Security groups for pods', vpcCni.podEni],
+    ['Host veth prefix', vpcCni.vethPrefix],
+  ];
+  return {
+    id: 'cluster/settings',
+    label: 'Datapath settings',
+    description: [vpcCni.version ? `VPC CNI ${vpcCni.version}` : 'VPC CNI not found', cilium.version ? `Cilium ${cilium.version}` : cilium.present ? 'Cilium' : 'Cilium not found'].join(' · '),
+    icon: new vscode.ThemeIcon('settings-gear'),
+    children: () => rows.map(([name, setting]) => {
+      const value = Array.isArray(setting.value) ? (setting.value.length ? setting.value.join(', ') : 'none') : String(setting.value ?? 'unset');
+      return {
+        id: `cluster/setting/${name}`,
+        label: name,
+        description: `${value} · ${setting.origin.source === 'default' ? 'default' : originText(setting.origin)}`,
+        icon: new vscode.ThemeIcon(setting.origin.source === 'default' ? 'circle-outline' : 'symbol-constant'),
+        tooltip: md(`**${esc(name)}**: ${esc(value)}\n\nFrom: ${esc(originText(setting.origin))}`),
+      };
+    }),
+  };
 }

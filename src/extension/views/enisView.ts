@@ -7,6 +7,10 @@ import { esc, md, type TreeNode } from './treeNode';
 
 /** VPC subnet → ENI → IPs. Subnets used by an ENIConfig (custom networking) are marked. */
 export class EnisView extends StoreTreeProvider {
+  protected override sourcesShown(): readonly string[] {
+    return ['ec2', 'ipamd'];
+  }
+
   protected roots(session: ClusterSession): TreeNode[] {
     const store = session.store;
     const bySubnet = new Map<string, EniInfo[]>();
@@ -30,6 +34,7 @@ export class EnisView extends StoreTreeProvider {
           icon: new vscode.ThemeIcon(eniConfig ? 'symbol-namespace' : 'symbol-structure'),
           tooltip: md(`**${esc(subnet?.cidr ?? subnetId)}**${subnet?.name ? ` (${esc(subnet.name)})` : ''}\n\n${eniConfig ? `Pod subnet of ENIConfig ${esc(eniConfig)} (custom networking)\n\n` : ''}Subnet ${esc(subnetId)}`),
           contextValue: 'cniLens.subnet',
+          ref: { kind: 'subnet', key: subnetId },
           children: () => eniNodes(store, enis, `subnet/${subnetId}`),
         };
       });

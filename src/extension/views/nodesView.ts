@@ -9,6 +9,10 @@ import { esc, md, type TreeNode } from './treeNode';
 
 /** Node → ENIs → IPs (each IP with its pod, or warm / cooling / the ENI's primary). */
 export class NodesView extends StoreTreeProvider {
+  protected override sourcesShown(): readonly string[] {
+    return ['kubernetes nodes', 'kubernetes pods', 'ec2', 'ipamd'];
+  }
+
   protected roots(session: ClusterSession): TreeNode[] {
     const store = session.store;
     const { vpcCni } = clusterSettings(store);
@@ -25,6 +29,9 @@ export class NodesView extends StoreTreeProvider {
           description: [node.instanceType, node.zone, node.internalIp, `pods ${of(cap.pods.total, cap.pods.max)}`, `IPs ${of(cap.ips.assigned, cap.ips.maxPossible)}`, cap.flags.includes('ip-exhausted') ? 'IPs exhausted' : undefined].filter(Boolean).join(' · '),
           icon: new vscode.ThemeIcon(node.ready ? 'server' : 'warning', node.ready ? undefined : new vscode.ThemeColor('problemsWarningIcon.foreground')),
           contextValue: 'cniLens.node',
+          ref: { kind: 'node', key: node.name },
+          ...(node.internalIp ? { ip: node.internalIp } : {}),
+          searchText: `${node.name} ${node.instanceId ?? ''} ${enis.map((e) => `${e.id} ${e.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' ')}`).join(' ')}`,
           tooltip: md(`**${esc(node.name)}**\n\n${[
             node.instanceId && `Instance: ${esc(node.instanceId)}`,
             node.instanceType && `Type: ${esc(node.instanceType)}`,
@@ -57,6 +64,9 @@ export function eniNodes(store: ClusterStore, enis: EniInfo[], parent: string): 
         description: [eni.deviceIndex !== undefined ? `eth${eni.deviceIndex}` : undefined, eni.kind !== 'interface' ? eni.kind : undefined, eni.subnetId, `${used}/${eni.ips.length} IPs used`, `from ${eni.origin.source}`].filter(Boolean).join(' · '),
         icon: new vscode.ThemeIcon('circuit-board'),
         contextValue: 'cniLens.eni',
+        ref: { kind: 'eni', key: eni.id },
+        ...(eni.primaryIp ? { ip: eni.primaryIp } : {}),
+        searchText: eni.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' '),
         tooltip: md(`**${esc(eni.id)}**\n\n${[
           eni.description && `Description: ${esc(eni.description)}`,
           eni.subnetId && `Subnet: ${esc(eni.subnetId)}`,
@@ -83,5 +93,13 @@ function ipNode(store: ClusterStore, eni: EniInfo, ip: EniIp, parent: string): T
     description = 'warm';
     icon = 'circle-outline';
   }
-  return { id: `${parent}/ip/${ip.ip}`, label: ip.ip, description, icon: new vscode.ThemeIcon(icon), contextValue: 'cniLens.ip' };
+  return {
+    id: `${parent}/ip/${ip.ip}`,
+    label: ip.ip,
+    description,
+    icon: new vscode.ThemeIcon(icon),
+    contextValue: ip.pod ? 'cniLens.ip.pod' : 'cniLens.ip',
+    ip: ip.ip,
+    ...(ip.pod ? { ref: { kind: 'pod' as const, key: `${ip.pod.namespace}/${ip.pod.name}` } } : {}),
+  };
 }

@@ -2,11 +2,16 @@ import * as vscode from 'vscode';
 import type { PodInfo } from '../../core/model';
 import type { ClusterSession } from '../../core/sources/clusterSession';
 import type { ClusterStore } from '../../core/store/clusterStore';
+import { shortNodeName } from './nodesView';
 import { StoreTreeProvider } from './storeTreeProvider';
 import { esc, md, type TreeNode } from './treeNode';
 
 /** Namespace → pod (IP, node, ENI), with host network, not ready and unmanaged pods flagged. */
 export class PodIpsView extends StoreTreeProvider {
+  protected override sourcesShown(): readonly string[] {
+    return ['kubernetes pods', 'kubernetes namespaces'];
+  }
+
   protected roots(session: ClusterSession): TreeNode[] {
     const store = session.store;
     return store.podNamespaces().sort().map((ns) => {
@@ -32,9 +37,12 @@ function podNode(store: ClusterStore, pod: PodInfo): TreeNode {
   return {
     id: `pod/${pod.namespace}/${pod.name}`,
     label: pod.name,
-    description: [pod.ip ?? 'no IP', pod.nodeName, eni, ...flags].filter(Boolean).join(' · '),
+    description: [pod.ip ?? 'no IP', pod.nodeName ? shortNodeName(pod.nodeName) : undefined, eni, ...flags].filter(Boolean).join(' · '),
     icon,
     contextValue: 'cniLens.pod',
+    ref: { kind: 'pod', key: `${pod.namespace}/${pod.name}` },
+    ...(pod.ip ? { ip: pod.ip } : {}),
+    searchText: Object.entries(pod.labels).map(([k, v]) => `${k}=${v}`).join(' '),
     tooltip: md(`**${esc(pod.namespace)}/${esc(pod.name)}**\n\n${[
       `IP: ${esc(pod.ip ?? 'none')}`,
       pod.nodeName && `Node: ${esc(pod.nodeName)}`,

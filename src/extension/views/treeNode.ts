@@ -12,6 +12,12 @@ export interface TreeNode {
   /** Children computed when the row is expanded. */
   children?: () => TreeNode[];
   expanded?: boolean;
+  /** The store object this row shows (for Copy Name, Open YAML, Show Path Diagram). */
+  ref?: { kind: 'pod' | 'node' | 'eni' | 'ciliumEndpoint' | 'subnet' | 'service' | 'networkPolicy'; key: string };
+  /** The IP this row is about (for Copy IP). */
+  ip?: string;
+  /** More text the view filter matches (labels, IPs) besides label and description. */
+  searchText?: string;
 }
 
 export function messageNode(id: string, label: string, icon = 'info', tooltip?: string): TreeNode {

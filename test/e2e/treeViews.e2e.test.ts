@@ -1,0 +1,100 @@
+/**
+ * The four tree views on the demo cluster, in a real VS Code: concrete rows checked against the
+ * snapshot's files (read here independently of CNI Lens), and a change made in the simulated
+ * cluster while the view is open shows up without a refresh.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { demoSnapshotDir, isCi, missingForE2e } from './harness/e2eEnvironment';
+import { launchVscode, type VscodeSession } from './harness/launchVscode';
+import { expandRow, openView, resizeSideBar, screenshot, waitForTreeRows } from './harness/workbench';
+
+interface Eni { NetworkInterfaceId: string; Attachment?: { InstanceId?: string; DeviceIndex?: number }; PrivateIpAddresses: { PrivateIpAddress: string }[] }
+interface Pod { metadata: { name: string; namespace: string; creationTimestamp?: string }; spec: { nodeName?: string; hostNetwork?: boolean }; status: { podIP?: string } }
+interface Node { metadata: { name: string }; spec: { providerID: string } }
+
+const enis = (JSON.parse(readFileSync(join(demoSnapshotDir, 'aws', 'describe-network-interfaces.json'), 'utf8')) as { NetworkInterfaces: Eni[] }).NetworkInterfaces;
+const pods = (parse(readFileSync(join(demoSnapshotDir, 'kubernetes', 'pods.yaml'), 'utf8')) as { items: Pod[] }).items;
+const nodes = (parse(readFileSync(join(demoSnapshotDir, 'kubernetes', 'nodes.yaml'), 'utf8')) as { items: Node[] }).items;
+
+const NODE = 'ip-10-0-17-42.us-west-2.compute.internal';
+const nodeInstance = nodes.find((n) => n.metadata.name === NODE)!.spec.providerID.split('/').pop()!;
+const nodeEnis = enis.filter((e) => e.Attachment?.InstanceId === nodeInstance);
+const frontend = pods.find((p) => p.metadata.namespace === 'shop' && p.metadata.name.startsWith('frontend-'))!;
+const frontendEni = enis.find((e) => e.PrivateIpAddresses.some((a) => a.PrivateIpAddress === frontend.status.podIP))!;
+
+const missing = missingForE2e();
+if (missing.length > 0 && !isCi) process.stderr.write(`[e2e] SKIPPED tree views: missing ${missing.join('; ')}\n`);
+
+describe.skipIf(missing.length > 0 && !isCi)('the tree views on the demo cluster', () => {
+  let session: VscodeSession;
+
+  beforeAll(async () => {
+    if (missing.length > 0) throw new Error(`cannot run the end-to-end tests: missing ${missing.join('; ')}`);
+    session = await launchVscode({ label: 'tree-views', extension: 'dev' });
+    await openView(session.page, 'CNI Lens');
+    await resizeSideBar(session.page, 560);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('Nodes: a node lists its ENIs with their device index, as EC2 has them', async () => {
+    expect(nodeEnis.length).toBeGreaterThanOrEqual(2);
+    await waitForTreeRows(session.page, 'Nodes', (r) => r.some((x) => x.label === 'ip-10-0-17-42'), 60_000);
+    await expandRow(session.page, 'ip-10-0-17-42', { viewTitle: 'Nodes' });
+    const rows = await waitForTreeRows(session.page, 'Nodes', (r) => r.filter((x) => x.level === 2).length >= nodeEnis.length);
+    const eniRows = rows.filter((x) => x.level === 2);
+    expect(eniRows.map((r) => r.label).sort()).toEqual(nodeEnis.map((e) => e.NetworkInterfaceId).sort());
+    for (const e of nodeEnis) {
+      expect(eniRows.find((r) => r.label === e.NetworkInterfaceId)?.description).toContain(`eth${e.Attachment?.DeviceIndex}`);
+    }
+    const nodeRow = rows.find((r) => r.label === 'ip-10-0-17-42');
+    expect(nodeRow?.description).toMatch(/m5\.large · us-west-2a · 10\.0\.17\.42 · pods \d+\/20 · IPs \d+\/18/);
+    await screenshot(session.page, 'view-nodes.png');
+  });
+
+  it('Pod IPs: a pod shows its IP, node and the ENI that holds the IP', async () => {
+    await expandRow(session.page, 'shop', { viewTitle: 'Pod IPs' });
+    const rows = await waitForTreeRows(session.page, 'Pod IPs', (r) => r.some((x) => x.label === frontend.metadata.name));
+    const row = rows.find((x) => x.label === frontend.metadata.name)!;
+    expect(row.description).toContain(frontend.status.podIP!);
+    expect(row.description).toContain(frontend.spec.nodeName!.replace('.us-west-2.compute.internal', ''));
+    expect(row.description).toContain(frontendEni.NetworkInterfaceId);
+    await screenshot(session.page, 'view-pod-ips.png');
+  });
+
+  it('ENIs: pod subnets are marked as ENIConfig subnets (custom networking)', async () => {
+    const rows = await waitForTreeRows(session.page, 'ENIs', (r) => r.some((x) => x.label === '100.64.0.0/18'));
+    expect(rows.find((x) => x.label === '100.64.0.0/18')?.description).toContain('ENIConfig us-west-2a');
+    expect(rows.find((x) => x.label === '10.0.16.0/20')?.description).not.toContain('ENIConfig');
+    await screenshot(session.page, 'view-enis.png');
+  });
+
+  it('Cilium Endpoints: the two pods older than Cilium are listed as not managed', async () => {
+    await expandRow(session.page, 'Not managed by Cilium', { viewTitle: 'Cilium Endpoints' });
+    const rows = await waitForTreeRows(session.page, 'Cilium Endpoints', (r) => r.some((x) => x.label.startsWith('data/legacy-reporter-')));
+    const unmanaged = rows.filter((x) => x.level === 2 && /^(data|payments)\//.test(x.label)).map((x) => x.label.split('-')[0]).sort();
+    expect(unmanaged).toEqual(['data/legacy', 'payments/worker']);
+    await screenshot(session.page, 'view-endpoints.png');
+  });
+
+  it('a pod created in the cluster while the view is open appears without a refresh, and goes when deleted', async () => {
+    const sim = session.demo!.sim;
+    const name = 'frontend-live-e2e';
+    sim.api.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'shop', labels: { app: 'frontend' } },
+      spec: { nodeName: NODE, containers: [{ name: 'web', image: 'nginx' }] },
+      status: { phase: 'Running', podIP: '100.64.9.250', podIPs: [{ ip: '100.64.9.250' }], hostIP: '10.0.17.42', conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    const rows = await waitForTreeRows(session.page, 'Pod IPs', (r) => r.some((x) => x.label === name), 30_000);
+    expect(rows.find((x) => x.label === name)?.description).toContain('100.64.9.250');
+    sim.api.delete('pods', 'shop', name);
+    await waitForTreeRows(session.page, 'Pod IPs', (r) => !r.some((x) => x.label === name), 30_000);
+  });
+});
