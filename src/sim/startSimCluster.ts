@@ -9,6 +9,8 @@ import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { RawSnapshot } from '../core/snapshot/rawSnapshot';
 import { createSimRequestHandler } from './createSimRequestHandler';
+import { startClusterHubbleRelay, type SimClusterHubbleOptions } from './hubble/clusterHubbleRelay';
+import type { SimHubbleRelay } from './hubble/simHubbleRelay';
 import { SimPortForwards } from './portForward/simPortForwards';
 import { holdUpgrade } from './portForward/upgradeStash';
 import { ResourceRegistry } from './resourceRegistry';
@@ -35,6 +37,8 @@ export interface SimClusterOptions {
   maxRecordedRequests?: number;
   /** Called for each snapshot object that cannot be served (also kept in `warnings`); default console.warn. */
   onWarning?: (message: string) => void;
+  /** Hubble Relay (see hubble/README.md): options, or false for none; default on when the snapshot has flows or a Relay pod. */
+  hubble?: SimClusterHubbleOptions | false;
 }
 
 export interface SimCluster {
@@ -55,6 +59,8 @@ export interface SimCluster {
   closeWatches(): number;
   /** Port-forward: pod port backends, the in-process ipamd, open tunnels (see portForward/). */
   portForwards: SimPortForwards;
+  /** The simulated Hubble Relay (behind port-forward to the hubble-relay pod's port 4245), when started. */
+  hubble?: SimHubbleRelay;
   close(): Promise<void>;
 }
 
@@ -93,6 +99,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
   };
   const portForwards = new SimPortForwards(store, opts.snapshot.ipamd, scenario.portForward);
   const handler = createSimRequestHandler(ctx, portForwards);
+  const hubble = await startClusterHubbleRelay({ store, snapshot: opts.snapshot, portForwards, warn }, opts.hubble);
   const server = createServer({ key: cert.keyPem, cert: cert.certPem }, handler);
 
   // Upgrade requests (port-forward over websocket or SPDY) go through the same handler, which
@@ -135,10 +142,12 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     warnings,
     closeWatches: () => closeWatches(ctx),
     portForwards,
+    hubble,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         closeWatches(ctx);
         portForwards.close();
+        void hubble?.close();
         server.close(() => resolve());
         server.closeAllConnections();
         for (const socket of upgraded) socket.destroy();
