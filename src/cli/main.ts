@@ -1,11 +1,13 @@
 import { parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cliCommand';
 import { collectCommand } from './commands/collectCommand';
+import { doctorCommand } from './commands/doctorCommand';
+import { flowsCommand } from './commands/flowsCommand';
 import { simCommand } from './commands/simCommand';
 import { summaryCommand } from './commands/summaryCommand';
 import { traceCommand } from './commands/traceCommand';
 import { verdictsCommand } from './commands/verdictsCommand';
 
-const COMMANDS: readonly CliCommand[] = [summaryCommand, collectCommand, simCommand, verdictsCommand, traceCommand];
+const COMMANDS: readonly CliCommand[] = [summaryCommand, collectCommand, simCommand, verdictsCommand, traceCommand, flowsCommand, doctorCommand];
 
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -61,6 +63,10 @@ if (require.main === module) {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // output piped into `head` and closed early is not an error
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   const io: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
   runCli(process.argv.slice(2), io, controller.signal).then(
     (code) => {

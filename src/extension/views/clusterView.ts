@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { clusterSettings } from '../../core/analysis/clusterSettings';
 import { summarizeCluster } from '../../core/analysis/clusterSummary';
+import { runDoctor } from '../../core/analysis/doctor/runDoctor';
+import type { Finding } from '../../core/analysis/doctor/types';
 import type { Provenance, Setting } from '../../core/model';
 import type { ClusterSession } from '../../core/sources/clusterSession';
 import { StoreTreeProvider } from './storeTreeProvider';
@@ -39,6 +41,7 @@ export class ClusterView extends StoreTreeProvider {
       row('unmanaged', 'Pods not managed by Cilium', c.unmanagedPods === null ? 'n/a' : String(c.unmanagedPods), c.unmanagedPods ? 'warning' : 'pass',
         s.unmanagedExamples.length ? `Pods with no CiliumEndpoint (started before Cilium: restart them):\n\n${s.unmanagedExamples.map((p) => `- ${esc(p)}`).join('\n')}` : undefined),
       row('policies', 'Policies', `${policies} (${c.policies.networkPolicies} NP · ${c.policies.ciliumNetworkPolicies} CNP · ${c.policies.ciliumClusterwideNetworkPolicies} CCNP)`, 'law'),
+      checksGroup(session),
       settingsGroup(session),
       {
         id: 'cluster/sources', label: 'Sources', icon: new vscode.ThemeIcon('database'), expanded: false,
@@ -82,6 +85,42 @@ function settingsGroup(session: ClusterSession): TreeNode {
         description: `${value} · ${setting.origin.source === 'default' ? 'default' : originText(setting.origin)}`,
         icon: new vscode.ThemeIcon(setting.origin.source === 'default' ? 'circle-outline' : 'symbol-constant'),
         tooltip: md(`**${esc(name)}**: ${esc(value)}\n\nFrom: ${esc(originText(setting.origin))}`),
+      };
+    }),
+  };
+}
+
+const SEVERITY_ICON: Record<Finding['severity'], [string, string | undefined]> = {
+  error: ['error', 'problemsErrorIcon.foreground'],
+  warning: ['warning', 'problemsWarningIcon.foreground'],
+  info: ['info', 'problemsInfoIcon.foreground'],
+  ok: ['pass', 'testing.iconPassed'],
+};
+
+/** The doctor's checks (`cni-lens doctor` prints the same), problems first, each with what to change. */
+function checksGroup(session: ClusterSession): TreeNode {
+  const report = runDoctor(session.store, { sources: session.sources });
+  const c = report.counts;
+  const problems = c.error + c.warning;
+  return {
+    id: 'cluster/checks',
+    label: 'Checks',
+    description: `${c.error} errors · ${c.warning} warnings · ${c.ok} ok`,
+    icon: new vscode.ThemeIcon(c.error ? 'error' : c.warning ? 'warning' : 'pass', new vscode.ThemeColor(c.error ? 'problemsErrorIcon.foreground' : c.warning ? 'problemsWarningIcon.foreground' : 'testing.iconPassed')),
+    expanded: problems > 0,
+    children: () => report.findings.map((f) => {
+      const [icon, color] = SEVERITY_ICON[f.severity];
+      return {
+        id: `cluster/check/${f.id}`,
+        label: f.title,
+        description: f.severity,
+        icon: new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined),
+        tooltip: md([
+          `**${esc(f.title)}**`,
+          esc(f.detail),
+          f.fix ? `**Fix:** ${esc(f.fix)}` : '',
+          f.evidence.length ? `**Evidence:**\n\n${f.evidence.map((e) => `- ${esc(e.fact)}: ${esc(String(e.value))} (${esc(originText(e.origin))})`).join('\n')}` : '',
+        ].filter(Boolean).join('\n\n')),
       };
     }),
   };
