@@ -5,6 +5,12 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSession } from '../core/sources/clusterSession';
+import type { TraceResult } from '../core/analysis/datapath/datapathTypes';
+import { traceDatapath, type TraceRequest } from '../core/analysis/datapath/traceDatapath';
+import { choosePolicyEngine } from '../core/analysis/policy/choosePolicyEngine';
+import { PolicyEngine } from '../core/analysis/policy/policyEngine';
+import { fileRuleLocator } from '../core/analysis/policy/ruleLocator';
+import { tracePolicyEvaluator } from '../core/analysis/tracePolicyEvaluator';
 export { ClusterSession } from '../core/sources/clusterSession';
 export { startEmbeddedDemo } from './demoCluster';
 
@@ -56,4 +62,17 @@ export async function objectYaml(session: ClusterSession, kind: string, key: str
   const value = session.store.get(kind as never, key);
   if (value === undefined) return `# ${kind} ${key} is not in ${session.describe()} any more\n`;
   return `# ${kind} ${key} as CNI Lens models it (read-only); source: ${JSON.stringify((value as { origin?: unknown }).origin)}\n${stringify(value)}`;
+}
+
+/** A trace with the policy engine plugged in, as `cni-lens trace` runs it. */
+export function traceWithPolicy(session: ClusterSession, request: TraceRequest): TraceResult {
+  const store = session.store;
+  const { engine } = choosePolicyEngine(store);
+  const root = session.target.kind === 'snapshot' ? session.target.path : undefined;
+  const policy = new PolicyEngine(store, { engine, ...(root ? { ruleLocator: fileRuleLocator(root) } : {}) });
+  try {
+    return traceDatapath(store, request, { policyEvaluator: tracePolicyEvaluator(policy) });
+  } finally {
+    policy.dispose();
+  }
 }

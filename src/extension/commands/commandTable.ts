@@ -3,6 +3,7 @@ import type { CommandHandler } from './extensionServices';
 import { openSnapshot } from './openSnapshot';
 import { selectContext } from './selectContext';
 import { testState } from './testState';
+import { traceIntoPod, tracePodToIp, tracePodToPod, tracePodToService } from './traceCommands';
 import { clearFilter, copyIp, copyName, filterView, findIp, openYaml, showUnmanagedOwners } from './treeCommands';
 
 const FILTERED_VIEWS = ['nodes', 'enis', 'podIps', 'endpoints'] as const;
@@ -16,10 +17,15 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandHandler]> = [
   ['cniLens.showLog', ({ log }) => log.channel.show()],
   ['cniLens.test.state', testState],
   ['cniLens.findIp', findIp],
+  ['cniLens.trace.podToPod', tracePodToPod],
+  ['cniLens.trace.podToService', tracePodToService],
+  ['cniLens.trace.podToIp', tracePodToIp],
+  ['cniLens.trace.intoPod', traceIntoPod],
   ['cniLens.copyIp', copyIp],
   ['cniLens.copyName', copyName],
   ['cniLens.openYaml', openYaml],
   ['cniLens.showUnmanagedOwners', showUnmanagedOwners],
+  ['cniLens.showPathDiagram', (services, node) => import('../diagram/showPathDiagram').then((m) => m.showPathDiagram(services, node))],
   ...FILTERED_VIEWS.flatMap((v) => [
     [`cniLens.${v}.filter`, filterView(`cniLens.${v}`)] as const,
     [`cniLens.${v}.clearFilter`, clearFilter(`cniLens.${v}`)] as const,

@@ -1,0 +1,211 @@
+/**
+ * The path diagram panel of one pod: a webview that loads only `dist/webview.js` under a strict CSP
+ * (a fresh nonce per render), fed over the typed protocol of `src/shared/protocol.ts`. It redraws
+ * (debounced) when the store changes the pod, its node or an object on its paths, follows the colour
+ * theme, and answers the webview: pick a destination, reveal an object in the tree, open its YAML,
+ * save an export. Messages no guard accepts are dropped.
+ */
+import * as vscode from 'vscode';
+import type { ClusterSession } from '../../core/sources/clusterSession';
+import {
+  ExportPngMessage,
+  ExportSvgMessage,
+  OpenYamlMessage,
+  PickDestinationMessage,
+  ReadyMessage,
+  RevealInTreeMessage,
+  SelectNodeMessage,
+  type HostMessage,
+  type ThemeKind,
+} from '../../shared/protocol';
+import type { ExtensionServices } from '../commands/extensionServices';
+import { createNonce } from './createNonce';
+import { ALL_PATHS, buildDiagramState, changeTouchesDiagram, type DiagramState } from './diagramModel';
+import { openObjectYaml } from './openObjectYaml';
+import { revealInTree } from './revealPod';
+import { diagramWebviewHtml } from './webviewHtml';
+
+const REDRAW_DEBOUNCE_MS = 400;
+
+export function themeKindOf(kind: vscode.ColorThemeKind): ThemeKind {
+  switch (kind) {
+    case vscode.ColorThemeKind.Light:
+      return 'light';
+    case vscode.ColorThemeKind.HighContrast:
+      return 'high-contrast';
+    case vscode.ColorThemeKind.HighContrastLight:
+      return 'high-contrast-light';
+    default:
+      return 'dark';
+  }
+}
+
+export class DiagramPanel implements vscode.Disposable {
+  static readonly viewType = 'cniLens.pathDiagram';
+  private static readonly panels = new Map<string, DiagramPanel>();
+
+  /** Opens the panel of `podKey`, or brings its open panel to the front. */
+  static show(services: ExtensionServices, podKey: string): DiagramPanel {
+    const open = DiagramPanel.panels.get(podKey);
+    if (open) {
+      open.panel.reveal();
+      return open;
+    }
+    const panel = new DiagramPanel(services, podKey);
+    DiagramPanel.panels.set(podKey, panel);
+    return panel;
+  }
+
+  private readonly panel: vscode.WebviewPanel;
+  private readonly disposables: vscode.Disposable[] = [];
+  private state: DiagramState | undefined;
+  private selected = ALL_PATHS;
+  private ready = false;
+  private timer: NodeJS.Timeout | undefined;
+  private session: ClusterSession | undefined;
+  private storeSubscription: { dispose(): void } | undefined;
+  /** Why the last rebuild failed (the pod was deleted…); the last good diagram stays, with this notice. */
+  private lastError: string | undefined;
+
+  private constructor(
+    private readonly services: ExtensionServices,
+    private readonly podKey: string,
+  ) {
+    const dist = vscode.Uri.joinPath(services.context.extensionUri, 'dist');
+    this.panel = vscode.window.createWebviewPanel(DiagramPanel.viewType, `Paths: ${podKey.slice(podKey.indexOf('/') + 1)}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [dist],
+    });
+    this.panel.iconPath = vscode.Uri.joinPath(services.context.extensionUri, 'media', 'cni-lens.svg');
+    this.render();
+    this.panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m), undefined, this.disposables);
+    this.panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+    this.disposables.push(
+      vscode.window.onDidChangeActiveColorTheme((t) => this.post({ type: 'update', theme: themeKindOf(t.kind) })),
+      services.connections.onDidChange(() => this.follow()),
+    );
+    this.follow();
+  }
+
+  /** Sets the webview's HTML: a fresh nonce every time. */
+  private render(): void {
+    const webview = this.panel.webview;
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.services.context.extensionUri, 'dist', 'webview.js'));
+    webview.html = diagramWebviewHtml({ cspSource: webview.cspSource, nonce: createNonce(), scriptUri: script.toString(), title: `Paths of ${this.podKey}` });
+  }
+
+  /** Subscribes to the current session's store (a new session after a reconnect or a context switch). */
+  private follow(): void {
+    const session = this.services.connections.current;
+    if (session === this.session) return;
+    this.storeSubscription?.dispose();
+    this.session = session;
+    this.storeSubscription = session?.store.onChange((changes) => {
+      const watch = this.state?.watch;
+      if (!watch || changes.some((c) => changeTouchesDiagram(c, watch, session.store))) this.scheduleRedraw();
+    });
+    this.scheduleRedraw();
+  }
+
+  private scheduleRedraw(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.rebuild();
+      if (this.ready) this.post(this.message('update'));
+    }, REDRAW_DEBOUNCE_MS);
+  }
+
+  /** Recomputes the diagram; keeps the last one, with a notice, when the pod is gone. */
+  private rebuild(): void {
+    const session = this.services.connections.current;
+    if (!session) {
+      this.lastError = 'No cluster is connected: the diagram is not updated.';
+      return;
+    }
+    const started = performance.now();
+    const built = buildDiagramState(session.store, this.podKey, this.selected);
+    const ms = performance.now() - started;
+    if (ms > 50) this.services.log.warn(`diagram of ${this.podKey} took ${Math.round(ms)} ms`);
+    if ('error' in built) {
+      if (built.error !== this.lastError) this.services.log.warn(`diagram of ${this.podKey}: ${built.error}`);
+      this.lastError = session.state.phase === 'connecting' ? `Loading ${session.describe()}…` : built.error;
+      return;
+    }
+    this.lastError = undefined;
+    this.state = built;
+    this.selected = built.selected;
+  }
+
+  private message(type: 'init' | 'update'): HostMessage {
+    const s = this.state;
+    if (!s) return { type: 'update', notice: this.lastError ?? `Loading ${this.podKey}…` };
+    const notice = this.lastError ? `${this.lastError} (showing the last diagram)` : s.notice ?? '';
+    const base = { graph: s.graph, theme: themeKindOf(vscode.window.activeColorTheme.kind), title: s.title, choices: s.choices, selected: s.selected, notice };
+    return type === 'init' ? { type: 'init', ...base } : { type: 'update', ...base };
+  }
+
+  private post(message: HostMessage): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private async onMessage(m: unknown): Promise<void> {
+    if (ReadyMessage.is(m)) {
+      // (again after VS Code reloads a hidden webview)
+      this.ready = true;
+      if (!this.state) this.rebuild();
+      this.post(this.message(this.state ? 'init' : 'update'));
+    } else if (PickDestinationMessage.is(m)) {
+      if (m.destination !== ALL_PATHS && !this.state?.choices.some((c) => c.id === m.destination)) return;
+      this.selected = m.destination;
+      this.rebuild();
+      this.post(this.message('update'));
+    } else if (SelectNodeMessage.is(m)) {
+      // the pane is the webview's; nothing to do on the host
+    } else if (RevealInTreeMessage.is(m)) {
+      if (!this.knowsRef(m.ref.kind, m.ref.key)) return;
+      await revealInTree(this.services, m.ref.kind, m.ref.key);
+    } else if (OpenYamlMessage.is(m)) {
+      const session = this.services.connections.current;
+      if (!session || !this.knowsRef(m.ref.kind, m.ref.key)) return;
+      await openObjectYaml(session, m.ref.kind, m.ref.key);
+    } else if (ExportSvgMessage.is(m)) {
+      await this.save('svg', Buffer.from(m.svg, 'utf8'));
+    } else if (ExportPngMessage.is(m)) {
+      const png = Buffer.from(m.png, 'base64');
+      if (png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) await this.save('png', png);
+    }
+    // anything else is not part of the protocol: dropped
+  }
+
+  /** Only objects the diagram itself names: the webview never chooses what the host opens. */
+  private knowsRef(kind: string, key: string): boolean {
+    return this.state?.graph.nodes.some((n) => n.refs.some((r) => r.kind === kind && r.key === key)) ?? false;
+  }
+
+  private async save(ext: 'svg' | 'png', data: Buffer): Promise<void> {
+    const base = `${this.podKey.replace('/', '_')}-${this.selected === ALL_PATHS ? 'paths' : this.selected}.${ext}`;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = await vscode.window.showSaveDialog({
+      title: `Export the diagram as ${ext.toUpperCase()}`,
+      filters: ext === 'svg' ? { 'SVG image': ['svg'] } : { 'PNG image': ['png'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, base) } : {}),
+    });
+    if (!uri) return;
+    try {
+      await vscode.workspace.fs.writeFile(uri, data);
+      this.services.log.info(`diagram of ${this.podKey} exported to ${uri.fsPath}`);
+    } catch (err) {
+      const choice = await vscode.window.showErrorMessage(`CNI Lens: cannot write ${uri.fsPath}: ${(err as Error).message}`, 'Show Log');
+      if (choice) this.services.log.channel.show();
+    }
+  }
+
+  dispose(): void {
+    DiagramPanel.panels.delete(this.podKey);
+    clearTimeout(this.timer);
+    this.storeSubscription?.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.panel.dispose();
+  }
+}

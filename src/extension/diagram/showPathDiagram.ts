@@ -1,0 +1,64 @@
+/**
+ * "CNI Lens: Show Path Diagram": from a pod row of a tree (its id is `pod/<ns>/<name>`), with a
+ * `{ namespace, name }` or `"ns/name"` argument, or from the palette with a quick pick of the pods.
+ */
+import * as vscode from 'vscode';
+import type { ClusterSession } from '../../core/sources/clusterSession';
+import type { ExtensionServices } from '../commands/extensionServices';
+import { DiagramPanel } from './diagramPanel';
+
+const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i;
+
+/** The pod a command argument names (`ns/name`), or undefined. */
+export function podKeyOfArgument(arg: unknown): string | undefined {
+  const fromParts = (namespace: unknown, name: unknown) => (typeof namespace === 'string' && typeof name === 'string' && NAME.test(namespace) && NAME.test(name) ? `${namespace}/${name}` : undefined);
+  if (typeof arg === 'string') {
+    const parts = arg.split('/');
+    if (parts.length === 2) return fromParts(parts[0], parts[1]);
+    // a tree row id: `pod/<ns>/<name>` (Pod IPs) or `unmanaged/<ns>/<name>` (Cilium Endpoints)
+    if (parts.length === 3 && (parts[0] === 'pod' || parts[0] === 'unmanaged')) return fromParts(parts[1], parts[2]);
+    return undefined;
+  }
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const o = arg as Record<string, unknown>;
+  if (typeof o.namespace === 'string' && typeof o.name === 'string') return fromParts(o.namespace, o.name);
+  if (typeof o.id === 'string') return podKeyOfArgument(o.id);
+  return undefined;
+}
+
+interface PodPick extends vscode.QuickPickItem {
+  key: string;
+}
+
+async function pickPod(session: ClusterSession): Promise<string | undefined> {
+  await session.start();
+  const pods = [...session.store.list('pod')].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  if (pods.length === 0) {
+    void vscode.window.showInformationMessage(`CNI Lens: ${session.describe()} has no pods.`);
+    return undefined;
+  }
+  const items: PodPick[] = pods.map((p) => ({
+    key: `${p.namespace}/${p.name}`,
+    label: p.name,
+    description: [p.namespace, p.ip ?? 'no IP', p.nodeName, p.hostNetwork ? 'host network' : undefined].filter(Boolean).join(' · '),
+  }));
+  const pick = await vscode.window.showQuickPick(items, { title: 'CNI Lens: Show Path Diagram', placeHolder: 'Pod (name, namespace, IP or node)', matchOnDescription: true });
+  return pick?.key;
+}
+
+export async function showPathDiagram(services: ExtensionServices, arg?: unknown): Promise<void> {
+  const session = services.connections.ensureStarted();
+  if (!session) {
+    const choice = await vscode.window.showErrorMessage('CNI Lens: no cluster is connected.', 'Select Kube Context', 'Open Snapshot…', 'Connect to Demo Cluster');
+    const commands: Record<string, string> = { 'Select Kube Context': 'cniLens.selectContext', 'Open Snapshot…': 'cniLens.openSnapshot', 'Connect to Demo Cluster': 'cniLens.connectDemo' };
+    if (choice) await vscode.commands.executeCommand(commands[choice] as string);
+    return;
+  }
+  const podKey = arg === undefined ? await pickPod(session) : podKeyOfArgument(arg);
+  if (!podKey) {
+    if (arg !== undefined) services.log.warn(`Show Path Diagram: not a pod: ${JSON.stringify(arg)?.slice(0, 200)}`);
+    return;
+  }
+  services.log.info(`path diagram of ${podKey}`);
+  DiagramPanel.show(services, podKey);
+}

@@ -1,0 +1,57 @@
+/**
+ * Traces from the command palette on the demo cluster, in a real VS Code: the demo's denied flow
+ * (shop/cart → payments/api) names the policy that isolates payments/api, and the allowed flow from
+ * checkout names the allowing rule and the backend Cilium translated the ClusterIP to.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isCi, missingForE2e } from './harness/e2eEnvironment';
+import { launchVscode, type VscodeSession } from './harness/launchVscode';
+import { expectPoll, openView, pickQuickItem, runCommand, screenshot } from './harness/workbench';
+
+const missing = missingForE2e();
+
+describe.skipIf(missing.length > 0 && !isCi)('traces from the command palette', () => {
+  let session: VscodeSession;
+
+  beforeAll(async () => {
+    if (missing.length > 0) throw new Error(`cannot run the end-to-end tests: missing ${missing.join('; ')}`);
+    session = await launchVscode({ label: 'trace', extension: 'dev' });
+    await openView(session.page, 'CNI Lens');
+  });
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  /** Types into the quick pick (the list renders only the rows in sight), then picks a row. */
+  async function typeAndPick(text: string, row: RegExp | string): Promise<void> {
+    await session.page.locator('.quick-input-widget input').fill(text);
+    await pickQuickItem(session.page, row);
+  }
+
+  async function traceToService(fromPod: string, service: string): Promise<string> {
+    await runCommand(session.page, 'CNI Lens: Trace Pod to Service');
+    await typeAndPick(fromPod, new RegExp(`^${fromPod}-`));
+    await typeAndPick(service, service);
+    await pickQuickItem(session.page, /^TCP 443/);
+    // the report opens as the active editor; its first line names the source pod
+    const editor = session.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    // the editor wraps long lines: compare with whitespace collapsed
+    return expectPoll(async () => (await editor.innerText().catch(() => '')).replace(/\s+/g, ' '), (t) => /(ALLOW|DENY)/.test(t) && t.includes(fromPod), 'the trace report', 60_000);
+  }
+
+  it('a denied flow: cart → payments/api is denied by the policies that isolate payments/api', async () => {
+    const text = await traceToService('shop/cart', 'payments/api');
+    expect(text).toContain('DENY');
+    expect(text).toContain('default-deny-ingress');
+    await screenshot(session.page, 'trace-deny.png');
+  });
+
+  it('an allowed flow through a service: checkout → payments/api names the backend, who translated, and the allowing rule', async () => {
+    const text = await traceToService('shop/checkout', 'payments/api');
+    expect(text).toContain('ALLOW');
+    expect(text).toMatch(/allow-checkout-to-api/);
+    expect(text).toMatch(/Service payments\/api 172\.20\.\d+\.\d+:443 → backend payments\/api-[a-z0-9-]+ \(100\.64\.\d+\.\d+:8443\), translated by cilium per packet/);
+    await screenshot(session.page, 'trace-allow-service.png');
+  });
+});
