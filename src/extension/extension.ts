@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { COMMANDS } from './commands/commandTable';
 import type { ExtensionServices, RegisteredView } from './commands/extensionServices';
+import { registerManifestHover } from './manifestHoverProvider';
 import { registerObjectDocuments } from './objectDocuments';
 import type { StoreTreeProvider } from './views/storeTreeProvider';
 import { ConnectionManager } from './connectionManager';
@@ -19,7 +20,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const connections = new ConnectionManager(log, liveTargetFromSettings());
   const registered = new Map<string, RegisteredView>();
   const services: ExtensionServices = { context, connections, log, views: registered };
-  context.subscriptions.push(log, connections, createStatusBar(connections), registerObjectDocuments(connections));
+  context.subscriptions.push(log, connections, createStatusBar(connections), registerObjectDocuments(connections), registerManifestHover(connections, log));
 
   const views: Array<[string, StoreTreeProvider]> = [
     ['cniLens.cluster', new ClusterView(connections)],

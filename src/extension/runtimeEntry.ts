@@ -76,3 +76,6 @@ export function traceWithPolicy(session: ClusterSession, request: TraceRequest):
     policy.dispose();
   }
 }
+export { manifestHover, prepareManifestHover } from '../core/hover/manifestHover';
+export { HoverDocumentCache } from '../core/hover/hoverDocumentCache';
+export { loadSnapshotStore } from '../core/sources/snapshotStore';

@@ -18,6 +18,8 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandHandler]> = [
   ['cniLens.test.state', testState],
   ['cniLens.findIp', findIp],
   ['cniLens.trace.podToPod', tracePodToPod],
+  // from a hover's link on a workload: a trace from that pod
+  ['cniLens.trace.fromPod', tracePodToPod],
   ['cniLens.trace.podToService', tracePodToService],
   ['cniLens.trace.podToIp', tracePodToIp],
   ['cniLens.trace.intoPod', traceIntoPod],

@@ -48,6 +48,9 @@ function podFromArg(session: ClusterSession, arg: unknown): PodInfo | undefined 
   const node = arg as TreeNode | undefined;
   if (node?.ref?.kind === 'pod') return session.store.get('pod', node.ref.key);
   if (typeof arg === 'string') return session.store.get('pod', arg);
+  // hover links pass { namespace, name }
+  const ref = arg as { namespace?: unknown; name?: unknown } | undefined;
+  if (typeof ref?.namespace === 'string' && typeof ref.name === 'string') return session.store.get('pod', `${ref.namespace}/${ref.name}`);
   return undefined;
 }
 

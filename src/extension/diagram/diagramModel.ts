@@ -3,12 +3,8 @@
  * destination choices) or one of its paths, and the objects whose changes make it stale. No editor
  * code: the panel only adapts it.
  */
-import { traceDatapath } from '../../core/analysis/datapath/traceDatapath';
+import { overviewGraph, type TraceFunction } from '../../core/analysis/diagram/overviewGraph';
 import { pathGraph } from '../../core/analysis/diagram/pathGraph';
-import { podOverviewGraph } from '../../core/analysis/diagram/podOverviewGraph';
-import { choosePolicyEngine } from '../../core/analysis/policy/choosePolicyEngine';
-import { PolicyEngine } from '../../core/analysis/policy/policyEngine';
-import { tracePolicyEvaluator } from '../../core/analysis/tracePolicyEvaluator';
 import type { ClusterStore, StoreChange, StoreKind } from '../../core/store/clusterStore';
 import type { DestinationChoice, DiagramGraph } from '../../shared/protocol';
 
@@ -25,36 +21,33 @@ export interface DiagramState {
   watch: { keys: Set<string>; node?: string };
 }
 
-/** Builds the overview of `podKey`, or the path `selected` of it. An error when the pod is not in the store. */
-export function buildDiagramState(store: ClusterStore, podKey: string, selected: string): DiagramState | { error: string } {
+/**
+ * Builds the overview of `podKey`, or the path `selected` of it. `trace` traces with the policy
+ * engine plugged in (the extension's runtime). An error when the pod is not in the store.
+ */
+export function buildDiagramState(store: ClusterStore, podKey: string, selected: string, trace: TraceFunction): DiagramState | { error: string } {
   const pod = store.get('pod', podKey);
   if (!pod) return { error: `pod ${podKey} is not in the store (deleted, or not loaded yet)` };
-  const policy = new PolicyEngine(store, { engine: choosePolicyEngine(store).engine });
-  try {
-    const policyEvaluator = tracePolicyEvaluator(policy);
-    const overview = podOverviewGraph(store, podKey, { policyEvaluator });
-    if ('message' in overview) return { error: overview.message };
-    const choices = overview.paths.map((p) => ({ id: p.id, label: p.label, verdict: p.verdict }));
-    const watch = { keys: watchKeys(overview, podKey), ...(pod.nodeName ? { node: pod.nodeName } : {}) };
-    const path = overview.paths.find((p) => p.id === selected);
-    if (selected === ALL_PATHS || !path) {
-      return {
-        graph: overview,
-        title: `Paths of ${podKey}`,
-        choices,
-        selected: ALL_PATHS,
-        watch,
-        ...(selected !== ALL_PATHS ? { notice: `The path "${selected}" is no longer one of ${podKey}'s: showing all paths.` } : {}),
-      };
-    }
-    const result = traceDatapath(store, { ...path.request }, { policyEvaluator });
-    if (!result.ok) return { graph: overview, title: `Paths of ${podKey}`, choices, selected: ALL_PATHS, watch, notice: `${path.label}: ${result.error.message}` };
-    const graph = pathGraph(result.trace, { store, path: { id: path.id, label: path.label, category: path.category } });
-    for (const k of watchKeys(graph, podKey)) watch.keys.add(k);
-    return { graph, title: `${path.label} — ${result.trace.verdict.toUpperCase()}`, choices, selected, watch };
-  } finally {
-    policy.dispose();
+  const overview = overviewGraph(store, podKey, trace);
+  if ('message' in overview) return { error: overview.message };
+  const choices = overview.paths.map((p) => ({ id: p.id, label: p.label, verdict: p.verdict }));
+  const watch = { keys: watchKeys(overview, podKey), ...(pod.nodeName ? { node: pod.nodeName } : {}) };
+  const path = overview.paths.find((p) => p.id === selected);
+  if (selected === ALL_PATHS || !path) {
+    return {
+      graph: overview,
+      title: `Paths of ${podKey}`,
+      choices,
+      selected: ALL_PATHS,
+      watch,
+      ...(selected !== ALL_PATHS ? { notice: `The path "${selected}" is no longer one of ${podKey}'s: showing all paths.` } : {}),
+    };
   }
+  const result = trace({ ...path.request });
+  if (!result.ok) return { graph: overview, title: `Paths of ${podKey}`, choices, selected: ALL_PATHS, watch, notice: `${path.label}: ${result.error.message}` };
+  const graph = pathGraph(result.trace, { store, path: { id: path.id, label: path.label, category: path.category } });
+  for (const k of watchKeys(graph, podKey)) watch.keys.add(k);
+  return { graph, title: `${path.label} — ${result.trace.verdict.toUpperCase()}`, choices, selected, watch };
 }
 
 function watchKeys(graph: DiagramGraph, podKey: string): Set<string> {

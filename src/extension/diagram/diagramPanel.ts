@@ -19,6 +19,7 @@ import {
   type ThemeKind,
 } from '../../shared/protocol';
 import type { ExtensionServices } from '../commands/extensionServices';
+import { runtime } from '../runtime';
 import { createNonce } from './createNonce';
 import { ALL_PATHS, buildDiagramState, changeTouchesDiagram, type DiagramState } from './diagramModel';
 import { openObjectYaml } from './openObjectYaml';
@@ -124,7 +125,8 @@ export class DiagramPanel implements vscode.Disposable {
       return;
     }
     const started = performance.now();
-    const built = buildDiagramState(session.store, this.podKey, this.selected);
+    // the datapath and the policy engine live in the lazily loaded runtime (dist/runtime.js)
+    const built = buildDiagramState(session.store, this.podKey, this.selected, (request) => runtime().traceWithPolicy(session, request));
     const ms = performance.now() - started;
     if (ms > 50) this.services.log.warn(`diagram of ${this.podKey} took ${Math.round(ms)} ms`);
     if ('error' in built) {

@@ -1,30 +1,13 @@
 /**
- * "CNI Lens: Show Path Diagram": from a pod row of a tree (its id is `pod/<ns>/<name>`), with a
- * `{ namespace, name }` or `"ns/name"` argument, or from the palette with a quick pick of the pods.
+ * "CNI Lens: Show Path Diagram": from a pod row of a tree (its `ref`, or its id `pod/<ns>/<name>`),
+ * with a `{ namespace, name }` or `"ns/name"` argument, or from the palette with a quick pick of the
+ * pods (name, namespace, IP, node).
  */
 import * as vscode from 'vscode';
 import type { ClusterSession } from '../../core/sources/clusterSession';
 import type { ExtensionServices } from '../commands/extensionServices';
 import { DiagramPanel } from './diagramPanel';
-
-const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/i;
-
-/** The pod a command argument names (`ns/name`), or undefined. */
-export function podKeyOfArgument(arg: unknown): string | undefined {
-  const fromParts = (namespace: unknown, name: unknown) => (typeof namespace === 'string' && typeof name === 'string' && NAME.test(namespace) && NAME.test(name) ? `${namespace}/${name}` : undefined);
-  if (typeof arg === 'string') {
-    const parts = arg.split('/');
-    if (parts.length === 2) return fromParts(parts[0], parts[1]);
-    // a tree row id: `pod/<ns>/<name>` (Pod IPs) or `unmanaged/<ns>/<name>` (Cilium Endpoints)
-    if (parts.length === 3 && (parts[0] === 'pod' || parts[0] === 'unmanaged')) return fromParts(parts[1], parts[2]);
-    return undefined;
-  }
-  if (typeof arg !== 'object' || arg === null) return undefined;
-  const o = arg as Record<string, unknown>;
-  if (typeof o.namespace === 'string' && typeof o.name === 'string') return fromParts(o.namespace, o.name);
-  if (typeof o.id === 'string') return podKeyOfArgument(o.id);
-  return undefined;
-}
+import { podKeyOfArgument } from './podArgument';
 
 interface PodPick extends vscode.QuickPickItem {
   key: string;

@@ -1,0 +1,194 @@
+/**
+ * Addresses against the store: who owns an IP (the store's IP index: pod, node, ENI, Service, load
+ * balancer, NAT gateway), where a range lies relative to the VPC (primary CIDR, a secondary CIDR,
+ * outside), and what falls inside a range (subnets, ENIs, nodes, pods, Services).
+ */
+import { awsEniOwner, eniDevice, vpcCidrs } from '../analysis/datapath/vpcLookup';
+import { cidrWithin } from '../analysis/policy/cidrBlock';
+import type { CidrBlock } from '../analysis/policy/compiledPolicy';
+import type { EniInfo, SubnetInfo } from '../model';
+import { cidrContains, cidrSize, parseCidr, type Ipv4Cidr } from '../net/ipv4';
+import type { ClusterStore } from '../store/clusterStore';
+import type { AddressEntry } from './addressIndex';
+import { podKey, type ClusterFacts } from './clusterFacts';
+import { markdownEscape } from './hoverMarkdown';
+import { shortNode } from './podTable';
+
+/** One line per owner of `ip` (Markdown); empty when the store knows no owner. */
+export function ipOwnerLines(store: ClusterStore, ip: string): string[] {
+  const lines: string[] = [];
+  const owners = store.ownersOfIp(ip);
+  const podKeys = new Set(owners.filter((o) => o.kind === 'pod').map((o) => o.key));
+  for (const owner of owners) {
+    switch (owner.kind) {
+      case 'pod': {
+        const pod = store.get('pod', owner.key);
+        if (pod) lines.push(`pod ${markdownEscape(podKey(pod))}${pod.nodeName ? ` on node ${markdownEscape(shortNode(pod.nodeName))}` : ''}${pod.phase && pod.phase !== 'Running' ? ` (${markdownEscape(pod.phase)})` : ''}`);
+        break;
+      }
+      case 'node': {
+        const node = store.get('node', owner.key);
+        if (node) lines.push(`node ${markdownEscape(node.name)} (${markdownEscape(owner.role ?? 'address')}${node.zone ? `, ${markdownEscape(node.zone)}` : ''}${node.instanceId ? `, ${markdownEscape(node.instanceId)}` : ''})`);
+        break;
+      }
+      case 'eni': {
+        const eni = store.get('eni', owner.key);
+        if (eni) lines.push(eniLine(store, eni, owner.role));
+        break;
+      }
+      case 'service': {
+        const svc = store.get('service', owner.key);
+        if (svc) lines.push(`Service ${markdownEscape(owner.key)} (${owner.role === 'loadBalancer' ? 'load balancer address' : markdownEscape(owner.role ?? 'address')}, ${markdownEscape(svc.type)})`);
+        break;
+      }
+      case 'ciliumEndpoint': {
+        if (podKeys.has(owner.key)) break; // the pod line says it
+        const cep = store.get('ciliumEndpoint', owner.key);
+        if (cep) lines.push(`CiliumEndpoint ${markdownEscape(owner.key)}${cep.identityId !== undefined ? ` (identity ${cep.identityId})` : ''}`);
+        break;
+      }
+      case 'natGateway': {
+        const nat = store.get('natGateway', owner.key);
+        if (nat) lines.push(`NAT gateway ${markdownEscape(nat.id)} (${owner.role === 'public' ? 'public IP (Elastic IP)' : 'private IP'}${nat.subnetId ? `, ${markdownEscape(nat.subnetId)}` : ''})`);
+        break;
+      }
+    }
+  }
+  // Cilium's endpoint of a pod: identity and state on the pod line's behalf
+  for (const key of podKeys) {
+    const cep = store.get('ciliumEndpoint', key);
+    if (cep?.identityId !== undefined) lines.push(`Cilium identity ${cep.identityId}${cep.state ? ` (${markdownEscape(cep.state)})` : ''} of ${markdownEscape(key)}`);
+  }
+  return lines;
+}
+
+function eniLine(store: ClusterStore, eni: EniInfo, role: string | undefined): string {
+  const subnet = eni.subnetId ? store.get('subnet', eni.subnetId) : undefined;
+  const where = subnet ? `, subnet ${markdownEscape(subnet.id)} ${markdownEscape(subnet.cidr)}` : eni.subnetId ? `, subnet ${markdownEscape(eni.subnetId)}` : '';
+  const ipRole = role === 'primary' ? 'primary IP' : role === 'secondary' ? 'secondary IP' : 'IP';
+  if (eni.nodeName) {
+    const device = eniDevice(eni);
+    return `ENI ${markdownEscape(eni.id)}${device ? ` (${markdownEscape(device)})` : ''} of node ${markdownEscape(shortNode(eni.nodeName))}: ${ipRole}${where}`;
+  }
+  return `${markdownEscape(awsEniOwner(eni).label)}: ${ipRole}${where}`;
+}
+
+/** Where `range` lies relative to the VPC CIDRs: `is the VPC primary CIDR`, `inside a VPC secondary CIDR …`, `outside the VPC`. */
+export function vpcPlacement(store: ClusterStore, range: Ipv4Cidr): string {
+  const vpc = vpcCidrs(store);
+  const special = specialRange(range);
+  if (!vpc) return `VPC CIDRs unknown (no VPC or route tables in the source)${special ? `; ${special}` : ''}`;
+  const fromVpcObject = vpc.vpcId !== undefined && store.get('vpc', vpc.vpcId) !== undefined;
+  const vpcName = vpc.vpcId ? ` of ${markdownEscape(vpc.vpcId)}` : '';
+  const contained: string[] = [];
+  for (let i = 0; i < vpc.cidrs.length; i++) {
+    const c = parseCidr(vpc.cidrs[i] as string);
+    if (!c) continue;
+    const which = !fromVpcObject ? 'a VPC CIDR' : i === 0 ? 'the VPC primary CIDR' : 'a VPC secondary CIDR';
+    const whichShort = !fromVpcObject ? 'VPC CIDR' : i === 0 ? 'primary CIDR' : 'secondary CIDR';
+    if (c.base === range.base && c.bits === range.bits) return `is ${which} ${markdownEscape(c.text)}${vpcName}`;
+    if (cidrWithin(range, c)) return `inside ${which} ${markdownEscape(c.text)}${vpcName}`;
+    if (cidrWithin(c, range)) contained.push(`the ${whichShort} ${markdownEscape(c.text)}`);
+  }
+  if (contained.length > 0) return `contains ${contained.join(' and ')}${vpcName}${contained.length < vpc.cidrs.length ? ' and addresses outside the VPC' : ''}`;
+  return `outside the VPC${vpcName} (${vpc.cidrs.map((c) => markdownEscape(c)).join(', ')})${special ? `: ${special}` : ''}`;
+}
+
+function specialRange(range: Ipv4Cidr): string | undefined {
+  const imds = parseCidr('169.254.169.254/32') as Ipv4Cidr;
+  if (cidrWithin(range, parseCidr('169.254.0.0/16') as Ipv4Cidr)) {
+    return cidrContains(range, imds.base) ? 'link-local, the EC2 instance metadata service (IMDS) 169.254.169.254' : 'link-local';
+  }
+  for (const p of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10']) {
+    if (cidrWithin(range, parseCidr(p) as Ipv4Cidr)) return `private (${p}): another network (on-premises, peered VPC, transit gateway) or unused`;
+  }
+  if (range.bits === 0) return 'every address';
+  return undefined;
+}
+
+/** How many objects of a kind, and the first few keys in order. */
+export interface FirstKeys {
+  count: number;
+  first: string[];
+}
+
+export interface RangeContents {
+  subnets: SubnetInfo[];
+  /** ENIs with an address inside: how many belong to nodes; the others by owner (NLB, RDS...). */
+  enis: { count: number; ofNodes: number; others: Array<{ label: string; ips: string[] }> };
+  nodes: FirstKeys;
+  pods: FirstKeys & { managed: number };
+  services: FirstKeys;
+}
+
+/**
+ * What lies inside the block (its exceptions excluded), through the address index: counts and the
+ * first few names, without sorting a large cluster; subnets that overlap it.
+ */
+export function rangeContents(facts: ClusterFacts, block: CidrBlock, shown = 3): RangeContents {
+  const { store } = facts;
+  const cidr = block.cidr;
+  const subnets: SubnetInfo[] = [];
+  const keys: Record<AddressEntry['kind'], Set<string>> = { pod: new Set(), node: new Set(), eni: new Set(), service: new Set() };
+  if (cidr) {
+    for (const s of store.list('subnet')) {
+      const c = parseCidr(s.cidr);
+      if (c && (cidrWithin(c, cidr) || cidrWithin(cidr, c))) subnets.push(s);
+    }
+    for (const a of addressesInBlock(facts, block)) keys[a.kind].add(a.key);
+  }
+  subnets.sort((a, b) => a.cidr.localeCompare(b.cidr, undefined, { numeric: true }));
+  let managed = 0;
+  for (const key of keys.pod) {
+    const pod = store.get('pod', key);
+    if (pod && facts.managed(pod)) managed++;
+  }
+  let ofNodes = 0;
+  const others: EniInfo[] = [];
+  for (const key of keys.eni) {
+    const eni = store.get('eni', key);
+    if (!eni) continue;
+    if (eni.nodeName) ofNodes++;
+    else others.push(eni);
+  }
+  return {
+    subnets,
+    enis: { count: keys.eni.size, ofNodes, others: nonNodeEniGroups(others) },
+    nodes: firstKeys(keys.node, shown),
+    pods: { ...firstKeys(keys.pod, shown), managed },
+    services: firstKeys(keys.service, shown),
+  };
+}
+
+/** The count and the `k` smallest keys, in one pass. */
+function firstKeys(keys: ReadonlySet<string>, k: number): FirstKeys {
+  const first: string[] = [];
+  for (const key of keys) {
+    if (first.length === k && key >= (first[k - 1] as string)) continue;
+    let i = first.length;
+    while (i > 0 && (first[i - 1] as string) > key) i--;
+    first.splice(i, 0, key);
+    if (first.length > k) first.pop();
+  }
+  return { count: keys.size, first };
+}
+
+/** The store's addresses inside the block and outside its exceptions. */
+export function addressesInBlock(facts: ClusterFacts, block: CidrBlock): AddressEntry[] {
+  const cidr = block.cidr;
+  if (!cidr) return [];
+  return facts.addressesBetween(cidr.base, cidr.base + cidrSize(cidr) - 1).filter((a) => !block.except.some((e) => cidrContains(e, a.ip)));
+}
+
+/** The ENIs in the list that belong to no node, by what owns them (`NLB k8s-…`, `RDS`, `NAT gateway nat-…`). */
+export function nonNodeEniGroups(enis: readonly EniInfo[]): Array<{ label: string; ips: string[] }> {
+  const groups = new Map<string, string[]>();
+  for (const eni of enis) {
+    if (eni.nodeName) continue;
+    const label = awsEniOwner(eni).label.replace(/\s*network interface eni-[0-9a-f]+/, '').trim() || 'ENI';
+    const ips = groups.get(label) ?? [];
+    for (const ip of eni.ips) ips.push(ip.ip);
+    groups.set(label, ips);
+  }
+  return [...groups.entries()].map(([label, ips]) => ({ label, ips })).sort((a, b) => a.label.localeCompare(b.label));
+}

@@ -1,0 +1,156 @@
+/**
+ * The store's addresses (pod-network pods, nodes, ENIs, Services) by number in /24 buckets, so
+ * that "what lies inside this CIDR" costs the size of the range, not of the cluster. Built on first
+ * use, then kept up to date from the store's change events: changed objects are re-indexed on the
+ * next query (a full rebuild when most of the store changed).
+ */
+import type { ClusterStore, StoreKind } from '../store/clusterStore';
+import { ipv4Number } from './ipv4Number';
+
+export interface AddressEntry {
+  ip: number;
+  kind: 'pod' | 'node' | 'eni' | 'service';
+  key: string;
+}
+
+const INDEXED: ReadonlySet<StoreKind> = new Set<StoreKind>(['pod', 'node', 'eni', 'service']);
+
+export class AddressIndex {
+  /** `ip >>> 8` → entries. */
+  private readonly buckets = new Map<number, AddressEntry[]>();
+  /** kind → key → the buckets its entries are in. */
+  private readonly indexed = new Map<AddressEntry['kind'], Map<string, number[]>>();
+  private indexedCount = 0;
+  private readonly dirty = new Set<string>();
+  private built = false;
+  private readonly subscription: { dispose(): void };
+
+  constructor(private readonly store: ClusterStore) {
+    this.subscription = store.onChange((changes) => {
+      if (!this.built) return;
+      for (const c of changes) if (INDEXED.has(c.kind)) this.dirty.add(`${c.kind}|${c.key}`);
+    });
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+
+  /** Entries with `first <= ip <= last`, unordered. */
+  between(first: number, last: number): AddressEntry[] {
+    this.sync();
+    const out: AddressEntry[] = [];
+    const from = first >>> 8;
+    const to = last >>> 8;
+    const collect = (entries: AddressEntry[]): void => {
+      for (const e of entries) if (e.ip >= first && e.ip <= last) out.push(e);
+    };
+    if (to - from + 1 <= this.buckets.size) {
+      for (let b = from; b <= to; b++) {
+        const entries = this.buckets.get(b);
+        if (entries) collect(entries);
+      }
+    } else {
+      for (const [b, entries] of this.buckets) if (b >= from && b <= to) collect(entries);
+    }
+    return out;
+  }
+
+  private sync(): void {
+    if (!this.built || this.dirty.size > this.indexedCount / 2) {
+      this.rebuild();
+      return;
+    }
+    for (const id of this.dirty) {
+      const bar = id.indexOf('|');
+      const kind = id.slice(0, bar) as AddressEntry['kind'];
+      const key = id.slice(bar + 1);
+      this.remove(kind, key);
+      this.add(kind, key, this.store.get(kind, key));
+    }
+    this.dirty.clear();
+  }
+
+  private rebuild(): void {
+    this.buckets.clear();
+    this.indexed.clear();
+    this.indexedCount = 0;
+    this.dirty.clear();
+    for (const kind of INDEXED) {
+      for (const key of this.store.keys(kind)) this.add(kind as AddressEntry['kind'], key, this.store.get(kind, key));
+    }
+    this.built = true;
+  }
+
+  private add(kind: AddressEntry['kind'], key: string, value: unknown): void {
+    if (value === undefined) return;
+    const used: number[] = [];
+    const put = (text: string | undefined): void => {
+      if (!text) return;
+      const ip = ipv4Number(text);
+      if (ip === undefined) return;
+      const b = ip >>> 8;
+      const entries = this.buckets.get(b);
+      if (entries) {
+        // the same address twice for one object: once (its entries are the bucket's tail)
+        for (let i = entries.length - 1; i >= 0; i--) {
+          const e = entries[i] as AddressEntry;
+          if (e.kind !== kind || e.key !== key) break;
+          if (e.ip === ip) return;
+        }
+        entries.push({ ip, kind, key });
+      } else {
+        this.buckets.set(b, [{ ip, kind, key }]);
+      }
+      if (!used.includes(b)) used.push(b);
+    };
+    switch (kind) {
+      case 'pod': {
+        const pod = value as { hostNetwork: boolean; ip?: string; ips: string[] };
+        if (pod.hostNetwork) return; // its node's address
+        put(pod.ip);
+        for (const ip of pod.ips) if (ip !== pod.ip) put(ip);
+        break;
+      }
+      case 'node': {
+        const node = value as { internalIp?: string; externalIp?: string };
+        put(node.internalIp);
+        put(node.externalIp);
+        break;
+      }
+      case 'eni':
+        for (const ip of (value as { ips: Array<{ ip: string }> }).ips) put(ip.ip);
+        break;
+      case 'service': {
+        const svc = value as { clusterIp?: string; clusterIps: string[]; loadBalancerIngress: string[] };
+        put(svc.clusterIp);
+        for (const ip of svc.clusterIps) if (ip !== svc.clusterIp) put(ip);
+        for (const ip of svc.loadBalancerIngress) put(ip);
+        break;
+      }
+    }
+    if (used.length === 0) return;
+    let byKey = this.indexed.get(kind);
+    if (!byKey) {
+      byKey = new Map();
+      this.indexed.set(kind, byKey);
+    }
+    byKey.set(key, used);
+    this.indexedCount++;
+  }
+
+  private remove(kind: AddressEntry['kind'], key: string): void {
+    const byKey = this.indexed.get(kind);
+    const used = byKey?.get(key);
+    if (!byKey || !used) return;
+    byKey.delete(key);
+    this.indexedCount--;
+    for (const b of used) {
+      const entries = this.buckets.get(b);
+      if (!entries) continue;
+      const rest = entries.filter((e) => !(e.kind === kind && e.key === key));
+      if (rest.length === 0) this.buckets.delete(b);
+      else this.buckets.set(b, rest);
+    }
+  }
+}
