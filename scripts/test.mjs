@@ -16,7 +16,7 @@ function step(title, cmd, args) {
 const failures = [];
 if (!step('build', 'node', ['scripts/build.mjs'])) failures.push('build');
 if (!step('typecheck', 'npx', ['tsc', '-p', '.', '--noEmit'])) failures.push('typecheck');
-if (!step('lint', 'npx', ['eslint', 'src', 'test', 'scripts'])) failures.push('lint');
+if (!step('lint', 'npx', ['eslint', 'src', 'test', 'scripts', 'webview'])) failures.push('lint');
 
 mkdirSync('.test-output', { recursive: true });
 // the .vsix first: test/unit/packaging.test.ts checks it, and the e2e tests install it
@@ -25,12 +25,15 @@ if (!step('package', 'node', ['scripts/package.mjs'])) failures.push('package');
 const report = '.test-output/vitest.json';
 const e2eReport = '.test-output/vitest-e2e.json';
 const integrationReport = '.test-output/integration.json';
-for (const f of [report, e2eReport, integrationReport]) rmSync(f, { force: true });
+const browserReport = '.test-output/vitest-browser.json';
+for (const f of [report, e2eReport, integrationReport, browserReport]) rmSync(f, { force: true });
 const vitestOk = step('unit and simulated-cluster tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
 if (!vitestOk) failures.push('vitest');
 
 // A real VS Code: code-server + Chromium. A missing piece fails on CI and skips elsewhere.
 if (!step('install VS Code for the e2e tests (only what is missing)', 'node', ['scripts/e2e/installVscode.mjs']) && process.env.CI === 'true') failures.push('e2e install');
+// the diagram webview in Chromium with a fake host (layout quality, CSP, escaping)
+if (!step('diagram webview in Chromium (fake host)', 'npx', ['vitest', 'run', '-c', 'vitest.browser.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${browserReport}`])) failures.push('browser');
 if (!step('integration suite in the extension host (code-server)', 'npx', ['tsx', 'test/integration/runCodeServer.ts'])) failures.push('integration');
 if (!step('end-to-end tests (code-server + Chromium)', 'npx', ['vitest', 'run', '-c', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${e2eReport}`])) failures.push('e2e');
 
@@ -42,7 +45,7 @@ function counts(file, kind) {
   // a suite that fails to load has no failed test of its own: count it
   return { passed: r.numPassedTests ?? 0, failed: (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0), skipped: (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0) };
 }
-const runs = { vitest: counts(report, 'vitest'), e2e: counts(e2eReport, 'vitest'), integration: counts(integrationReport, 'mocha') };
+const runs = { vitest: counts(report, 'vitest'), browser: counts(browserReport, 'vitest'), e2e: counts(e2eReport, 'vitest'), integration: counts(integrationReport, 'mocha') };
 let passed = 0, failed = 0, skipped = 0;
 for (const c of Object.values(runs)) {
   if (!c) continue;

@@ -1,5 +1,6 @@
 import { parseCommandArgs, UsageError, type CliCommand, type CliIo } from './cliCommand';
 import { collectCommand } from './commands/collectCommand';
+import { diagramCommand } from './commands/diagramCommand';
 import { doctorCommand } from './commands/doctorCommand';
 import { flowsCommand } from './commands/flowsCommand';
 import { simCommand } from './commands/simCommand';
@@ -7,7 +8,7 @@ import { summaryCommand } from './commands/summaryCommand';
 import { traceCommand } from './commands/traceCommand';
 import { verdictsCommand } from './commands/verdictsCommand';
 
-const COMMANDS: readonly CliCommand[] = [summaryCommand, collectCommand, simCommand, verdictsCommand, traceCommand, flowsCommand, doctorCommand];
+const COMMANDS: readonly CliCommand[] = [summaryCommand, collectCommand, simCommand, verdictsCommand, traceCommand, flowsCommand, doctorCommand, diagramCommand];
 
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

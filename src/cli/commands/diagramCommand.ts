@@ -1,0 +1,172 @@
+import { writeFile } from 'node:fs/promises';
+import ELK from 'elkjs/lib/elk.bundled.js';
+import type { L4Protocol } from '../../core/model';
+import type { TraceInputError } from '../../core/analysis/datapath/datapathTypes';
+import { traceDatapath, type TraceRequest } from '../../core/analysis/datapath/traceDatapath';
+import { findPod, parseEndpointSpec } from '../../core/analysis/datapath/traceEndpoint';
+import type { DiagramGraph } from '../../core/analysis/diagram/diagramTypes';
+import { pathGraph } from '../../core/analysis/diagram/pathGraph';
+import { podOverviewGraph } from '../../core/analysis/diagram/podOverviewGraph';
+import { approximateTextMeasure } from '../../core/analysis/diagram/textMetrics';
+import type { ElkNodeLike } from '../../core/analysis/diagram/toElkGraph';
+import { choosePolicyEngine } from '../../core/analysis/policy/choosePolicyEngine';
+import { PolicyEngine } from '../../core/analysis/policy/policyEngine';
+import type { PolicyEngineKind } from '../../core/analysis/policy/policyTypes';
+import { fileRuleLocator } from '../../core/analysis/policy/ruleLocator';
+import { tracePolicyEvaluator } from '../../core/analysis/tracePolicyEvaluator';
+import { loadKubeConfig } from '../../core/sources/kubeconfig';
+import { openLiveStore } from '../../core/sources/liveStore';
+import { loadSnapshotStore } from '../../core/sources/snapshotStore';
+import type { ClusterStore } from '../../core/store/clusterStore';
+import { layoutDiagram } from '../../../webview/render/layoutDiagram';
+import { standaloneSvg } from '../../../webview/render/standaloneSvg';
+import { UsageError, optionalInt, requireString, type CliCommand, type CliIo } from '../cliCommand';
+
+const PROTOCOLS: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+export const diagramCommand: CliCommand = {
+  name: 'diagram',
+  summary: 'A pod\'s paths (or one path) as an SVG diagram: lanes for the pod, Cilium, host routing, ENI, VPC',
+  usage: [
+    'Usage: cni-lens diagram (--snapshot DIR | --kubeconfig FILE [--context NAME]) --pod NS/NAME',
+    '                        [--to DST] [--port N] [--protocol TCP|UDP|SCTP] [--engine kubernetes|cilium] --out FILE.svg',
+    '',
+    'Draws the datapath of a pod on EKS with the AWS VPC CNI chained with Cilium as a standalone SVG',
+    '(fixed colours, embedded style, no script): lanes for the pod\'s network namespace, Cilium\'s eBPF',
+    'programs, the VPC CNI\'s host routing, the ENI and the VPC, boxes coloured by the component that',
+    'owns the hop, the policy verdict at each enforcement point.',
+    '',
+    'Without --to: every kind of path the pod has, hops they share drawn once: to a pod on its node and',
+    'on another node, to a ClusterIP Service, to the RDS and MSK network interfaces in the VPC, to the',
+    'internet, to on-premises through a transit gateway, and from internet clients through an NLB that',
+    'targets the pod. With --to: that one path.',
+    '',
+    'DST:  <namespace>/<pod>     a pod',
+    '      svc:<namespace>/<name> a Service: its ClusterIP, then one backend',
+    '      ip:A.B.C.D            any address',
+    '',
+    'Options:',
+    '  --snapshot DIR       snapshot directory or manifest file',
+    '  --kubeconfig FILE    kubeconfig of a live cluster (use "-" for KUBECONFIG or ~/.kube/config)',
+    '  --context NAME       kubeconfig context (default: the current context)',
+    '  --timeout SECONDS    how long to wait for the first full list (default 60)',
+    '  --no-aws             do not call EC2 (ENIs, subnets and route tables are then unknown)',
+    '  --pod NS/NAME        the pod (or a Deployment/DaemonSet/StatefulSet name: its first pod); required',
+    '  --to DST             draw only the path to DST',
+    '  --port N             destination port (with --to): the Service port for a Service',
+    '  --protocol P         TCP (default), UDP or SCTP',
+    '  --engine NAME        policy semantics: cilium (default when Cilium is detected) or kubernetes',
+    '  --out FILE           the SVG file to write ("-" for standard output); required',
+    '',
+    'Exit status: 0 when the diagram was written, 2 on bad arguments (an unknown pod, Service or',
+    'address syntax), 1 when the cluster or snapshot cannot be loaded or the file cannot be written.',
+  ].join('\n'),
+  options: {
+    snapshot: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    context: { type: 'string' },
+    timeout: { type: 'string' },
+    'no-aws': { type: 'boolean' },
+    pod: { type: 'string' },
+    to: { type: 'string' },
+    port: { type: 'string' },
+    protocol: { type: 'string' },
+    engine: { type: 'string' },
+    out: { type: 'string' },
+  },
+  async run(values, _positionals, io, signal) {
+    const snapshot = typeof values.snapshot === 'string' ? values.snapshot : undefined;
+    const kubeconfig = typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined;
+    if ((snapshot === undefined) === (kubeconfig === undefined)) throw new UsageError('give exactly one of --snapshot DIR or --kubeconfig FILE');
+    if (values.context !== undefined && kubeconfig === undefined) throw new UsageError('--context needs --kubeconfig');
+    const timeout = optionalInt(values, 'timeout', 1, 3600);
+    const pod = requireString(values, 'pod');
+    const out = requireString(values, 'out');
+    const to = typeof values.to === 'string' ? values.to : undefined;
+    const port = optionalInt(values, 'port', 1, 65535);
+    if (port !== undefined && to === undefined) throw new UsageError('--port needs --to');
+    let protocol: L4Protocol | undefined;
+    if (values.protocol !== undefined) {
+      const p = String(values.protocol).toUpperCase() as L4Protocol;
+      if (!PROTOCOLS.includes(p)) throw new UsageError(`--protocol must be TCP, UDP or SCTP, got "${String(values.protocol)}"`);
+      protocol = p;
+    }
+    const engineChoice = values.engine === undefined ? undefined : String(values.engine);
+    if (engineChoice !== undefined && engineChoice !== 'kubernetes' && engineChoice !== 'cilium') return badArgument(io, 'engine', `must be kubernetes or cilium, got "${engineChoice}"`);
+    const podSpec = parseEndpointSpec(pod, 'from');
+    if ('message' in podSpec) return badArgument(io, 'pod', podSpec.message);
+    if (podSpec.kind !== 'pod') return badArgument(io, 'pod', `"${pod}" is not a pod: give <namespace>/<pod>`);
+    if (to !== undefined) {
+      const spec = parseEndpointSpec(to, 'to');
+      if ('message' in spec) return badArgument(io, 'to', spec.message);
+    }
+
+    const request = { podNamespace: podSpec.namespace, podName: podSpec.name, to, port, protocol, engine: engineChoice as PolicyEngineKind | undefined, out };
+    if (snapshot !== undefined) {
+      const loaded = await loadSnapshotStore(snapshot, { signal });
+      for (const p of loaded.problems) io.err(`${p.severity}: ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
+      return drawDiagram(loaded.store, request, io, `snapshot ${snapshot}`, loaded.raw.root);
+    }
+    const kc = loadKubeConfig({ path: kubeconfig === '-' ? undefined : kubeconfig, context: typeof values.context === 'string' ? values.context : undefined });
+    const live = await openLiveStore(kc, { signal, syncTimeoutMs: (timeout ?? 60) * 1000, aws: values['no-aws'] ? false : {} });
+    try {
+      for (const s of live.sources) if (s.state !== 'ok') io.err(`${s.name}: ${s.state}${s.detail ? ` (${s.detail})` : ''}\n`);
+      return await drawDiagram(live.store, request, io, `context ${kc.getCurrentContext()}`);
+    } finally {
+      await live.live.stop();
+    }
+  },
+};
+
+function badArgument(io: CliIo, argument: string, message: string): number {
+  io.err(`cni-lens diagram: --${argument}: ${message}\n`);
+  return 2;
+}
+
+interface DiagramRequest {
+  podNamespace: string;
+  podName: string;
+  to?: string;
+  port?: number;
+  protocol?: L4Protocol;
+  engine?: PolicyEngineKind;
+  out: string;
+}
+
+async function drawDiagram(store: ClusterStore, r: DiagramRequest, io: CliIo, sourceLabel: string, snapshotRoot?: string): Promise<number> {
+  const found = findPod(store, r.podNamespace, r.podName);
+  if (!found) return badArgument(io, 'pod', `pod ${r.podNamespace}/${r.podName} not found (no pod and no workload of that name in namespace ${r.podNamespace})`);
+  if (found.note) io.err(`note: ${found.note}\n`);
+  const podKey = `${found.pod.namespace}/${found.pod.name}`;
+  const { engine } = choosePolicyEngine(store, r.engine);
+  const policy = new PolicyEngine(store, { engine, ...(snapshotRoot ? { ruleLocator: fileRuleLocator(snapshotRoot) } : {}) });
+  let graph: DiagramGraph | TraceInputError;
+  try {
+    const policyEvaluator = tracePolicyEvaluator(policy);
+    if (r.to === undefined) graph = podOverviewGraph(store, podKey, { policyEvaluator });
+    else {
+      const request: TraceRequest = { from: podKey, to: r.to, ...(r.port !== undefined ? { port: r.port } : {}), ...(r.protocol ? { protocol: r.protocol } : {}) };
+      const result = traceDatapath(store, request, { policyEvaluator });
+      graph = result.ok ? pathGraph(result.trace, { store }) : result.error;
+    }
+  } finally {
+    policy.dispose();
+  }
+  if ('message' in graph) return badArgument(io, graph.argument === 'from' ? 'pod' : graph.argument, graph.message);
+
+  const elk = new ELK();
+  const layout = await layoutDiagram({ layout: (g) => elk.layout(g as Parameters<typeof elk.layout>[0]) as Promise<ElkNodeLike> }, graph, approximateTextMeasure);
+  const date = new Date().toISOString().replace(/:\d\d\.\d+Z$/, ' UTC').replace('T', ' ');
+  const { svg } = standaloneSvg(graph, layout, {
+    measure: approximateTextMeasure,
+    title: `CNI Lens · ${graph.title}`,
+    subtitle: `pod ${podKey} · ${sourceLabel} · policy engine ${engine} · ${date}`,
+  });
+  if (r.out === '-') io.out(svg);
+  else {
+    await writeFile(r.out, svg, 'utf8');
+    io.err(`wrote ${r.out}: ${graph.nodes.length} boxes, ${graph.paths.length} path${graph.paths.length === 1 ? '' : 's'}\n`);
+  }
+  for (const note of graph.notes) io.err(`note: ${note}\n`);
+  return 0;
+}
