@@ -14,13 +14,11 @@ import { PolicyEngine } from '../../core/analysis/policy/policyEngine';
 import type { PolicyEngineKind } from '../../core/analysis/policy/policyTypes';
 import { fileRuleLocator } from '../../core/analysis/policy/ruleLocator';
 import { tracePolicyEvaluator } from '../../core/analysis/tracePolicyEvaluator';
-import { loadKubeConfig } from '../../core/sources/kubeconfig';
-import { openLiveStore } from '../../core/sources/liveStore';
-import { loadSnapshotStore } from '../../core/sources/snapshotStore';
 import type { ClusterStore } from '../../core/store/clusterStore';
 import { layoutDiagram } from '../../../webview/render/layoutDiagram';
 import { standaloneSvg } from '../../../webview/render/standaloneSvg';
 import { UsageError, optionalInt, requireString, type CliCommand, type CliIo } from '../cliCommand';
+import { CLUSTER_OPTIONS, CLUSTER_USAGE, checkClusterArgs, withClusterInput } from '../clusterInput';
 
 const PROTOCOLS: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -46,11 +44,7 @@ export const diagramCommand: CliCommand = {
     '      ip:A.B.C.D            any address',
     '',
     'Options:',
-    '  --snapshot DIR       snapshot directory or manifest file',
-    '  --kubeconfig FILE    kubeconfig of a live cluster (use "-" for KUBECONFIG or ~/.kube/config)',
-    '  --context NAME       kubeconfig context (default: the current context)',
-    '  --timeout SECONDS    how long to wait for the first full list (default 60)',
-    '  --no-aws             do not call EC2 (ENIs, subnets and route tables are then unknown)',
+    ...CLUSTER_USAGE,
     '  --pod NS/NAME        the pod (or a Deployment/DaemonSet/StatefulSet name: its first pod); required',
     '  --to DST             draw only the path to DST',
     '  --port N             destination port (with --to): the Service port for a Service',
@@ -62,11 +56,7 @@ export const diagramCommand: CliCommand = {
     'address syntax), 1 when the cluster or snapshot cannot be loaded or the file cannot be written.',
   ].join('\n'),
   options: {
-    snapshot: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
-    timeout: { type: 'string' },
-    'no-aws': { type: 'boolean' },
+    ...CLUSTER_OPTIONS,
     pod: { type: 'string' },
     to: { type: 'string' },
     port: { type: 'string' },
@@ -75,11 +65,7 @@ export const diagramCommand: CliCommand = {
     out: { type: 'string' },
   },
   async run(values, _positionals, io, signal) {
-    const snapshot = typeof values.snapshot === 'string' ? values.snapshot : undefined;
-    const kubeconfig = typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined;
-    if ((snapshot === undefined) === (kubeconfig === undefined)) throw new UsageError('give exactly one of --snapshot DIR or --kubeconfig FILE');
-    if (values.context !== undefined && kubeconfig === undefined) throw new UsageError('--context needs --kubeconfig');
-    const timeout = optionalInt(values, 'timeout', 1, 3600);
+    checkClusterArgs(values);
     const pod = requireString(values, 'pod');
     const out = requireString(values, 'out');
     const to = typeof values.to === 'string' ? values.to : undefined;
@@ -102,19 +88,7 @@ export const diagramCommand: CliCommand = {
     }
 
     const request = { podNamespace: podSpec.namespace, podName: podSpec.name, to, port, protocol, engine: engineChoice as PolicyEngineKind | undefined, out };
-    if (snapshot !== undefined) {
-      const loaded = await loadSnapshotStore(snapshot, { signal });
-      for (const p of loaded.problems) io.err(`${p.severity}: ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
-      return drawDiagram(loaded.store, request, io, `snapshot ${snapshot}`, loaded.raw.root);
-    }
-    const kc = loadKubeConfig({ path: kubeconfig === '-' ? undefined : kubeconfig, context: typeof values.context === 'string' ? values.context : undefined });
-    const live = await openLiveStore(kc, { signal, syncTimeoutMs: (timeout ?? 60) * 1000, aws: values['no-aws'] ? false : {} });
-    try {
-      for (const s of live.sources) if (s.state !== 'ok') io.err(`${s.name}: ${s.state}${s.detail ? ` (${s.detail})` : ''}\n`);
-      return await drawDiagram(live.store, request, io, `context ${kc.getCurrentContext()}`);
-    } finally {
-      await live.live.stop();
-    }
+    return withClusterInput(values, io, signal, ({ store, label, snapshotRoot }) => drawDiagram(store, request, io, label, snapshotRoot));
   },
 };
 

@@ -2,9 +2,6 @@ import type { L4Protocol } from '../../core/model';
 import { formatTrace } from '../../core/analysis/datapath/formatTrace';
 import { traceDatapath, type TraceRequest } from '../../core/analysis/datapath/traceDatapath';
 import { parseEndpointSpec } from '../../core/analysis/datapath/traceEndpoint';
-import { loadKubeConfig } from '../../core/sources/kubeconfig';
-import { openLiveStore } from '../../core/sources/liveStore';
-import { loadSnapshotStore } from '../../core/sources/snapshotStore';
 import type { ClusterStore } from '../../core/store/clusterStore';
 import { choosePolicyEngine } from '../../core/analysis/policy/choosePolicyEngine';
 import { PolicyEngine } from '../../core/analysis/policy/policyEngine';
@@ -12,6 +9,7 @@ import type { PolicyEngineKind } from '../../core/analysis/policy/policyTypes';
 import { fileRuleLocator } from '../../core/analysis/policy/ruleLocator';
 import { tracePolicyEvaluator } from '../../core/analysis/tracePolicyEvaluator';
 import { UsageError, optionalInt, requireString, type CliCommand, type CliIo } from '../cliCommand';
+import { CLUSTER_OPTIONS, CLUSTER_USAGE, checkClusterArgs, withClusterInput } from '../clusterInput';
 
 const PROTOCOLS: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -38,11 +36,7 @@ export const traceCommand: CliCommand = {
     '      ip:A.B.C.D            any address, as for SRC (a Service ClusterIP too)',
     '',
     'Options:',
-    '  --snapshot DIR       snapshot directory or manifest file',
-    '  --kubeconfig FILE    kubeconfig of a live cluster (use "-" for KUBECONFIG or ~/.kube/config)',
-    '  --context NAME       kubeconfig context (default: the current context)',
-    '  --timeout SECONDS    how long to wait for the first full list (default 60)',
-    '  --no-aws             do not call EC2 (ENIs, subnets and route tables are then unknown)',
+    ...CLUSTER_USAGE,
     '  --from SRC           source (required)',
     '  --to DST             destination (required)',
     '  --port N             destination port: the Service port for a Service',
@@ -55,11 +49,7 @@ export const traceCommand: CliCommand = {
     'pod, Service or address syntax), 1 when the cluster or snapshot cannot be loaded.',
   ].join('\n'),
   options: {
-    snapshot: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
-    timeout: { type: 'string' },
-    'no-aws': { type: 'boolean' },
+    ...CLUSTER_OPTIONS,
     from: { type: 'string' },
     to: { type: 'string' },
     port: { type: 'string' },
@@ -69,11 +59,7 @@ export const traceCommand: CliCommand = {
     engine: { type: 'string' },
   },
   async run(values, _positionals, io, signal) {
-    const snapshot = typeof values.snapshot === 'string' ? values.snapshot : undefined;
-    const kubeconfig = typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined;
-    if ((snapshot === undefined) === (kubeconfig === undefined)) throw new UsageError('give exactly one of --snapshot DIR or --kubeconfig FILE');
-    if (values.context !== undefined && kubeconfig === undefined) throw new UsageError('--context needs --kubeconfig');
-    const timeout = optionalInt(values, 'timeout', 1, 3600);
+    checkClusterArgs(values);
     const request: TraceRequest = { from: requireString(values, 'from'), to: requireString(values, 'to') };
     const port = optionalInt(values, 'port', 1, 65535);
     if (port !== undefined) request.port = port;
@@ -89,19 +75,7 @@ export const traceCommand: CliCommand = {
       if ('message' in spec) return badArgument(io, argument, spec.message);
     }
 
-    if (snapshot !== undefined) {
-      const loaded = await loadSnapshotStore(snapshot, { signal });
-      for (const p of loaded.problems) io.err(`${p.severity}: ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
-      return printTrace(loaded.store, request, values.json === true, io, values.engine, loaded.raw.root);
-    }
-    const kc = loadKubeConfig({ path: kubeconfig === '-' ? undefined : kubeconfig, context: typeof values.context === 'string' ? values.context : undefined });
-    const live = await openLiveStore(kc, { signal, syncTimeoutMs: (timeout ?? 60) * 1000, aws: values['no-aws'] ? false : {} });
-    try {
-      for (const s of live.sources) if (s.state !== 'ok') io.err(`${s.name}: ${s.state}${s.detail ? ` (${s.detail})` : ''}\n`);
-      return printTrace(live.store, request, values.json === true, io, values.engine);
-    } finally {
-      await live.live.stop();
-    }
+    return withClusterInput(values, io, signal, ({ store, snapshotRoot }) => printTrace(store, request, values.json === true, io, values.engine, snapshotRoot));
   },
 };
 
