@@ -79,6 +79,7 @@ export function defineSmokeSuite(mode: 'dev' | 'vsix'): void {
     it('writes its activation to the "CNI Lens" log', async () => {
       const text = await outputChannelText(session.page, 'CNI Lens', { contains: /CNI Lens activated in \d+ ms/ });
       expect(text).toMatch(/CNI Lens activated in \d+ ms/);
+      process.stdout.write(`[e2e] ${mode}: ${/CNI Lens activated in \d+ ms/.exec(text)?.[0]}\n`);
     });
 
     it('shows no activation failure', async () => {
