@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (build.status !== 0) process.exit(build.status ?? 1);
   mkdirSync(demoDir, { recursive: true });
 
-  const demo: DemoSim = await startDemoSim(demoDir);
+  const demo: DemoSim = await startDemoSim(demoDir, { liveFlows: true });
   const stops: Array<() => Promise<void>> = [() => demo.close()];
   const started: { desktop?: ChildProcess; codeServer?: CodeServer } = {};
   const stop = async () => {

@@ -17,7 +17,8 @@ export interface EmbeddedDemo {
  */
 export async function startEmbeddedDemo(extensionPath: string, storagePath: string): Promise<EmbeddedDemo> {
   const snapshot = await loadSnapshot(join(extensionPath, 'demo', 'snapshot'));
-  const cluster = await startSimCluster({ snapshot });
+  // the demo's Hubble Relay keeps producing flows (some of them drops), as a live cluster does
+  const cluster = await startSimCluster({ snapshot, hubble: { live: true } });
   const ec2 = await startSimEc2({ aws: snapshot.aws });
   await mkdir(storagePath, { recursive: true });
   const kubeconfigPath = join(storagePath, 'demo-kubeconfig.yaml');

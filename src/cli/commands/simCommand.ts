@@ -23,6 +23,7 @@ export const simCommand: CliCommand = {
     '  --port N           Kubernetes API port (default: any free port)',
     '  --ec2-port N       EC2 API port (default: any free port)',
     '  --host ADDR        address to listen on (default 127.0.0.1)',
+    '  --live-flows       Hubble Relay keeps producing flows (the snapshot\'s, with fresh times; some drops)',
   ].join('\n'),
   options: {
     snapshot: { type: 'string' },
@@ -30,6 +31,7 @@ export const simCommand: CliCommand = {
     port: { type: 'string' },
     'ec2-port': { type: 'string' },
     host: { type: 'string' },
+    'live-flows': { type: 'boolean' },
   },
   async run(values, _positionals, io, signal) {
     const snapshotPath = requireString(values, 'snapshot');
@@ -42,7 +44,7 @@ export const simCommand: CliCommand = {
     for (const p of snapshot.problems) {
       io.err(`${p.severity}: ${p.file}${p.line ? `:${p.line}` : ''}${p.column ? `:${p.column}` : ''}: ${p.message}\n`);
     }
-    const cluster = await startSimCluster({ snapshot, host, port });
+    const cluster = await startSimCluster({ snapshot, host, port, ...(values['live-flows'] ? { hubble: { live: true } } : {}) });
     const ec2 = await startSimEc2({ aws: snapshot.aws, host, port: ec2Port });
     const tmp = `${kubeconfigPath}.tmp-${process.pid}`;
     await writeFile(tmp, cluster.kubeconfig(), { mode: 0o600 });

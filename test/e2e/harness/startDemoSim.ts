@@ -26,9 +26,10 @@ export interface DemoSim {
   close(): Promise<void>;
 }
 
-export async function startDemoSim(dir: string): Promise<DemoSim> {
+/** `liveFlows`: Hubble Relay keeps producing flows (for `npm run demo`; tests keep the snapshot's). */
+export async function startDemoSim(dir: string, opts: { liveFlows?: boolean } = {}): Promise<DemoSim> {
   const [snapshot, scenario] = await Promise.all([loadSnapshot(demoSnapshotDir), loadSimScenario(demoSnapshotDir)]);
-  const sim = await startSimCluster({ snapshot, scenario, onWarning: (m) => process.stderr.write(`[sim] ${m}\n`) });
+  const sim = await startSimCluster({ snapshot, scenario, ...(opts.liveFlows ? { hubble: { live: true } } : {}), onWarning: (m) => process.stderr.write(`[sim] ${m}\n`) });
   const ec2 = await startSimEc2({ aws: snapshot.aws }).catch(async (err: unknown) => {
     await sim.close();
     throw err;
