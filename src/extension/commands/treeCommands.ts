@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { unmanagedPods } from '../../core/analysis/clusterSummary';
-import type { ClusterStore } from '../../core/store/clusterStore';
 import type { TreeNode } from '../views/treeNode';
 import { objectDocumentUri } from '../objectDocuments';
+import { revealInTree } from '../diagram/revealPod';
 import type { ExtensionServices } from './extensionServices';
 
 function isTreeNode(arg: unknown): arg is TreeNode {
@@ -69,8 +69,8 @@ export async function openYaml({ connections }: ExtensionServices, node: unknown
 }
 
 /** "Find IP…": what owns an address, then reveal it in its tree. */
-export async function findIp({ connections, views }: ExtensionServices): Promise<void> {
-  const session = connections.ensureStarted();
+export async function findIp(services: ExtensionServices): Promise<void> {
+  const session = services.connections.ensureStarted();
   if (!session) {
     void vscode.window.showInformationMessage('CNI Lens: no cluster is connected.');
     return;
@@ -85,32 +85,11 @@ export async function findIp({ connections, views }: ExtensionServices): Promise
   const picks = owners.map((o) => ({ label: `${o.kind} ${o.key}`, description: o.role, owner: o }));
   const pick = picks.length === 1 ? picks[0] : await vscode.window.showQuickPick(picks, { title: `Owners of ${ip}` });
   if (!pick) return;
-  const target = revealTarget(session.store, pick.owner.kind, pick.owner.key);
-  if (!target) {
+  if (!(await revealInTree(services, pick.owner.kind, pick.owner.key))) {
     void vscode.window.showInformationMessage(`CNI Lens: ${ip} is held by ${pick.owner.kind} ${pick.owner.key}.`);
-    return;
   }
-  const registered = views.get(target.view);
-  const node = registered?.provider.findNode(target.id);
-  if (registered && node) await registered.view.reveal(node, { select: true, focus: true, expand: true });
 }
 
-function revealTarget(store: ClusterStore, kind: string, key: string): { view: string; id: string } | undefined {
-  switch (kind) {
-    case 'pod':
-      return { view: 'cniLens.podIps', id: `pod/${key}` };
-    case 'ciliumEndpoint':
-      return { view: 'cniLens.endpoints', id: `cep/${key}` };
-    case 'node':
-      return { view: 'cniLens.nodes', id: `node/${key}` };
-    case 'eni': {
-      const eni = store.get('eni', key);
-      return eni?.subnetId ? { view: 'cniLens.enis', id: `subnet/${eni.subnetId}/eni/${key}` } : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
 
 /** For pods not managed by Cilium: their owning workloads and the restart that brings them under Cilium. */
 export async function showUnmanagedOwners({ connections }: ExtensionServices): Promise<void> {
