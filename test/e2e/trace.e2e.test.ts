@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
-import { expectPoll, openView, pickQuickItem, runCommand, screenshot } from './harness/workbench';
+import { expectPoll, openView, pickQuickItem, runCommand, screenshot, statusBarText } from './harness/workbench';
 
 const missing = missingForE2e();
 
@@ -17,6 +17,7 @@ describe.skipIf(missing.length > 0 && !isCi)('traces from the command palette', 
     if (missing.length > 0) throw new Error(`cannot run the end-to-end tests: missing ${missing.join('; ')}`);
     session = await launchVscode({ label: 'trace', extension: 'dev' });
     await openView(session.page, 'CNI Lens');
+    await statusBarText(session.page, /shop-prod.*connected/, 60_000);
   });
 
   afterAll(async () => {

@@ -11,9 +11,16 @@ interface PodPick extends vscode.QuickPickItem {
   pod: PodInfo;
 }
 
-function requireSession({ connections }: ExtensionServices): ClusterSession | undefined {
+/** The session, loaded: a pick built while the cluster is still listing would miss pods. */
+async function requireSession({ connections }: ExtensionServices): Promise<ClusterSession | undefined> {
   const session = connections.ensureStarted();
-  if (!session) void vscode.window.showInformationMessage('CNI Lens: no cluster is connected. Select a kube context, open a snapshot or connect to the demo cluster.');
+  if (!session) {
+    void vscode.window.showInformationMessage('CNI Lens: no cluster is connected. Select a kube context, open a snapshot or connect to the demo cluster.');
+    return undefined;
+  }
+  if (session.state.phase === 'connecting') {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CNI Lens: loading ${session.describe()}…` }, () => session.start());
+  }
   return session;
 }
 
@@ -55,7 +62,7 @@ function podFromArg(session: ClusterSession, arg: unknown): PodInfo | undefined 
 }
 
 export async function tracePodToPod(services: ExtensionServices, arg?: unknown): Promise<void> {
-  const session = requireSession(services);
+  const session = await requireSession(services);
   if (!session) return;
   const from = podFromArg(session, arg) ?? (await pickPod(session, 'Trace Pod to Pod: source'));
   if (!from) return;
@@ -67,7 +74,7 @@ export async function tracePodToPod(services: ExtensionServices, arg?: unknown):
 }
 
 export async function tracePodToService(services: ExtensionServices, arg?: unknown): Promise<void> {
-  const session = requireSession(services);
+  const session = await requireSession(services);
   if (!session) return;
   const from = podFromArg(session, arg) ?? (await pickPod(session, 'Trace Pod to Service: source'));
   if (!from) return;
@@ -80,7 +87,7 @@ export async function tracePodToService(services: ExtensionServices, arg?: unkno
 }
 
 export async function tracePodToIp(services: ExtensionServices, arg?: unknown): Promise<void> {
-  const session = requireSession(services);
+  const session = await requireSession(services);
   if (!session) return;
   const from = podFromArg(session, arg) ?? (await pickPod(session, 'Trace Pod to IP or Host: source'));
   if (!from) return;
@@ -92,7 +99,7 @@ export async function tracePodToIp(services: ExtensionServices, arg?: unknown): 
 }
 
 export async function traceIntoPod(services: ExtensionServices, arg?: unknown): Promise<void> {
-  const session = requireSession(services);
+  const session = await requireSession(services);
   if (!session) return;
   const to = podFromArg(session, arg) ?? (await pickPod(session, 'Trace Into Pod: destination'));
   if (!to) return;
