@@ -5,7 +5,8 @@ import { loadKubeConfig } from './kubeconfig';
 import { kubeGetJson } from './kubeRequest';
 import type { InformerState } from './kubeInformer';
 import { openLiveStore, type LiveStore } from './liveStore';
-import { loadSnapshotStore } from './snapshotStore';
+import { loadSnapshot } from '../snapshot/loadSnapshot';
+import { storeFromRawSnapshot } from './snapshotStore';
 
 export interface AwsAccess {
   endpoint?: string;
@@ -95,12 +96,8 @@ export class ClusterSession {
     const started = performance.now();
     if (this.target.kind === 'snapshot') {
       this.log.info(`loading snapshot ${this.target.path}`);
-      const loaded = await loadSnapshotStore(this.target.path, { signal: this.controller.signal });
-      this.store.batch(() => {
-        for (const kind of ['namespace', 'node', 'pod', 'service', 'endpointSlice', 'ciliumEndpoint', 'ciliumIdentity', 'ciliumNode', 'networkPolicy', 'eniConfig', 'cniNode', 'daemonSet', 'configMap', 'eni', 'subnet', 'vpc', 'routeTable', 'natGateway', 'securityGroup', 'instance'] as const) {
-          for (const value of loaded.store.list(kind)) this.store.upsert(kind, value as never);
-        }
-      });
+      // fill this session's store directly (views already listen to it)
+      const loaded = storeFromRawSnapshot(await loadSnapshot(this.target.path, { signal: this.controller.signal }), this.store);
       this.sources = loaded.sources;
       this.problems = loaded.problems;
       for (const p of loaded.problems) this.log.warn(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
