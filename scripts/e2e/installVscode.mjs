@@ -142,8 +142,12 @@ function installCodeServer(paths, log) {
     join(paths.codeServerDir, 'package.json'),
     JSON.stringify({ name: 'cni-lens-e2e-code-server', private: true, allowScripts: { 'code-server': true, argon2: true } }, null, 2) + '\n',
   );
+  // Run under `npm run` (npm test, npm run demo), the environment names the outer npm and its
+  // Node 20 (npm_node_execpath, npm_config_*, NODE): the nested install must not inherit them, or
+  // code-server's postinstall runs on Node 20 and refuses.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'));
   const env = {
-    ...process.env,
+    ...inherited,
     PATH: `${join(paths.node24Dir, 'bin')}${delimiter}${process.env.PATH ?? ''}`,
     npm_config_nodedir: paths.node24Dir,
   };
