@@ -3,6 +3,7 @@ import { COMMANDS } from './commands/commandTable';
 import type { ExtensionServices, RegisteredView } from './commands/extensionServices';
 import { registerManifestHover } from './manifestHoverProvider';
 import { registerObjectDocuments } from './objectDocuments';
+import { registerReportDocuments } from './reportDocuments';
 import type { StoreTreeProvider } from './views/storeTreeProvider';
 import { ConnectionManager } from './connectionManager';
 import { ExtensionLog } from './extensionLog';
@@ -20,7 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const connections = new ConnectionManager(log, liveTargetFromSettings());
   const registered = new Map<string, RegisteredView>();
   const services: ExtensionServices = { context, connections, log, views: registered };
-  context.subscriptions.push(log, connections, createStatusBar(connections), registerObjectDocuments(connections), registerManifestHover(connections, log));
+  context.subscriptions.push(log, connections, createStatusBar(connections), registerObjectDocuments(connections), registerReportDocuments(), registerManifestHover(connections, log));
 
   const views: Array<[string, StoreTreeProvider]> = [
     ['cniLens.cluster', new ClusterView(connections)],

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
-import { expectPoll, openView, pickQuickItem, runCommand, screenshot, statusBarText } from './harness/workbench';
+import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText } from './harness/workbench';
 
 const missing = missingForE2e();
 
@@ -30,10 +30,18 @@ describe.skipIf(missing.length > 0 && !isCi)('traces from the command palette', 
     await pickQuickItem(session.page, row);
   }
 
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
   async function traceToService(fromPod: string, service: string): Promise<string> {
+    // no report of an earlier trace stays open to be read instead of this one
+    await runCommand(session.page, 'View: Close All Editors');
     await runCommand(session.page, 'CNI Lens: Trace Pod to Service');
-    await typeAndPick(fromPod, new RegExp(`^${fromPod}-`));
+    await quickInputTitle(session.page, /Trace Pod to Service: source/);
+    await typeAndPick(fromPod, new RegExp(`^${escape(fromPod)}-`));
+    // each step's title names what was picked before: a pick that landed on another row fails here
+    await quickInputTitle(session.page, new RegExp(`Trace ${escape(fromPod)}-\\S+ to service`));
     await typeAndPick(service, service);
+    await quickInputTitle(session.page, new RegExp(`→ ${escape(service)}: port`));
     await pickQuickItem(session.page, /^TCP 443/);
     // the report opens as the active editor; its first line names the source pod
     const editor = session.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();

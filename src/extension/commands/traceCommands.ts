@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { DatapathTrace } from '../../core/analysis/datapath/datapathTypes';
 import type { PodInfo } from '../../core/model';
 import type { ClusterSession } from '../../core/sources/clusterSession';
+import { showReport } from '../reportDocuments';
 import { runtime } from '../runtime';
 import type { TreeNode } from '../views/treeNode';
 import type { ExtensionServices } from './extensionServices';
@@ -130,8 +131,7 @@ async function showTrace(services: ExtensionServices, session: ClusterSession, r
     return;
   }
   services.log.info(`trace ${request.from} → ${request.to} ${request.protocol}/${request.port}: ${result.trace.verdict}`);
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: traceReport(result.trace, session) });
-  await vscode.window.showTextDocument(doc, { preview: true });
+  await showReport(`trace ${request.from} → ${request.to} ${request.protocol}-${request.port}`, traceReport(result.trace, session));
 }
 
 /** Characters that would start Markdown syntax inside a line (names from the cluster stay text). */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { unmanagedPods } from '../../core/analysis/clusterSummary';
 import type { TreeNode } from '../views/treeNode';
 import { objectDocumentUri } from '../objectDocuments';
+import { showReport } from '../reportDocuments';
 import { revealInTree } from '../diagram/revealPod';
 import type { ExtensionServices } from './extensionServices';
 
@@ -107,8 +108,7 @@ export async function showUnmanagedOwners({ connections }: ExtensionServices): P
     lines.push(`## ${kind} ${namespace}/${name}`, '', ...pods.map((p) => `- pod ${p}`), '', '```sh',
       kind === 'Pod' ? `kubectl -n ${namespace} delete pod ${name}` : `kubectl -n ${namespace} rollout restart ${kind.toLowerCase()}/${name}`, '```', '');
   }
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: lines.join('\n') });
-  await vscode.window.showTextDocument(doc, { preview: true });
+  await showReport('pods not managed by Cilium', lines.join('\n'));
 }
 
 /** A ReplicaSet `worker-84bf9588bd` belongs to Deployment `worker` (pod-template-hash suffix). */

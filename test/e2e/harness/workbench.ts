@@ -207,6 +207,7 @@ export async function runCommand(page: Page, title: string, timeout = DEFAULT_TI
     await closeQuickInput(page, timeout);
     throw new Error(`command "${title}" is not in the palette (it lists: ${seen.join(' | ') || 'nothing'})`, { cause: err });
   });
+  await settledList(page, timeout);
   await row.click();
   // done when the palette has closed, or when the command replaced it with a quick pick of its own
   const widget = page.locator('.quick-input-widget');
@@ -223,7 +224,38 @@ export async function pickQuickItem(page: Page, label: string | RegExp, timeout 
   const matcher = typeof label === 'string' ? new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) : label;
   const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: matcher }) }).first();
   await row.waitFor({ timeout });
+  // the list filters as the input changes: a click while it re-renders lands on a neighbour
+  await settledList(page, timeout);
   await row.click();
+}
+
+/**
+ * Waits until the quick input's list shows the same rows at the same places for two reads in a
+ * row, so that a click lands on the row that was looked up.
+ */
+async function settledList(page: Page, timeout: number): Promise<void> {
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  const read = () =>
+    rows.evaluateAll((els) => els.map((e) => `${(e as HTMLElement).style.top}|${e.querySelector('.label-name')?.textContent ?? ''}`).join('\n'));
+  let previous = await read();
+  await expectPoll(
+    async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      const now = await read();
+      const same = now === previous;
+      previous = now;
+      return same;
+    },
+    (same) => same,
+    'the quick pick list to settle',
+    timeout,
+  );
+}
+
+/** The title of the open quick input (a command's step, e.g. "Trace Pod to Service: source"). */
+export async function quickInputTitle(page: Page, matcher: RegExp, timeout = DEFAULT_TIMEOUT): Promise<string> {
+  const title = page.locator('.quick-input-widget .quick-input-title');
+  return expectPoll(async () => ((await title.isVisible()) ? ((await title.textContent()) ?? '') : ''), (t) => matcher.test(t), `a quick input titled ${matcher}`, timeout);
 }
 
 /** The content of the active webview (its inner `#active-frame`). */
