@@ -38,6 +38,12 @@ function podIps(pod: PodInfo): string[] {
   return [...new Set([...(pod.ip ? [pod.ip] : []), ...pod.ips])];
 }
 
+const TERMINAL_PHASES = new Set(['Succeeded', 'Failed']);
+
+function isTerminal(pod: PodInfo | undefined): boolean {
+  return pod !== undefined && TERMINAL_PHASES.has(pod.phase ?? '');
+}
+
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -73,15 +79,18 @@ export function nodesAffected(store: ClusterStore, changes: readonly StoreChange
       case 'pod': {
         const v = versions<PodInfo>(store, change);
         const [prev, cur] = [v.previous, v.current];
-        // the node's counts (pods n/m, IPs n/m) and inferred ENIs follow the pod's node, phase and IPs
-        const countsChange = !prev || !cur || prev.nodeName !== cur.nodeName || prev.phase !== cur.phase || prev.ready !== cur.ready || !sameStrings(podIps(prev), podIps(cur));
+        // the node's counts (pods n/m, IPs n/m) follow the pod's node, IPs and whether it has ended;
+        // the ENIs' used counts follow its IPs
+        const ipsChange = !prev || !cur || prev.nodeName !== cur.nodeName || !sameStrings(podIps(prev), podIps(cur));
+        const countsChange = ipsChange || isTerminal(prev) !== isTerminal(cur);
         for (const pod of both(v)) {
+          // inferred ENIs are built from the node's pods
           if (pod.nodeName && (countsChange || store.enisOnNode(pod.nodeName).length === 0)) ids.add(nodeRowId(pod.nodeName));
           for (const ip of podIps(pod)) {
             for (const { eni, entry } of enisHolding(store, ip)) {
               if (!eni.nodeName) continue;
               const eniRow = eniRowId(nodeRowId(eni.nodeName), eni.id);
-              ids.add(eniRow);
+              if (ipsChange) ids.add(eniRow);
               ids.add(ipRowId(eniRow, entry));
             }
           }
@@ -131,7 +140,9 @@ export function enisAffected(store: ClusterStore, changes: readonly StoreChange[
         return;
       }
       case 'pod': {
-        for (const pod of both(versions<PodInfo>(store, change))) {
+        const v = versions<PodInfo>(store, change);
+        const ipsChange = !v.previous || !v.current || v.previous.nodeName !== v.current.nodeName || !sameStrings(podIps(v.previous), podIps(v.current));
+        for (const pod of both(v)) {
           if (inferredNode(pod.nodeName)) {
             if (store.count('subnet') > 0) return true;
             ids.add(subnetRowId(UNKNOWN_SUBNET));
@@ -140,7 +151,7 @@ export function enisAffected(store: ClusterStore, changes: readonly StoreChange[
           for (const ip of podIps(pod)) {
             for (const { eni, entry } of enisHolding(store, ip)) {
               const eniRow = eniRowId(subnetRowId(subnetKeyOf(eni)), eni.id);
-              ids.add(eniRow);
+              if (ipsChange) ids.add(eniRow);
               ids.add(ipRowId(eniRow, entry));
             }
           }

@@ -7,6 +7,7 @@ import { clusterSettings } from '../analysis/clusterSettings';
 import { nodeCapacity } from '../capacity/nodeCapacity';
 import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore } from '../store/clusterStore';
+import { awsEniOwner } from '../analysis/datapath/vpcLookup';
 import { esc, icon, WARNING_COLOR, type TreeRow } from './treeRow';
 
 /** `ip-10-0-17-42.us-west-2.compute.internal` → `ip-10-0-17-42`: the rest is the same on every node (full name in the tooltip). */
@@ -54,19 +55,28 @@ export function nodeRows(store: ClusterStore): TreeRow[] {
     });
 }
 
-/** Primary / secondary / trunk / branch / efa. */
+/** Primary / secondary / trunk / branch / efa for a node's ENI; who owns it (NLB, NAT gateway, RDS…) otherwise. */
 export function eniRole(eni: EniInfo): string | undefined {
   if (eni.kind !== 'interface') return eni.kind;
+  if (!eni.nodeName && !eni.instanceId) {
+    const owner = awsEniOwner(eni);
+    return owner.role === 'other' ? 'not on a node' : owner.label.replace(` network interface ${eni.id}`, '');
+  }
   if (eni.deviceIndex === 0) return 'primary';
   return eni.deviceIndex !== undefined || eni.origin.source === 'inferred' ? 'secondary' : undefined;
 }
 
 /** Where an ENI's facts come from, as the trees say it. */
 export function eniSourceText(eni: EniInfo): string {
-  return eni.origin.source === 'inferred' ? 'inferred from pod IPs' : `from ${eni.origin.source}`;
+  const o = eni.origin;
+  if (o.source === 'inferred') return 'inferred from pod IPs';
+  const ipamd = o.detail?.includes('ipamd') ? ' + ipamd' : '';
+  if (o.source === 'snapshot' && o.file?.startsWith('aws')) return `from EC2${ipamd} (snapshot)`;
+  if (o.source === 'ec2') return `from EC2${ipamd}`;
+  return `from ${o.source}`;
 }
 
-/** The pod an ENI IP belongs to: the store's pod with that IP first (current), then ipamd's record. */
+/** The pod an ENI IP belongs to: the store's pod with that IP first (current), then ipamd's record unless that pod has another IP now. */
 export function podOfEniIp(store: ClusterStore, ip: EniIp): { namespace: string; name: string; inStore: boolean } | undefined {
   if (ip.primary) return undefined;
   const owner = store.ownersOfIp(ip.ip).find((o) => o.kind === 'pod');
@@ -74,8 +84,11 @@ export function podOfEniIp(store: ClusterStore, ip: EniIp): { namespace: string;
     const pod = store.get('pod', owner.key);
     if (pod) return { namespace: pod.namespace, name: pod.name, inStore: true };
   }
-  if (ip.pod) return { ...ip.pod, inStore: store.get('pod', `${ip.pod.namespace}/${ip.pod.name}`) !== undefined };
-  return undefined;
+  if (!ip.pod) return undefined;
+  const named = store.get('pod', `${ip.pod.namespace}/${ip.pod.name}`);
+  // ipamd was read once: a pod that has moved to another IP since no longer holds this one
+  if (named && !named.hostNetwork && named.ip && named.ip !== ip.ip && !named.ips.includes(ip.ip)) return undefined;
+  return { ...ip.pod, inStore: named !== undefined };
 }
 
 /** Addresses an ENI can hand to pods: secondary IPs outside prefixes, plus 16 per IPv4 /28 prefix. */
@@ -111,7 +124,7 @@ export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId:
         id,
         label: inferred ? `${eni.deviceIndex === 0 ? 'eth0' : 'ENI'} (id unknown)` : eni.id,
         description: [
-          eni.deviceIndex !== undefined ? `eth${eni.deviceIndex}` : undefined,
+          eni.deviceIndex !== undefined && (eni.nodeName || eni.instanceId) ? `eth${eni.deviceIndex}` : undefined,
           eniRole(eni),
           eni.subnetId ?? (inferred ? 'subnet unknown' : undefined),
           sgs.length ? `SGs ${sgs.join(', ')}` : undefined,
@@ -163,7 +176,7 @@ function ipRow(store: ClusterStore, eni: EniInfo, ip: EniIp, eniRow: string): Tr
     iconId = pod.inStore ? 'symbol-variable' : 'question';
   } else if (ip.primary) {
     description = eni.deviceIndex === 0 ? 'node primary' : 'ENI primary';
-  } else if (ip.assigned) {
+  } else if (ip.assigned && !ip.pod) {
     description = 'assigned (pod not named by ipamd)';
     iconId = 'question';
   } else if (ip.coolingDown) {
