@@ -7,6 +7,7 @@ import { registerReportDocuments } from './reportDocuments';
 import { StoreTreeProvider } from './views/storeTreeProvider';
 import { ConnectionManager } from './connectionManager';
 import { ExtensionLog } from './extensionLog';
+import { registerLoadingProgress } from './loadingProgress';
 import { liveTargetFromSettings } from './sessionTarget';
 import { createStatusBar } from './statusBar';
 
@@ -30,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registered.set(id, { provider, view });
     context.subscriptions.push(provider, view);
   }
+  context.subscriptions.push(registerLoadingProgress(connections, views.map(([id]) => id)));
   for (const [id, handler] of COMMANDS) {
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => handler(services, ...args)));
   }

@@ -16,6 +16,8 @@ export interface LiveStoreOptions extends LiveClusterOptions {
   aws?: AwsAccess | false;
   /** Read ipamd `/v1/enis` of every node through port-forward to its aws-node pod (default on). */
   ipamd?: boolean;
+  /** Told when reading EC2 (`ec2`) or ipamd (`ipamd`) starts and ends, for a progress indicator. */
+  onLoading?: (source: 'ec2' | 'ipamd', loading: boolean) => void;
 }
 
 export interface LiveStore {
@@ -40,9 +42,14 @@ export async function openLiveStore(kc: KubeConfig, opts: LiveStoreOptions = {},
 
   if (!opts.signal?.aborted) {
     // EC2 and ipamd are independent: read both, then merge their ENIs (EC2 first, ipamd as fallback)
+    const tracked = <T>(source: 'ec2' | 'ipamd', read: () => Promise<T>): Promise<T> => {
+      opts.onLoading?.(source, true);
+      return read().finally(() => opts.onLoading?.(source, false));
+    };
+    const aws = opts.aws;
     const [ec2, ipamd] = await Promise.all([
-      opts.aws === false ? undefined : readEc2(live.store, opts.aws ?? {}, opts.signal),
-      opts.ipamd === false ? undefined : readIpamdLive(kc, live.store, opts.signal),
+      aws === false ? undefined : tracked('ec2', () => readEc2(live.store, aws ?? {}, opts.signal)),
+      opts.ipamd === false ? undefined : tracked('ipamd', () => readIpamdLive(kc, live.store, opts.signal)),
     ]);
     applyAwsFacts(live.store, ec2?.facts, ipamd?.enis ?? []);
     sources.push(ec2?.status ?? { name: 'ec2', state: 'not-configured', detail: 'turned off' });
