@@ -46,7 +46,7 @@ describe('ENIs of a node: EC2, then ipamd, then inferred from pod IPs', () => {
     const enis = row.children!();
     expect(enis).toHaveLength(1);
     expect(enis[0]?.label).toBe('eth0 (id unknown)');
-    expect(enis[0]?.description).toBe(`eth0 · primary · subnet unknown · ${podIpsOnNode.size}/${podIpsOnNode.size} IPs used · inferred from pod IPs`);
+    expect(enis[0]?.description).toBe(`eth0 · primary · ${podIpsOnNode.size}/${podIpsOnNode.size} IPs used · subnet unknown · inferred from pod IPs`);
     expect(enis[0]?.tooltip).toContain('cniLens.aws.profile');
     const ips = enis[0]!.children!();
     expect(ips.map((r) => [r.label, r.description])).toEqual([
@@ -71,8 +71,8 @@ describe('ENIs of a node: EC2, then ipamd, then inferred from pod IPs', () => {
     expect(enis.map((e) => [e.deviceIndex, e.subnetId, e.ips.length])).toEqual([[0, nodeSubnet.id, 1], [undefined, podSubnet.id, podIpsOnNode.size]]);
     const rows = nodeRow(nodeRows(store), NODE).children!();
     expect(rows.map((r) => r.description)).toEqual([
-      `eth0 · primary · ${nodeSubnet.id} · 0/0 IPs used · inferred from pod IPs`,
-      `secondary · ${podSubnet.id} · ${podIpsOnNode.size}/${podIpsOnNode.size} IPs used · inferred from pod IPs`,
+      `eth0 · primary · 0/0 IPs used · ${nodeSubnet.id} · inferred from pod IPs`,
+      `secondary · ${podIpsOnNode.size}/${podIpsOnNode.size} IPs used · ${podSubnet.id} · inferred from pod IPs`,
     ]);
     expect(subnetRows(store).find((r) => r.id === `subnet/${podSubnet.id}`)?.description).toContain('ENIConfig us-west-2a');
   });

@@ -96,8 +96,8 @@ describe('tree building on the demo snapshot', () => {
       const used = eni.PrivateIpAddresses.filter((a) => podIps.has(a.PrivateIpAddress)).length;
       const role = eni.Attachment!.DeviceIndex === 0 ? 'primary' : 'secondary';
       expect(eniRow.description).toBe([
-        `eth${eni.Attachment!.DeviceIndex}`, role, eni.SubnetId, `SGs ${eni.Groups.map((g) => g.GroupName).join(', ')}`,
-        `${used}/${eni.PrivateIpAddresses.length - 1} IPs used`, 'from EC2 + ipamd (snapshot)',
+        `eth${eni.Attachment!.DeviceIndex}`, role, `${used}/${eni.PrivateIpAddresses.length - 1} IPs used`, eni.SubnetId,
+        `SGs ${eni.Groups.map((g) => g.GroupName).join(', ')}`, 'from EC2 + ipamd (snapshot)',
       ].join(' · '));
       const ips = eniRow.children!();
       expect(ips.map((r) => r.label).sort()).toEqual(eni.PrivateIpAddresses.map((a) => a.PrivateIpAddress).sort());

@@ -126,9 +126,9 @@ export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId:
         description: [
           eni.deviceIndex !== undefined && (eni.nodeName || eni.instanceId) ? `eth${eni.deviceIndex}` : undefined,
           eniRole(eni),
+          `${used}/${total} IPs used`,
           eni.subnetId ?? (inferred ? 'subnet unknown' : undefined),
           sgs.length ? `SGs ${sgs.join(', ')}` : undefined,
-          `${used}/${total} IPs used`,
           eniSourceText(eni),
         ].filter(Boolean).join(' · '),
         icon: inferred ? icon('circuit-board', WARNING_COLOR) : icon('circuit-board'),
