@@ -130,9 +130,10 @@ describe.skipIf(missing.length > 0 && !isCi)('the tree views on the demo cluster
   });
 
   it('screenshots of each view, with the rows the tests above opened', async () => {
-    await screenshotOf(session.page, 'Nodes', 'view-nodes.png');
+    const eth2 = nodeEnis.find((e) => e.Attachment?.DeviceIndex === 2)?.NetworkInterfaceId;
+    await screenshotOf(session.page, 'Nodes', 'view-nodes.png', eth2 ? [eth2] : []);
     await screenshotOf(session.page, 'ENIs', 'view-enis.png', ['100.64.0.0/18']);
     await screenshotOf(session.page, 'Pod IPs', 'view-pod-ips.png');
-    await screenshotOf(session.page, 'Cilium Endpoints', 'view-endpoints.png');
+    await screenshotOf(session.page, 'Cilium Endpoints', 'view-endpoints.png', ['shop']);
   });
 });

@@ -159,6 +159,22 @@ describe('a store change refreshes only the tree rows it touches', () => {
     expect(trees.nodes.controller.getParent(trees.nodes.shown.get(`node/${NODE}`)!)).toBeUndefined();
   });
 
+  it('the filter keeps matching rows and their parents; with no session the views say so (the Cluster view stays empty for its welcome)', () => {
+    const tree = trees.podIps;
+    tree.controller.setFilter(` ${pod.ip} `);
+    expect(tree.fired).toEqual([undefined]);
+    tree.fired.length = 0;
+    const roots = tree.controller.getChildren();
+    expect(roots.map((r) => r.id)).toEqual(['ns/shop']);
+    expect(tree.controller.getChildren(roots[0]).map((r) => r.id)).toEqual([`pod/${POD}`]);
+    tree.controller.setFilter('no-such-thing');
+    expect(tree.controller.getChildren().map((r) => r.label)).toEqual(['Nothing matches "no-such-thing"']);
+
+    const none = { ensureStarted: () => undefined };
+    expect(new TreeController(TREE_MODELS.nodes, none, () => undefined).getChildren().map((r) => r.label)).toEqual(['No cluster connected']);
+    expect(new TreeController(TREE_MODELS.cluster, none, () => undefined).getChildren()).toEqual([]);
+  });
+
   it('many changes in one batch (a relist) refresh the whole tree', () => {
     session.store.batch(() => {
       for (const p of [...session.store.list('pod')]) session.store.upsert('pod', { ...p });

@@ -236,6 +236,9 @@ describe('tree building on the demo snapshot', () => {
     expect(rows[0]?.description).toContain('cannot list resource "pods"');
     expect(rows[1]?.description).toContain('cniLens.aws.profile');
     expect(sourceRows(sources, TREE_MODELS.podIps.sourcesShown).map((r) => r.label)).toEqual(['Forbidden: pods']);
+    // without ipamd either, the ENIs shown are the inferred ones
+    const noIpamd = sources.map((s) => (s.name === 'ipamd' ? { ...s, state: 'forbidden' as const, detail: 'pods/portforward is forbidden' } : s));
+    expect(sourceRows(noIpamd, TREE_MODELS.enis.sourcesShown).map((r) => r.label)).toEqual(['No AWS credentials: ENIs inferred from pod IPs', 'Forbidden: ipamd']);
   });
 });
 

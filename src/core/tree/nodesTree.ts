@@ -132,7 +132,7 @@ export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId:
           eniSourceText(eni),
         ].filter(Boolean).join(' · '),
         icon: inferred ? icon('circuit-board', WARNING_COLOR) : icon('circuit-board'),
-        contextValue: inferred ? 'cniLens.eni.inferred' : 'cniLens.eni',
+        contextValue: inferred ? 'cniLens.inferredEni' : 'cniLens.eni',
         ...(inferred ? {} : { ref: { kind: 'eni' as const, key: eni.id } }),
         ...(eni.primaryIp ? { ip: eni.primaryIp } : {}),
         searchText: eni.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' '),

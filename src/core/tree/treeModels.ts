@@ -46,8 +46,9 @@ export function sourceRows(sources: readonly SourceStatus[], shown: readonly str
       const resource = s.name.startsWith('kubernetes ') ? s.name.slice('kubernetes '.length) : s.name;
       const iconId = s.state === 'forbidden' ? 'lock' : s.state === 'missing' ? 'circle-slash' : s.state === 'not-configured' ? 'info' : s.state === 'loading' ? 'loading~spin' : 'warning';
       const noCredentials = s.name === 'ec2' && s.state === 'not-configured' && /credentials/i.test(s.detail ?? '');
+      const ipamdOk = sources.some((x) => x.name === 'ipamd' && x.state === 'ok');
       const label = noCredentials
-        ? 'No AWS credentials: ENIs from ipamd'
+        ? `No AWS credentials: ENIs ${ipamdOk ? 'from ipamd' : 'inferred from pod IPs'}`
         : s.state === 'forbidden' ? `Forbidden: ${resource}` : s.state === 'missing' ? `Not found: ${resource}` : s.state === 'not-configured' ? `${resource}: not configured` : `${resource}: ${s.state}`;
       return { id: `source/${s.name}`, label, ...(s.detail ? { description: s.detail, tooltip: esc(s.detail) } : {}), icon: icon(iconId) };
     });
