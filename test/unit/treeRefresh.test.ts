@@ -175,6 +175,16 @@ describe('a store change refreshes only the tree rows it touches', () => {
     expect(new TreeController(TREE_MODELS.cluster, none, () => undefined).getChildren()).toEqual([]);
   });
 
+  it('two pods of a new namespace in one batch still bring its row to the top level', () => {
+    const base = { ...pod, labels: { app: 'probe' }, owner: undefined, namespace: 'batch-ns' };
+    session.store.batch(() => {
+      session.store.upsert('pod', { ...base, name: 'a', ip: '100.64.34.85', ips: ['100.64.34.85'] });
+      session.store.upsert('pod', { ...base, name: 'b', ip: '100.64.26.217', ips: ['100.64.26.217'] });
+    });
+    expect(refreshed(trees.podIps)).toBe('all');
+    expect(trees.podIps.controller.getChildren().map((r) => r.id)).toContain('ns/batch-ns');
+  });
+
   it('many changes in one batch (a relist) refresh the whole tree', () => {
     session.store.batch(() => {
       for (const p of [...session.store.list('pod')]) session.store.upsert('pod', { ...p });

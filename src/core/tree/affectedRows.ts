@@ -60,6 +60,23 @@ function enisHolding(store: ClusterStore, ip: string): Array<{ eni: EniInfo; ent
   return out;
 }
 
+/**
+ * How many objects of `kind` entered each group in this batch (added, or moved in from another
+ * group): a group whose members all entered in this batch is new, its row comes with it.
+ */
+function entered<T>(store: ClusterStore, changes: readonly StoreChange[], kind: StoreChange['kind'], groupOf: (value: T) => string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const change of changes) {
+    if (change.kind !== kind || change.type === 'deleted') continue;
+    const current = store.get(kind, change.key) as T | undefined;
+    const group = current === undefined ? undefined : groupOf(current);
+    if (group === undefined) continue;
+    const before = change.previous === undefined ? undefined : groupOf(change.previous as T);
+    if (before !== group) out.set(group, (out.get(group) ?? 0) + 1);
+  }
+  return out;
+}
+
 function collect(changes: readonly StoreChange[], each: (change: StoreChange, ids: Set<string>) => boolean | void): AffectedRows {
   if (changes.length > MAX_CHANGES_PER_ITEM_REFRESH) return 'all';
   const ids = new Set<string>();
@@ -124,6 +141,7 @@ export function enisAffected(store: ClusterStore, changes: readonly StoreChange[
     }
     return subnetCounts.get(key) ?? 0;
   };
+  let newEnis: Map<string, number> | undefined;
   const inferredNode = (name: string | undefined): boolean => name !== undefined && store.get('node', name) !== undefined && store.enisOnNode(name).length === 0;
   return collect(changes, (change, ids) => {
     switch (change.kind) {
@@ -132,7 +150,7 @@ export function enisAffected(store: ClusterStore, changes: readonly StoreChange[
         for (const eni of both(v)) {
           const key = subnetKeyOf(eni);
           // a subnet row comes or goes, or a node switches between inferred and reported ENIs
-          if (enisInSubnet(key) === 0 || (v.current && v.previous === undefined && enisInSubnet(key) === 1)) return true;
+          if (enisInSubnet(key) === 0 || enisInSubnet(key) === (newEnis ??= entered<EniInfo>(store, changes, 'eni', subnetKeyOf)).get(key)) return true;
           if (eni.nodeName && (inferredNode(eni.nodeName) || store.enisOnNode(eni.nodeName).length === 1)) return true;
           ids.add(subnetRowId(key));
         }
@@ -176,13 +194,23 @@ export function enisAffected(store: ClusterStore, changes: readonly StoreChange[
 // ------------------------------------------------------------------ Pod IPs
 
 export function podIpsAffected(store: ClusterStore, changes: readonly StoreChange[]): AffectedRows {
+  const namespacesSeen = new Set<string>();
+  let newPods: Map<string, number> | undefined;
   return collect(changes, (change, ids) => {
     switch (change.kind) {
       case 'pod': {
         const namespace = change.key.slice(0, change.key.indexOf('/'));
-        const left = store.podsInNamespace(namespace).length;
-        if ((change.type === 'added' && left === 1) || (change.type === 'deleted' && left === 0)) return true;
-        ids.add(change.type === 'modified' ? podRowId(namespace, change.key.slice(namespace.length + 1)) : podNamespaceRowId(namespace));
+        if (change.type === 'modified') {
+          ids.add(podRowId(namespace, change.key.slice(namespace.length + 1)));
+          return;
+        }
+        // a namespace row comes (all its pods are new) or goes (no pod left)
+        if (!namespacesSeen.has(namespace)) {
+          namespacesSeen.add(namespace);
+          const now = store.podsInNamespace(namespace).length;
+          if (now === 0 || now === (newPods ??= entered<PodInfo>(store, changes, 'pod', (p) => p.namespace)).get(namespace)) return true;
+        }
+        ids.add(podNamespaceRowId(namespace));
         return;
       }
       case 'ciliumEndpoint': {
@@ -212,16 +240,22 @@ export function podIpsAffected(store: ClusterStore, changes: readonly StoreChang
 // ------------------------------------------------------------------ Cilium endpoints
 
 export function endpointsAffected(store: ClusterStore, changes: readonly StoreChange[]): AffectedRows {
+  let newByNamespace: Map<string, number> | undefined;
+  let newByIdentity: Map<string, number> | undefined;
   return collect(changes, (change, ids) => {
     switch (change.kind) {
       case 'ciliumEndpoint': {
         const total = store.count('ciliumEndpoint');
+        newByNamespace ??= entered<CiliumEndpointInfo>(store, changes, 'ciliumEndpoint', (e) => e.namespace);
+        newByIdentity ??= entered<CiliumEndpointInfo>(store, changes, 'ciliumEndpoint', (e) => (e.identityId === undefined ? undefined : String(e.identityId)));
         // the identity and unmanaged groups exist once there is an endpoint
-        if ((change.type === 'added' && total === 1) || (change.type === 'deleted' && total === 0)) return true;
+        if (total === 0 || total === [...newByNamespace.values()].reduce((a, b) => a + b, 0)) return true;
         const v = versions<CiliumEndpointInfo>(store, change);
         const ep = (v.current ?? v.previous) as CiliumEndpointInfo;
-        const inNamespace = store.endpointsInNamespace(ep.namespace).length;
-        if ((change.type === 'added' && inNamespace === 1) || (change.type === 'deleted' && inNamespace === 0)) return true;
+        if (change.type !== 'modified') {
+          const inNamespace = store.endpointsInNamespace(ep.namespace).length;
+          if (inNamespace === 0 || inNamespace === newByNamespace.get(ep.namespace)) return true;
+        }
         ids.add(change.type === 'modified' ? endpointRowId(change.key) : endpointNamespaceRowId(ep.namespace));
         const before = v.previous?.identityId;
         const after = v.current?.identityId;
@@ -229,8 +263,8 @@ export function endpointsAffected(store: ClusterStore, changes: readonly StoreCh
         for (const id of new Set([before, after])) {
           if (id === undefined || before === after) continue;
           const count = store.endpointsWithIdentity(id).length;
-          // an identity row comes (first endpoint) or goes (last one): the group's children change
-          ids.add((id === after && count === 1) || (id === before && count === 0) ? IDENTITIES_ROW : identityRowId(id));
+          // an identity row comes (all its endpoints are new to it) or goes (none left): the group's children change
+          ids.add(count === 0 || count === newByIdentity.get(String(id)) ? IDENTITIES_ROW : identityRowId(id));
         }
         if (change.type !== 'modified') ids.add(UNMANAGED_ROW);
         return;

@@ -6,7 +6,7 @@ import { unmanagedPods } from '../analysis/clusterSummary';
 import type { CiliumEndpointInfo } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { shortNodeName } from './nodesTree';
-import { esc, icon, WARNING_COLOR, type TreeRow } from './treeRow';
+import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
 
 export const IDENTITIES_ROW = 'cep-identities';
 export const UNMANAGED_ROW = 'cep-unmanaged';
@@ -37,7 +37,7 @@ export function endpointRows(store: ClusterStore): TreeRow[] {
     label: ns,
     description: `${store.endpointsInNamespace(ns).length} endpoints`,
     icon: icon('symbol-namespace'),
-    children: () => store.endpointsInNamespace(ns).sort((a, b) => a.name.localeCompare(b.name)).map((ep) => endpointRow(store, ep)),
+    children: () => store.endpointsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)).map((ep) => endpointRow(store, ep)),
   }));
   if (store.count('ciliumEndpoint') > 0) rows.push(identityGroup(store));
   const unmanaged = unmanagedPods(store);
@@ -61,6 +61,10 @@ function endpointRow(store: ClusterStore, ep: CiliumEndpointInfo): TreeRow {
   const node = pod?.nodeName ? shortNodeName(pod.nodeName) : ep.nodeIp ? `node ${ep.nodeIp}` : undefined;
   return {
     id: endpointRowId(key),
+    rebuild: () => {
+      const now = store.get('ciliumEndpoint', key);
+      return now ? endpointRow(store, now) : undefined;
+    },
     label: ep.name,
     description: [ep.endpointId !== undefined ? `id ${ep.endpointId}` : undefined, ep.identityId !== undefined ? `identity ${ep.identityId}` : undefined, ep.ipv4[0], node, ep.state, problem].filter(Boolean).join(' · '),
     icon: ep.state === 'ready' && !problem ? icon('shield') : icon('warning', WARNING_COLOR),
@@ -102,7 +106,7 @@ function identityRow(store: ClusterStore, id: number): TreeRow {
     icon: icon('key'),
     searchText: labels.join(' '),
     tooltip: `**Identity ${id}**\n\n${labels.map((l) => `- ${esc(l)}`).join('\n')}`,
-    children: () => store.endpointsWithIdentity(id).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)).map((ep) => ({
+    children: () => store.endpointsWithIdentity(id).sort((a, b) => compareNames(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`)).map((ep) => ({
       id: identityEndpointRowId(id, `${ep.namespace}/${ep.name}`),
       label: `${ep.namespace}/${ep.name}`,
       description: [ep.ipv4[0], ep.state].filter(Boolean).join(' · '),

@@ -6,7 +6,7 @@ import type { EniInfo } from '../model';
 import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore } from '../store/clusterStore';
 import { eniRows } from './nodesTree';
-import { esc, icon, type TreeRow } from './treeRow';
+import { compareNames, esc, icon, type TreeRow } from './treeRow';
 
 export const UNKNOWN_SUBNET = '(unknown subnet)';
 
@@ -46,7 +46,7 @@ export function subnetRows(store: ClusterStore): TreeRow[] {
   const eniConfigs = eniConfigSubnets(store);
   return [...enisBySubnet(store).entries()]
     .map(([subnetId, enis]) => ({ subnetId, enis, subnet: store.get('subnet', subnetId) }))
-    .sort((a, b) => (a.subnet?.cidr ?? '~').localeCompare(b.subnet?.cidr ?? '~', undefined, { numeric: true }) || a.subnetId.localeCompare(b.subnetId))
+    .sort((a, b) => (a.subnet?.cidr ?? '~').localeCompare(b.subnet?.cidr ?? '~', undefined, { numeric: true }) || compareNames(a.subnetId, b.subnetId))
     .map(({ subnetId, enis, subnet }): TreeRow => {
       const eniConfig = eniConfigs.get(subnetId);
       const id = subnetRowId(subnetId);

@@ -8,7 +8,7 @@ import { nodeCapacity } from '../capacity/nodeCapacity';
 import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore } from '../store/clusterStore';
 import { awsEniOwner } from '../analysis/datapath/vpcLookup';
-import { esc, icon, WARNING_COLOR, type TreeRow } from './treeRow';
+import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
 
 /** `ip-10-0-17-42.us-west-2.compute.internal` → `ip-10-0-17-42`: the rest is the same on every node (full name in the tooltip). */
 export function shortNodeName(name: string): string {
@@ -22,7 +22,7 @@ export function nodeRowId(nodeName: string): string {
 export function nodeRows(store: ClusterStore): TreeRow[] {
   const { vpcCni } = clusterSettings(store);
   return [...store.list('node')]
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort((a, b) => compareNames(a.name, b.name))
     .map((node) => {
       const pods = store.podsOnNode(node.name);
       const { enis, inferred } = enisOfNode(store, node.name);
@@ -114,7 +114,7 @@ export function ipRowId(eniRow: string, ip: EniIp): string {
 
 export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId: string): TreeRow[] {
   return [...enis]
-    .sort((a, b) => (a.deviceIndex ?? 99) - (b.deviceIndex ?? 99) || a.id.localeCompare(b.id))
+    .sort((a, b) => (a.deviceIndex ?? 99) - (b.deviceIndex ?? 99) || compareNames(a.id, b.id))
     .map((eni) => {
       const { used, total } = eniIpTotals(store, eni);
       const id = eniRowId(parentId, eni.id);
@@ -188,6 +188,8 @@ function ipRow(store: ClusterStore, eni: EniInfo, ip: EniIp, eniRow: string): Tr
   }
   return {
     id: ipRowId(eniRow, ip),
+    // the ENI's own changes refresh the ENI's parent; a pod's changes only this row
+    rebuild: () => ipRow(store, eni, ip, eniRow),
     label: ip.ip,
     description,
     icon: icon(iconId),

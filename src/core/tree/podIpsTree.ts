@@ -2,7 +2,7 @@
 import type { PodInfo } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { shortNodeName } from './nodesTree';
-import { esc, icon, WARNING_COLOR, type TreeRow } from './treeRow';
+import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
 
 export function podNamespaceRowId(namespace: string): string {
   return `ns/${namespace}`;
@@ -18,7 +18,7 @@ export function podNamespaceRows(store: ClusterStore): TreeRow[] {
     label: ns,
     description: `${store.podsInNamespace(ns).length} pods`,
     icon: icon('symbol-namespace'),
-    children: () => store.podsInNamespace(ns).sort((a, b) => a.name.localeCompare(b.name)).map((pod) => podRow(store, pod)),
+    children: () => store.podsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)).map((pod) => podRow(store, pod)),
   }));
 }
 
@@ -32,8 +32,13 @@ export function podRow(store: ClusterStore, pod: PodInfo): TreeRow {
   const eni = pod.ip && !pod.hostNetwork ? store.ownersOfIp(pod.ip).find((o) => o.kind === 'eni')?.key : undefined;
   const flags = podFlags(store, pod);
   const warn = flags.includes('not managed by Cilium') || flags.includes('not ready');
+  const key = `${pod.namespace}/${pod.name}`;
   return {
     id: podRowId(pod.namespace, pod.name),
+    rebuild: () => {
+      const now = store.get('pod', key);
+      return now ? podRow(store, now) : undefined;
+    },
     label: pod.name,
     description: [pod.ip ?? 'no IP', pod.nodeName ? shortNodeName(pod.nodeName) : undefined, eni, ...flags].filter(Boolean).join(' · '),
     icon: warn ? icon('warning', WARNING_COLOR) : icon(pod.hostNetwork ? 'server-process' : 'symbol-variable'),

@@ -175,13 +175,15 @@ export class TreeController {
       if (targets.has(id)) continue;
       const parentId = this.parents.get(id) ?? ROOT;
       if (parentId !== ROOT && !this.rows.has(parentId)) continue;
-      const fresh = freshChildren(parentId).get(id);
+      const known = this.rows.get(id) as TreeRow;
+      // one row alone when it can build itself (with a filter, its parent decides whether it shows)
+      const fresh = known.rebuild && !this.filterText && !freshByParent.has(parentId) ? known.rebuild() : freshChildren(parentId).get(id);
       if (!fresh) {
         if (parentId === ROOT) return undefined;
         queue.push(parentId);
         continue;
       }
-      assignInPlace(this.rows.get(id) as TreeRow, fresh);
+      assignInPlace(known, fresh);
       targets.add(id);
       if (targets.size > this.maxRows) return undefined;
     }
