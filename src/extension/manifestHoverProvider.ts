@@ -28,6 +28,29 @@ export function registerManifestHover(connections: ConnectionManager, log: Exten
     return workspace.facts(document.uri.fsPath);
   }
 
+  /**
+   * Builds the hover indexes of a connected store while the user looks at a manifest, not on the
+   * first hover's path (building them takes a few hundred ms on a large cluster).
+   */
+  let prepareTimer: NodeJS.Timeout | undefined;
+  function prepareSoon(): void {
+    const session = connections.current;
+    if (prepareTimer || !session || session.state.phase === 'connecting' || session.state.phase === 'error' || prepared.has(session.store)) return;
+    if (!vscode.window.visibleTextEditors.some((e) => e.document.languageId === 'yaml')) return;
+    prepareTimer = setTimeout(() => {
+      prepareTimer = undefined;
+      const current = connections.current;
+      if (!current || prepared.has(current.store)) return;
+      try {
+        runtime().prepareManifestHover(current.store);
+        prepared.add(current.store);
+      } catch (err) {
+        log.warn(`hover: cannot prepare the indexes: ${(err as Error).message}`);
+      }
+    }, 300);
+  }
+  const preparers = [vscode.window.onDidChangeVisibleTextEditors(prepareSoon), connections.onDidChange(prepareSoon)];
+
   const provider = vscode.languages.registerHoverProvider([{ language: 'yaml' }], {
     async provideHover(document, position) {
       const text = document.getText();
@@ -62,5 +85,5 @@ export function registerManifestHover(connections: ConnectionManager, log: Exten
   const closed = vscode.workspace.onDidCloseTextDocument((d) => {
     caches.delete(d.uri.toString());
   });
-  return vscode.Disposable.from(provider, closed, workspace);
+  return vscode.Disposable.from(provider, closed, workspace, ...preparers, { dispose: () => clearTimeout(prepareTimer) });
 }
