@@ -111,6 +111,8 @@ describe('RBAC in the simulated cluster', () => {
     // a write is denied by RBAC before anything else
     const write = await simRequest(sim, '/api/v1/namespaces/shop/pods', { method: 'POST', body: '{}' });
     expect(write.json<{ message: string }>().message).toBe(`pods is forbidden: User "${RBAC_USER}" cannot create resource "pods" in API group "" in the namespace "shop"`);
+    // the read-only audit reports it (and only it: the port-forwards are reads)
+    expect(nonReadRequests(sim.requests).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['POST /api/v1/namespaces/shop/pods 403']);
   });
 
   it('kubectl sees the same denials', async () => {
