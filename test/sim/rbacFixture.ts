@@ -14,7 +14,7 @@ import { startSimEc2, type SimEc2, type SimEc2Options } from '../../src/sim/ec2S
 import type { SimRequestRecord } from '../../src/sim/simApiContext';
 import { ruleAllows, type RbacPolicyRule } from '../../src/sim/simRbac';
 import type { SimScenario } from '../../src/sim/simScenario';
-import { startSimCluster, type SimCluster } from '../../src/sim/startSimCluster';
+import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../src/sim/startSimCluster';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const DEMO = join(REPO, 'demo', 'snapshot');
@@ -55,9 +55,9 @@ export interface DemoCluster {
 }
 
 /** The demo snapshot served with `scenario`, the EC2 API, and a kubeconfig file for the sim. */
-export async function startDemoCluster(scenario: SimScenario, ec2Options: Partial<SimEc2Options> = {}): Promise<DemoCluster> {
+export async function startDemoCluster(scenario: SimScenario, ec2Options: Partial<SimEc2Options> = {}, simOptions: Partial<SimClusterOptions> = {}): Promise<DemoCluster> {
   const raw = await demoRawSnapshot();
-  const sim = await startSimCluster({ snapshot: raw, scenario, onWarning: () => undefined });
+  const sim = await startSimCluster({ snapshot: raw, scenario, onWarning: () => undefined, ...simOptions });
   const ec2 = await startSimEc2({ aws: raw.aws, ...ec2Options });
   const dir = mkdtempSync(join(tmpdir(), 'cni-lens-rbac-'));
   const kubeconfigPath = join(dir, 'kubeconfig.yaml');
@@ -94,9 +94,14 @@ export function captureLog(): CapturedLog {
 }
 
 /** A live session as the extension opens one: kubeconfig, context, EC2 endpoint and credentials. */
-export async function startSession(cluster: DemoCluster, log: SessionLog, credentials = { accessKeyId: 'AKIDRBACTEST', secretAccessKey: 'rbac-test' }): Promise<ClusterSession> {
+export async function startSession(
+  cluster: DemoCluster,
+  log: SessionLog,
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined = { accessKeyId: 'AKIDRBACTEST', secretAccessKey: 'rbac-test' },
+  context = 'demo',
+): Promise<ClusterSession> {
   const session = new ClusterSession(
-    { kind: 'live', kubeconfigPath: cluster.kubeconfigPath, context: 'demo', aws: { endpoint: cluster.ec2.endpoint, region: DEMO_REGION, credentials } },
+    { kind: 'live', kubeconfigPath: cluster.kubeconfigPath, context, aws: { endpoint: cluster.ec2.endpoint, region: DEMO_REGION, ...(credentials ? { credentials } : {}) } },
     log,
   );
   await session.start();
