@@ -18,7 +18,8 @@ import { closeWatches, type SimApiContext, type SimRequestRecord } from './simAp
 import { generateSimCertificate } from './simCertificate';
 import { simKubeconfig } from './simKubeconfig';
 import { SimObjectStore } from './simObjectStore';
-import type { SimScenario } from './simScenario';
+import { scenarioRbac } from './simRbac';
+import { DEFAULT_SIM_USER, type SimScenario } from './simScenario';
 
 export interface SimClusterOptions {
   snapshot: RawSnapshot;
@@ -86,10 +87,12 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
   }
 
   const cert = await generateSimCertificate(host);
+  const rbac = await scenarioRbac(scenario, DEFAULT_SIM_USER);
   const ctx: SimApiContext = {
     store,
     registry,
     scenario,
+    ...(rbac ? { rbac } : {}),
     token,
     serverAddress: '',
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
