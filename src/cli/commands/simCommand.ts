@@ -44,7 +44,7 @@ export const simCommand: CliCommand = {
     for (const p of snapshot.problems) {
       io.err(`${p.severity}: ${p.file}${p.line ? `:${p.line}` : ''}${p.column ? `:${p.column}` : ''}: ${p.message}\n`);
     }
-    const cluster = await startSimCluster({ snapshot, host, port, ...(values['live-flows'] ? { hubble: { live: true } } : {}) });
+    const cluster = await startSimCluster({ snapshot, host, port, adoptSnapshot: true, ...(values['live-flows'] ? { hubble: { live: true } } : {}) });
     const ec2 = await startSimEc2({ aws: snapshot.aws, host, port: ec2Port });
     const tmp = `${kubeconfigPath}.tmp-${process.pid}`;
     await writeFile(tmp, cluster.kubeconfig(), { mode: 0o600 });

@@ -263,7 +263,7 @@ export function planCluster(opts: ClusterPlanOptions): ClusterPlan {
     });
   }
 
-  // namespaces: the first holds one pod in 15 (a big tenant), the rest share the remainder
+  // namespaces: the first holds 2 pods in 27 (a big tenant: 10,000 of 135,000), the rest share the remainder
   const nsCount = Math.max(2, Math.round(appPods / 2500));
   const namespaces: PlanNamespace[] = [];
   for (let i = 0; i < nsCount; i++) {
@@ -271,7 +271,7 @@ export function planCluster(opts: ClusterPlanOptions): ClusterPlan {
     namespaces.push({ name: i < TEAMS.length ? team : `${team}-${Math.floor(i / TEAMS.length) + 1}`, team, uid: ids.uuid() });
   }
   const nsQuota: number[] = [];
-  const big = nsCount > 2 ? Math.ceil(appPods / 15) : Math.ceil(appPods / nsCount);
+  const big = nsCount > 2 ? Math.ceil((appPods * 2) / 27) : Math.ceil(appPods / nsCount);
   let rest = appPods - big;
   nsQuota.push(big);
   for (let i = 1; i < nsCount; i++) {
@@ -386,6 +386,7 @@ export function planCluster(opts: ClusterPlanOptions): ClusterPlan {
   // services: one per Deployment by default; more than that adds headless services
   const serviceCount = opts.services ?? workloads.length;
   checkCount('services', serviceCount, 0, PLAN_LIMITS.services);
+  if (serviceCount > 0 && workloads.length === 0) throw new PlanError(`--services ${serviceCount} need app pods to select, but --pods ${opts.pods} leaves none after the DaemonSet pods`);
   const services: PlanService[] = [];
   const serviceBase = ipToInt('172.20.0.0');
   for (let i = 0; i < serviceCount; i++) {
@@ -397,8 +398,9 @@ export function planCluster(opts: ClusterPlanOptions): ClusterPlan {
   }
 
   // policies: a default deny per namespace first, then rules that let one workload reach another
-  const policyCount = opts.policies ?? 2 * nsCount;
+  const policyCount = opts.policies ?? (workloads.length > 0 ? 2 * nsCount : nsCount);
   checkCount('policies', policyCount, 0, PLAN_LIMITS.policies);
+  if (policyCount > nsCount && workloads.length === 0) throw new PlanError(`--policies ${policyCount}: without app pods only the ${nsCount} default-deny policies can be generated`);
   const policies: PlanPolicy[] = [];
   const byNamespace: number[][] = namespaces.map(() => []);
   for (const w of workloads) byNamespace[w.namespace]!.push(w.index);
