@@ -16,6 +16,7 @@ import { holdUpgrade } from './portForward/upgradeStash';
 import { ResourceRegistry } from './resourceRegistry';
 import { closeWatches, type SimApiContext, type SimRequestRecord } from './simApiContext';
 import { generateSimCertificate } from './simCertificate';
+import { SimChurn } from './simChurn';
 import { simKubeconfig } from './simKubeconfig';
 import { SimObjectStore } from './simObjectStore';
 import type { SimScenario } from './simScenario';
@@ -64,6 +65,8 @@ export interface SimCluster {
   closeWatches(): number;
   /** Port-forward: pod port backends, the in-process ipamd, open tunnels (see portForward/). */
   portForwards: SimPortForwards;
+  /** Pod churn: `churn.setRate(podsPerSecond)` replaces pods at that rate (0 stops); also the control API `churn`. */
+  churn: SimChurn;
   /** The simulated Hubble Relay (behind port-forward to the hubble-relay pod's port 4245), when started. */
   hubble?: SimHubbleRelay;
   close(): Promise<void>;
@@ -101,6 +104,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     watches: new Set(),
     requests: [],
     maxRecordedRequests: opts.maxRecordedRequests ?? 100_000,
+    churn: new SimChurn(store),
   };
   const portForwards = new SimPortForwards(store, opts.snapshot.ipamd, scenario.portForward);
   const handler = createSimRequestHandler(ctx, portForwards);
@@ -147,9 +151,11 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     warnings,
     closeWatches: () => closeWatches(ctx),
     portForwards,
+    churn: ctx.churn!,
     hubble,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
+        ctx.churn?.stop();
         closeWatches(ctx);
         portForwards.close();
         void hubble?.close();
