@@ -1,5 +1,6 @@
 /** What the request handlers of the simulated API server share. */
 import type { ResourceRegistry } from './resourceRegistry';
+import type { SimChurn } from './simChurn';
 import type { SimObjectStore } from './simObjectStore';
 import type { RbacAttributes, SimRbac } from './simRbac';
 import type { SimScenario } from './simScenario';
@@ -49,6 +50,8 @@ export interface SimApiContext {
   /** Every request, oldest first (bounded: the oldest are dropped past `maxRecordedRequests`). */
   requests: SimRequestRecord[];
   maxRecordedRequests: number;
+  /** Pod churn for live-update measurements (control API `churn`). */
+  churn?: SimChurn;
 }
 
 /** Ends every open watch cleanly; returns how many there were. */
