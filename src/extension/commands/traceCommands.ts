@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { DatapathTrace } from '../../core/analysis/datapath/datapathTypes';
 import type { PodInfo } from '../../core/model';
 import type { ClusterSession } from '../../core/sources/clusterSession';
+import { showTraceInDiagram } from '../diagram/showPathDiagram';
 import { showReport } from '../reportDocuments';
 import { runtime } from '../runtime';
 import type { TreeNode } from '../views/treeNode';
@@ -132,6 +133,7 @@ async function showTrace(services: ExtensionServices, session: ClusterSession, r
   }
   services.log.info(`trace ${request.from} → ${request.to} ${request.protocol}/${request.port}: ${result.trace.verdict}`);
   await showReport(`trace ${request.from} → ${request.to} ${request.protocol}-${request.port}`, traceReport(result.trace, session));
+  showTraceInDiagram(services, request);
 }
 
 /** Characters that would start Markdown syntax inside a line (names from the cluster stay text). */

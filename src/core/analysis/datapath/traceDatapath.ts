@@ -20,7 +20,7 @@ import { pickServiceBackend, type ServicePick } from './serviceBackend';
 import { decideSnat, type SnatDecision } from './snatDecision';
 import { findPod, ipEndpoint, parseEndpointSpec, podEndpoint, type EndpointSpec, type ResolvedEndpoint } from './traceEndpoint';
 import { awsNodeEnv, fact, peerOf, peerText, podOrHostAt, settingFact, toEnd, type Dst, type End, type HostEnd, type PodEnd, type TraceContext } from './traceEnds';
-import { decidePolicy, traceVerdict, type PolicyPoint } from './tracePolicy';
+import { decidePolicy, markUnreachedHops, traceVerdict, type PolicyPoint } from './tracePolicy';
 import { eniDevice, eniRouteTable, longestPrefixMatch, primaryEniOfNode, subnetGateway, subnetLabel, subnetRouteTable, vpcCidrs } from './vpcLookup';
 
 export interface TraceRequest {
@@ -96,6 +96,7 @@ export function traceDatapath(store: ClusterStore, request: TraceRequest, option
   const trace = tracer.run(src, dst, pick, request.port);
   const policy = decidePolicy(trace.egressPoint, trace.ingressPoint, options.policyEvaluator);
   const { verdict, reason } = traceVerdict(policy, tracer.hops);
+  markUnreachedHops(tracer.hops, policy);
   const result: DatapathTrace = {
     request: { from: request.from, to: request.to, ...(request.port !== undefined ? { port: request.port } : {}), protocol },
     verdict,
