@@ -197,6 +197,15 @@ function sites(root: unknown, out: Container[] = [], depth = 0): Container[] {
   return out;
 }
 
+/** A deep copy, or the value itself when it is too deep to copy (fresh from `hostileValue`, not shared). */
+function copyOf(v: unknown): unknown {
+  try {
+    return cloneJson(v);
+  } catch {
+    return v;
+  }
+}
+
 /** A deep copy of plain JSON data. */
 export function cloneJson<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
@@ -240,13 +249,17 @@ export function mutateJson(rng: Rng, value: unknown, count = 1 + rng.int(4)): un
   return root;
 }
 
-/** Sets `value` at a random string field whose key matches `keyPattern`, if there is one. */
+/** Sets one of `values` (undefined: deletes the field) at a random field whose key matches `keyPattern`, if there is one. */
 export function mutateField(rng: Rng, root: unknown, keyPattern: RegExp, values: readonly unknown[]): boolean {
   const candidates: Array<[Container, string]> = [];
   for (const site of sites(root)) for (const k of Object.keys(site)) if (keyPattern.test(k)) candidates.push([site, k]);
   if (candidates.length === 0) return false;
   const [site, key] = rng.pick(candidates);
-  (site as Record<string, unknown>)[key] = cloneJson(rng.pick(values));
+  const value = rng.pick(values);
+  // JSON and YAML have no holes in arrays: a deleted element is removed
+  if (value === undefined && Array.isArray(site)) site.splice(Number(key), 1);
+  else if (value === undefined) delete (site as Record<string, unknown>)[key];
+  else (site as Record<string, unknown>)[key] = copyOf(value);
   return true;
 }
 

@@ -126,7 +126,8 @@ export class PolicyEngine {
   }
 
   private decideQuery(query: PolicyQuery, translateServices: boolean): PolicyVerdict {
-    const protocol = (query.protocol ?? 'TCP').toUpperCase() as L4Protocol;
+    // queries come from JSON files (`cni-lens verdicts --queries`): check the types, not only the values
+    const protocol = (typeof query.protocol === 'string' ? query.protocol.toUpperCase() : query.protocol ?? 'TCP') as L4Protocol;
     if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP') throw new PolicyQueryError(`protocol ${String(query.protocol)} is not TCP, UDP or SCTP`);
     if (!Number.isInteger(query.port) || query.port < 1 || query.port > 65535) throw new PolicyQueryError(`port ${String(query.port)} is not 1-65535`);
     const assumeManaged = this.engine === 'cilium' && this.store.count('ciliumEndpoint') === 0;
@@ -305,6 +306,7 @@ export class PolicyEngine {
       if (direction === 'ingress' ? !np.ingressIsolation : !np.egressIsolation) continue;
       const policyRef = this.policyRef(np.info);
       state.selectedBy.set(refKey(policyRef), policyRef);
+      noteProblems(ctx, np.info, np.problems);
       state.isolating.push(this.ruleRef(np.info, ['spec', 'podSelector'], 'isolate'));
       for (const rule of direction === 'ingress' ? np.ingress : np.egress) {
         if (rule.ports && !rule.ports.some((p) => this.npPortMatches(p, dest, ctx.port, ctx.protocol))) continue;
@@ -383,6 +385,7 @@ export class PolicyEngine {
       if (direction === 'ingress' ? !rule.hasIngress : !rule.hasEgress) continue;
       const policyRef = this.policyRef(policy.info);
       state.selectedBy.set(refKey(policyRef), policyRef);
+      noteProblems(ctx, policy.info, policy.problems);
       if (direction === 'ingress' ? rule.defaultDenyIngress : rule.defaultDenyEgress) {
         state.isolating.push(this.ruleRef(policy.info, [...rule.path, 'endpointSelector'], 'isolate'));
       }
@@ -677,6 +680,14 @@ function sideVerdict(side: SideFacts, v: VerdictKind, by: RuleRef[], reason: str
 
 function notEnforced(direction: Direction, reason: string): DirectionVerdict {
   return { direction, verdict: 'allow', enforced: false, selectedBy: [], by: [], reason };
+}
+
+/** Names the invalid parts of a policy that selects this side (once per verdict), so a verdict never hides them. */
+function noteProblems(ctx: EvalContext, info: { kind: string; namespace?: string; name: string }, problems: readonly string[]): void {
+  if (problems.length === 0) return;
+  const shown = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
+  const note = `${describePolicy(info)} has invalid parts (an invalid peer or selector matches nothing): ${shown}`;
+  if (!ctx.notes.includes(note)) ctx.notes.push(note);
 }
 
 function describePolicy(info: { kind: string; namespace?: string; name: string }): string {
