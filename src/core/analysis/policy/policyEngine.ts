@@ -13,6 +13,7 @@
  * manifests to find rule lines.
  */
 import type { L4Protocol, NetworkPolicyInfo, NodeInfo, ServiceInfo } from '../../model';
+import { ipv6PodNote, podAddresses } from '../../net/ipAddress';
 import { parseCidr } from '../../net/ipv4';
 import type { ClusterStore } from '../../store/clusterStore';
 import { matchBlock } from './cidrBlock';
@@ -143,6 +144,10 @@ export class PolicyEngine {
     if (assumeManaged) notes.push('the input has no CiliumEndpoints: every pod-network pod is taken as managed by Cilium');
     if (from.kind === 'external' && from.resolvedFrom === undefined) notes.push(`source: ${from.description}`);
     if (to.kind === 'external') notes.push(`destination: ${to.description}`);
+    for (const end of [from, to]) {
+      const ipv6 = end.kind === 'pod' ? ipv6PodNote(end.pod, 'decided') : undefined;
+      if (ipv6 !== undefined && !notes.includes(ipv6)) notes.push(`${ipv6}${end.kind === 'pod' && !end.ipRange ? ': CIDR rules and ipBlock are not matched against it' : ''}`);
+    }
 
     const ctx: EvalContext = { from, to, port: query.port, protocol, knobs, notes };
     let egress: DirectionVerdict;
@@ -558,7 +563,8 @@ export class PolicyEngine {
     let s: ResolvedEndpointSummary;
     if (end.kind === 'pod') {
       s = { kind: 'pod', name: end.key };
-      if (end.pod.ip) s.ip = end.pod.ip;
+      const ip = podAddresses(end.pod).ipv4[0] ?? end.pod.ip;
+      if (ip) s.ip = ip;
       if (this.engine === 'cilium') s.managed = end.managed;
       if (end.cep?.identityId !== undefined) s.identity = end.cep.identityId;
       if (end.resolvedFrom) s.resolvedFrom = end.resolvedFrom;
