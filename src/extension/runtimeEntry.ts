@@ -79,3 +79,4 @@ export function traceWithPolicy(session: ClusterSession, request: TraceRequest):
 export { manifestHover, prepareManifestHover } from '../core/hover/manifestHover';
 export { HoverDocumentCache } from '../core/hover/hoverDocumentCache';
 export { loadSnapshotStore } from '../core/sources/snapshotStore';
+export { traceReport } from '../core/analysis/datapath/traceReport';
