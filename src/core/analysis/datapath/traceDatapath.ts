@@ -11,6 +11,7 @@
  * reason; nothing is guessed silently.
  */
 import type { CiliumEndpointInfo, EniInfo, L4Protocol, NodeInfo } from '../../model';
+import { ipv6PodNote } from '../../net/ipAddress';
 import { cidrContains } from '../../net/ipv4';
 import type { ClusterStore } from '../../store/clusterStore';
 import { clusterSettings, type ClusterSettings } from '../clusterSettings';
@@ -132,6 +133,8 @@ function resolveSpec(store: ClusterStore, spec: EndpointSpec, argument: 'from' |
       if (!found) return { argument, message: `pod ${spec.namespace}/${spec.name} not found (no pod and no workload of that name in namespace ${spec.namespace})` };
       if (found.note) notes.push(found.note);
       const resolved = podEndpoint(store, found.pod);
+      const ipv6 = typeof resolved === 'string' ? undefined : ipv6PodNote(found.pod, 'traced');
+      if (ipv6) notes.push(ipv6);
       return typeof resolved === 'string' ? { argument, message: resolved } : resolved;
     }
   }
