@@ -51,6 +51,8 @@ export class ClusterSession {
   private readonly controller = new AbortController();
   private readonly listeners = new Set<(state: SessionState) => void>();
   private readonly informerStates = new Map<string, InformerState>();
+  private readonly loadingNow = new Set<string>();
+  private readonly loadingListeners = new Set<(loading: readonly string[]) => void>();
 
   constructor(readonly target: SessionTarget, private readonly log: SessionLog) {
     this.label = target.kind === 'snapshot' ? target.path.split(/[\\/]/).filter(Boolean).pop() ?? target.path : target.context ?? '';
@@ -61,9 +63,35 @@ export class ClusterSession {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /** What is still being read (`kubernetes pods`, `ec2`, `ipamd`, `snapshot files`): empty once everything was read once. */
+  get loading(): readonly string[] {
+    return [...this.loadingNow];
+  }
+
+  onLoading(listener: (loading: readonly string[]) => void): { dispose(): void } {
+    this.loadingListeners.add(listener);
+    return { dispose: () => this.loadingListeners.delete(listener) };
+  }
+
+  private setLoading(what: string, loading: boolean): void {
+    if (loading === this.loadingNow.has(what)) return;
+    if (loading) this.loadingNow.add(what);
+    else this.loadingNow.delete(what);
+    const now = this.loading;
+    for (const listener of this.loadingListeners) {
+      try {
+        listener(now);
+      } catch {
+        // a listener's failure must not stop loading
+      }
+    }
+  }
+
   /** Starts loading once; later calls return the same promise. Never rejects. */
   start(): Promise<void> {
-    this.started ??= this.run().catch((err: unknown) => {
+    this.started ??= this.run().finally(() => {
+      for (const what of this.loadingNow) this.setLoading(what, false);
+    }).catch((err: unknown) => {
       this.setState({ phase: 'error', detail: (err as Error)?.message ?? String(err) });
       this.log.error(`${this.describe()}: ${(err as Error)?.message ?? String(err)}`);
     });
@@ -96,8 +124,10 @@ export class ClusterSession {
     const started = performance.now();
     if (this.target.kind === 'snapshot') {
       this.log.info(`loading snapshot ${this.target.path}`);
+      this.setLoading('snapshot files', true);
       // fill this session's store directly (views already listen to it)
       const loaded = storeFromRawSnapshot(await loadSnapshot(this.target.path, { signal: this.controller.signal }), this.store);
+      this.setLoading('snapshot files', false);
       this.sources = loaded.sources;
       this.problems = loaded.problems;
       for (const p of loaded.problems) this.log.warn(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
@@ -114,6 +144,7 @@ export class ClusterSession {
       signal: this.controller.signal,
       aws: this.target.aws,
       onState: (id, state) => this.onInformerState(id, state),
+      onLoading: (source, loading) => this.setLoading(source, loading),
     }, this.store);
     this.sources = this.live.sources;
     this.refreshKubernetesSources(); // informers that changed while EC2 and ipamd were read
@@ -125,6 +156,7 @@ export class ClusterSession {
   private onInformerState(id: string, state: InformerState): void {
     const before = this.informerStates.get(id)?.phase;
     this.informerStates.set(id, state);
+    this.setLoading(`kubernetes ${id}`, state.phase === 'listing');
     if (state.phase === 'reconnecting') this.log.warn(`${id}: ${state.error}; retry ${state.attempt} in ${state.retryInMs} ms`);
     if (state.phase === 'forbidden') this.log.warn(`${id}: ${state.message}`);
     if (!this.live) return;
