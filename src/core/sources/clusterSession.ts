@@ -4,7 +4,7 @@ import { ClusterStore } from '../store/clusterStore';
 import { loadKubeConfig } from './kubeconfig';
 import { kubeGetJson } from './kubeRequest';
 import type { InformerState } from './kubeInformer';
-import { openLiveStore, type LiveStore } from './liveStore';
+import { kubernetesStatus, openLiveStore, type LiveStore } from './liveStore';
 import { loadSnapshot } from '../snapshot/loadSnapshot';
 import { storeFromRawSnapshot } from './snapshotStore';
 
@@ -147,17 +147,34 @@ export class ClusterSession {
       onLoading: (source, loading) => this.setLoading(source, loading),
     }, this.store);
     this.sources = this.live.sources;
+    this.refreshKubernetesSources(); // informers that changed while EC2 and ipamd were read
     for (const s of this.sources) if (s.state !== 'ok') this.log.warn(`${s.name}: ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
     this.log.info(`context ${this.label}: first full list in ${Math.round(performance.now() - started)} ms`);
     this.updateLiveState();
   }
 
   private onInformerState(id: string, state: InformerState): void {
+    const before = this.informerStates.get(id)?.phase;
     this.informerStates.set(id, state);
     this.setLoading(`kubernetes ${id}`, state.phase === 'listing');
     if (state.phase === 'reconnecting') this.log.warn(`${id}: ${state.error}; retry ${state.attempt} in ${state.retryInMs} ms`);
     if (state.phase === 'forbidden') this.log.warn(`${id}: ${state.message}`);
-    if (this.live) this.updateLiveState();
+    if (!this.live) return;
+    // a resource can turn forbidden (or come back) after the first list: its source row follows
+    if ((state.phase === 'forbidden' || state.phase === 'missing' || state.phase === 'synced') && state.phase !== before) this.refreshKubernetesSources();
+    this.updateLiveState();
+  }
+
+  private refreshKubernetesSources(): void {
+    if (!this.live) return;
+    const head = this.sources.find((s) => s.name === 'kubernetes');
+    const fresh = kubernetesStatus(this.live.live.states, undefined);
+    // keep the first list's note (e.g. a list that timed out) on the summary line
+    if (head?.detail && fresh[0] && head.detail.includes('; not every resource')) fresh[0].detail += head.detail.slice(head.detail.indexOf('; not every resource'));
+    const next = [...fresh, ...this.sources.filter((s) => s.name !== 'kubernetes' && !s.name.startsWith('kubernetes '))];
+    if (JSON.stringify(next) === JSON.stringify(this.sources)) return;
+    this.sources = next;
+    for (const listener of this.listeners) listener(this.state);
   }
 
   private updateLiveState(): void {
