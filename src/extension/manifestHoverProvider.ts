@@ -27,8 +27,14 @@ export function registerManifestHover(connections: ConnectionManager, log: Exten
     const key = document.uri.toString();
     let entry = offline.get(key);
     if (!entry || entry.version !== document.version) {
-      const loaded = await runtime().loadSnapshotStore(document.uri.fsPath);
-      entry = { version: document.version, store: loaded.store };
+      try {
+        const loaded = await runtime().loadSnapshotStore(document.uri.fsPath);
+        entry = { version: document.version, store: loaded.store };
+      } catch (err) {
+        // the file went away or cannot be read: no hover, never an error out of the provider
+        log.warn(`hover in ${document.uri.fsPath}: cannot read the file's manifests: ${(err as Error)?.message ?? String(err)}`);
+        return undefined;
+      }
       offline.set(key, entry);
     }
     return { store: entry.store, label: 'manifests in this file (no cluster connected)' };
