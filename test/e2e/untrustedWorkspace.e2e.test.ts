@@ -71,7 +71,7 @@ describe.skipIf(missing.length > 0 && !isCi)('an untrusted workspace', () => {
     const trust = page.locator('.workspace-trust-editor .monaco-button', { hasText: /^Trust$/ }).first();
     await trust.click();
     await expectPoll(async () => (await page.locator('[id="workbench.parts.statusbar"]').innerText()).includes('Restricted Mode'), (v) => !v, 'Restricted Mode to end');
-    await statusBarText(page, /shop-prod/, 60_000);
+    await statusBarText(page, /shop-prod.*connected/, 60_000);
     await expectPoll(async () => demo.sim.requests.length, (n) => n > 0, 'the cluster to be read', 60_000);
     await screenshot(page, 'untrusted-workspace-trusted.png');
   });
