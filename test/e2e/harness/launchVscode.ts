@@ -45,6 +45,8 @@ export interface LaunchOptions {
   onTestLog?: (line: string) => void;
   /** Start without a sim (CNI Lens's settings are then left unset). */
   noSim?: boolean;
+  /** Keep workspace trust on: the folder opens in restricted mode until it is trusted. */
+  workspaceTrust?: boolean;
 }
 
 export interface VscodeSession {
@@ -113,7 +115,7 @@ export async function launchVscode(opts: LaunchOptions): Promise<VscodeSession> 
       seedUserData(runDir, settings);
       installVsix(runDir, vsixPath);
     }
-    const codeServer = await startCodeServer({ runDir, settings, logFile: join(e2eOutputDir, `${opts.label}-code-server.log`), env });
+    const codeServer = await startCodeServer({ runDir, settings, logFile: join(e2eOutputDir, `${opts.label}-code-server.log`), env, ...(opts.workspaceTrust ? { workspaceTrust: true } : {}) });
     cleanups.push(() => codeServer.stop());
 
     const browser = await chromium.launch({ executablePath: vscodePaths().chromium, args: CHROMIUM_ARGS, headless: true });
