@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/cliCommand';
+import { formatClusterSummary, summarizeCluster } from '../../src/core/analysis/clusterSummary';
 import { runDoctor } from '../../src/core/analysis/doctor/runDoctor';
 import type { SourceStatus } from '../../src/core/model';
 import { objectYaml } from '../../src/extension/runtimeEntry';
@@ -301,6 +302,11 @@ describe('CNI Lens with one permission missing shows what it can and names the p
       const check = report.findings.find((r) => r.id === 'sources.kubernetes');
       expect(check?.detail).toContain('kubernetes ciliumendpoints: forbidden');
       expect(check?.detail).toContain('affects: pods not managed by Cilium');
+      // and no pod is called unmanaged for lack of CiliumEndpoints: that is unknown
+      expect(report.findings.find((r) => r.id === 'cilium.unmanaged-pods')?.detail).toContain('this check did not run');
+      const summary = summarizeCluster(session.store, session.sources);
+      expect(summary.counts.unmanagedPods).toBeNull();
+      expect(formatClusterSummary(summary)).toContain('Unmanaged pods        n/a (CiliumEndpoints forbidden)');
     } finally {
       await session.stop();
       await cluster.close();

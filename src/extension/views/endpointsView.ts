@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { unmanagedPods } from '../../core/analysis/clusterSummary';
+import { unmanagedPods, unreadableCiliumEndpoints } from '../../core/analysis/clusterSummary';
 import type { ClusterSession } from '../../core/sources/clusterSession';
 import { StoreTreeProvider } from './storeTreeProvider';
 import { esc, md, type TreeNode } from './treeNode';
@@ -35,6 +35,8 @@ export class EndpointsView extends StoreTreeProvider {
       };
     });
     if (store.count('ciliumEndpoint') > 0) rows.push(identityGroup(session));
+    // without CiliumEndpoints every pod would look unmanaged: the source row above says why instead
+    if (unreadableCiliumEndpoints(session.sources)) return rows;
     const unmanaged = unmanagedPods(store);
     if (store.count('ciliumEndpoint') > 0 || unmanaged.length > 0) {
       rows.push({
