@@ -324,6 +324,7 @@ describe('CNI Lens with one permission missing shows what it can and names the p
       expect(notOk(session.sources).map((s) => s.name)).toEqual(['ipamd']);
       const ipamd = session.sources.find((s) => s.name === 'ipamd')!;
       expect(ipamd.state).toBe('forbidden');
+      expect(ipamd.detail).toMatch(/^needs RBAC create on pods\/portforward in kube-system; \/v1\/enis of 0 of 7 nodes/);
       expect(ipamd.detail).toMatch(/cannot create resource "pods\/portforward" in API group "" in the namespace "kube-system"/);
       expect(ipamd.detail).toContain('reading ipamd needs RBAC `create` on `pods/portforward` in kube-system');
       expect(session.store.count('eni')).toBeGreaterThan(0);
