@@ -5,7 +5,9 @@
  * used. With one permission taken away, the session shows what it can and names what is missing.
  */
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main';
@@ -17,7 +19,9 @@ import { objectYaml } from '../../src/extension/runtimeEntry';
 import { describeRequests, nonReadRequests } from '../../src/sim/readOnlyAudit';
 import { parseSimScenario, SimScenarioError } from '../../src/sim/simScenario';
 import { SimRbac } from '../../src/sim/simRbac';
-import { findKubectl } from './simFixture';
+import { stringify } from 'yaml';
+import { startSimClusterFromDir } from '../../src/sim/startSimClusterFromDir';
+import { findKubectl, fixtureObjects } from './simFixture';
 import { simRequest } from './simHttp';
 import {
   captureLog,
@@ -158,6 +162,26 @@ describe('RBAC in the simulated cluster', () => {
     expect(scoped.authorize({ verb: 'list', apiGroup: '', resource: 'pods', namespace: 'payments' }).allowed).toBe(false);
     expect(scoped.authorize({ verb: 'list', apiGroup: '', resource: 'pods' }).allowed).toBe(false);
     expect(scoped.authorize({ verb: 'watch', apiGroup: '', resource: 'pods', namespace: 'shop' }).allowed).toBe(false);
+  });
+
+  it('sim-scenario.yaml names the RBAC file relative to itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cni-lens-rbac-dir-'));
+    try {
+      mkdirSync(join(dir, 'kubernetes'));
+      writeFileSync(join(dir, 'kubernetes', 'objects.yaml'), stringify({ apiVersion: 'v1', kind: 'List', items: fixtureObjects() }));
+      writeFileSync(join(dir, 'sim-scenario.yaml'), stringify({ user: 'alice', groups: [RBAC_GROUP], rbac: { file: relative(dir, RBAC_MANIFEST) } }));
+      const sim = await startSimClusterFromDir(dir, { onWarning: () => undefined });
+      try {
+        expect((await simRequest(sim, '/api/v1/pods')).status).toBe(200);
+        expect((await simRequest(sim, '/api/v1/namespaces/kube-system/configmaps')).json<{ message: string }>().message).toContain('User "alice" cannot list resource "configmaps"');
+      } finally {
+        await sim.close();
+      }
+      writeFileSync(join(dir, 'sim-scenario.yaml'), stringify({ rbac: { file: 'missing.yaml' } }));
+      await expect(startSimClusterFromDir(dir, { onWarning: () => undefined })).rejects.toThrow(`rbac.file ${join(dir, 'missing.yaml')}: ENOENT`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([
