@@ -141,6 +141,25 @@ describe('RBAC in the simulated cluster', () => {
     expect(one).toContain(`configmaps "cilium-config" is forbidden: User "${RBAC_USER}" cannot get resource "configmaps"`);
   });
 
+  it('kubectl auth can-i answers from the same RBAC', async () => {
+    const kubectl = findKubectl();
+    if (!kubectl) return;
+    const env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, HOME: cluster.dir };
+    const canI = (...args: string[]) =>
+      run(kubectl, ['auth', 'can-i', ...args], { env }).then(
+        (r) => r.stdout.trim(),
+        (err: { stdout: string }) => err.stdout.trim(),
+      );
+    expect(await canI('list', 'pods', '-A')).toBe('yes');
+    expect(await canI('watch', 'ciliumendpoints.cilium.io', '-A')).toBe('yes');
+    expect(await canI('get', 'ciliumnodes.cilium.io/x')).toBe('no');
+    expect(await canI('create', 'pods', '--subresource=portforward', '-n', 'kube-system')).toBe('yes');
+    expect(await canI('create', 'pods', '--subresource=portforward', '-n', 'shop')).toBe('no');
+    expect(await canI('list', 'configmaps', '-n', 'kube-system')).toBe('no');
+    expect(await canI('list', 'configmaps/cilium-config', '-n', 'kube-system')).toBe('yes');
+    expect(await canI('delete', 'pods', '-n', 'shop')).toBe('no');
+  });
+
   it('a binding to a role that does not exist is named in the denial, as RBAC names it', async () => {
     const objects: RbacObject[] = [
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'b' }, roleRef: { kind: 'ClusterRole', name: 'gone' }, subjects: [{ kind: 'Group', name: RBAC_GROUP }] },
