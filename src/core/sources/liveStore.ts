@@ -116,6 +116,12 @@ async function readIpamdLive(kc: KubeConfig, store: ClusterStore, signal?: Abort
   const forbidden = failures.some((r) => !r.ok && r.error.kind === 'forbidden');
   const detail = `/v1/enis of ${ok} of ${results.length} nodes through port-forward to aws-node${problems.length ? `; ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}` : ''}`;
   const state: SourceStatus['state'] = ok > 0 ? 'ok' : forbidden ? 'forbidden' : 'error';
+  if (state === 'forbidden') {
+    // the permission first: a view row shows the start of the detail
+    const denied = failures.find((r) => !r.ok && r.error.kind === 'forbidden') as Extract<(typeof failures)[number], { ok: false }>;
+    const namespace = denied.pod?.namespace ?? 'kube-system';
+    return { status: { name: 'ipamd', state, detail: `needs RBAC create on pods/portforward in ${namespace}; ${detail}` }, enis };
+  }
   return { status: { name: 'ipamd', state, detail }, enis };
 }
 

@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startCodeServer, installVsix, seedUserData, type CodeServer } from './codeServer';
 import { e2eOutputDir, logVscodeVersion, repoRoot, vscodePaths, vsixPath } from './e2eEnvironment';
 import { auditDemoSession } from './auditDemoSession';
+import type { SimScenario } from '../../../src/sim/simScenario';
 import { startDemoSim, type DemoSim } from './startDemoSim';
 import { waitForWorkbench } from './workbench';
 
@@ -47,6 +48,8 @@ export interface LaunchOptions {
   noSim?: boolean;
   /** Keep workspace trust on: the folder opens in restricted mode until it is trusted. */
   workspaceTrust?: boolean;
+  /** The sim's scenario instead of the demo's (e.g. RBAC with fewer permissions). */
+  scenario?: SimScenario;
 }
 
 export interface VscodeSession {
@@ -93,7 +96,7 @@ export async function launchVscode(opts: LaunchOptions): Promise<VscodeSession> 
 
     let demo: DemoSim | undefined;
     if (!opts.noSim) {
-      demo = await startDemoSim(runDir);
+      demo = await startDemoSim(runDir, opts.scenario ? { scenario: opts.scenario } : {});
       cleanups.push(() => demo!.close());
       // runs once code-server has stopped (cleanups run last to first), before the sim closes
       cleanups.push(() => {
