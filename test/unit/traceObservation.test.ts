@@ -111,7 +111,9 @@ describe('observed flows next to a trace', () => {
     expect(o.predictedHop).toBe(ingressHop);
     expect(o.sameHop).toBe(true);
     const policyDrop = o.drops.find((d) => d.reason === 'POLICY_DENIED')!;
-    expect(policyDrop).toMatchObject({ hop: ingressHop, hopKind: 'cilium-ingress', direction: 'ingress', node: NODE_API, count: 1 });
+    // the policy-verdict event and the drop event of the same packet, both at the ingress hook
+    expect(o.drops.length).toBe(1);
+    expect(policyDrop).toMatchObject({ hop: ingressHop, hopKind: 'cilium-ingress', direction: 'ingress', node: NODE_API, count: 2 });
     expect(policyDrop.explanation).toContain('cil_to_container, ingress policy of payments/api-f959c8b7-z9s4b');
     // POLICY_DENIED names no policy: the isolating policies of the prediction, with their lines
     expect(policyDrop.policies.map((p) => `${p.namespace}/${p.name} ${p.rules[0]?.rule} :${p.rules[0]?.line}`)).toEqual([

@@ -13,7 +13,7 @@
  * - The policy names Hubble reports (`ingress_denied_by`, `egress_allowed_by`, …) are resolved to
  *   the exact rule with the policy engine, when the caller gives a resolver.
  */
-import type { Flow, FlowPolicy, FlowRecord } from '../hubble/flowTypes';
+import type { Flow, FlowFilter, FlowPolicy, FlowRecord } from '../hubble/flowTypes';
 import type { DatapathTrace, HopKind, PolicyRuleRef, Verdict } from './datapath/datapathTypes';
 import type { PolicyEngine } from './policy/policyEngine';
 import type { EndpointQuery, PolicyVerdict } from './policy/policyTypes';
@@ -160,7 +160,7 @@ export function observeTrace(trace: DatapathTrace, records: readonly FlowRecord[
     if (flow.verdict === 'DROPPED') {
       dropped++;
       if (newestDrop === undefined || t > newestDrop) newestDrop = t;
-      const reason = flow.drop_reason_desc || (flow.drop_reason !== undefined ? `drop reason ${flow.drop_reason}` : 'unknown reason');
+      const reason = dropReasonOf(flow);
       const key = `${hopKind}|${reason}|${node ?? ''}`;
       let drop = drops.get(key);
       if (!drop) {
@@ -394,6 +394,13 @@ function kindFromLabels(labels: string[] | undefined): string | undefined {
   return undefined;
 }
 
+/** The drop reason; a policy-verdict event that denied carries none: it is the policy's decision on the same packet. */
+function dropReasonOf(flow: Flow): string {
+  if (flow.drop_reason_desc) return flow.drop_reason_desc;
+  if (flow.event_type?.type === 5) return (flow.ingress_denied_by?.length || flow.egress_denied_by?.length) ? 'POLICY_DENY' : 'POLICY_DENIED';
+  return flow.drop_reason !== undefined ? `drop reason ${flow.drop_reason}` : 'unknown reason';
+}
+
 function sourcePort(flow: Flow): number | undefined {
   return (flow.l4?.TCP ?? flow.l4?.UDP ?? flow.l4?.SCTP)?.source_port;
 }
@@ -464,4 +471,44 @@ export function engineResolver(engine: PolicyEngine, trace: DatapathTrace): Obse
   }
   if (!verdict) return () => ({ rules: [], note: `cannot ask the policy engine: ${error}` });
   return resolverFromVerdict({ egress: verdict.egress, ingress: verdict.ingress });
+}
+
+/** The Hubble filter for a trace's flows: source and destination address, destination port, protocol. */
+export function traceFlowFilter(trace: DatapathTrace): FlowFilter[] {
+  const port = trace.destination.port ?? trace.request.port;
+  return [{
+    source_ip: [trace.source.ip],
+    destination_ip: [trace.destination.ip],
+    ...(port !== undefined ? { destination_port: [String(port)] } : {}),
+    protocol: [trace.request.protocol.toLowerCase()],
+  }];
+}
+
+/** Flows could not be read: why (e.g. "Hubble not installed: …"). */
+export interface ObservationUnavailable {
+  available: false;
+  /** Where flows were looked for. */
+  from: string;
+  detail: string;
+}
+
+export type TraceObserved = ({ available: true; from: string } & TraceObservation) | ObservationUnavailable;
+
+/** The observation as text lines under a trace (`cni-lens trace`). */
+export function formatObserved(trace: DatapathTrace, observed: TraceObserved): string[] {
+  if (!observed.available) return [`Observed (${observed.from}): unavailable — ${observed.detail}`];
+  const lines = [`Observed (${observed.from}): ${observed.verdict === 'none' ? 'no decisive flow' : observed.verdict.toUpperCase()} — ${observed.summary}`];
+  if (observed.mismatch) lines.push(`  MISMATCH: predicted ${observed.mismatch.predicted}, observed ${observed.mismatch.observed}`);
+  for (const d of observed.drops) {
+    lines.push(`  drop ×${d.count} ${d.reason} at ${d.hop !== null ? `hop ${d.hop + 1} [${trace.hops[d.hop]?.owner ?? '?'}] ${d.hopKind}` : `${d.hopKind} (not on this path)`}${d.node ? ` on ${d.node}` : ''}, last ${d.last}`);
+    for (const p of d.policies) lines.push(`    ${observedPolicyLine(p)}`);
+  }
+  for (const p of observed.allowedBy) lines.push(`  ${observedPolicyLine(p)}`);
+  return lines;
+}
+
+function observedPolicyLine(p: ObservedPolicy): string {
+  const name = `${p.kind ? `${p.kind} ` : ''}${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
+  const rules = p.rules.map((r) => `${r.rule}${r.file ? ` (${r.file}${r.line ? `:${r.line}` : ''})` : ''}`).join(', ');
+  return `${p.direction} ${p.effect} by ${name}${rules ? ` ${rules}` : ''}${p.note ? ` — ${p.note}` : ''}`;
 }
