@@ -13,7 +13,7 @@ interface PodPick extends vscode.QuickPickItem {
 }
 
 /** The session, loaded: a pick built while the cluster is still listing would miss pods. */
-async function requireSession({ connections }: ExtensionServices): Promise<ClusterSession | undefined> {
+export async function requireSession({ connections }: ExtensionServices): Promise<ClusterSession | undefined> {
   const session = connections.ensureStarted();
   if (!session) {
     void vscode.window.showInformationMessage('CNI Lens: no cluster is connected. Select a kube context, open a snapshot or connect to the demo cluster.');
@@ -26,7 +26,7 @@ async function requireSession({ connections }: ExtensionServices): Promise<Clust
 }
 
 /** Quick pick of pods with fuzzy search over namespace/name, IP and node. */
-async function pickPod(session: ClusterSession, title: string, exclude?: string): Promise<PodInfo | undefined> {
+export async function pickPod(session: ClusterSession, title: string, exclude?: string): Promise<PodInfo | undefined> {
   const items: PodPick[] = [...session.store.list('pod')]
     .filter((p) => `${p.namespace}/${p.name}` !== exclude && p.ip)
     .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
@@ -52,7 +52,7 @@ async function pickPort(title: string, ports: Array<{ port: number; protocol: st
   return { port: Number(port), protocol: (proto ?? 'TCP').toUpperCase() as 'TCP' | 'UDP' | 'SCTP' };
 }
 
-function podFromArg(session: ClusterSession, arg: unknown): PodInfo | undefined {
+export function podFromArg(session: ClusterSession, arg: unknown): PodInfo | undefined {
   const node = arg as TreeNode | undefined;
   if (node?.ref?.kind === 'pod') return session.store.get('pod', node.ref.key);
   if (typeof arg === 'string') return session.store.get('pod', arg);
