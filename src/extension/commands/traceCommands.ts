@@ -1,9 +1,8 @@
 import * as vscode from 'vscode';
-import { isAbsolute, join } from 'node:path';
-import type { DatapathTrace } from '../../core/analysis/datapath/datapathTypes';
 import type { PodInfo } from '../../core/model';
 import type { ClusterSession } from '../../core/sources/clusterSession';
-import { showReport } from '../reportDocuments';
+import { TraceReportPanel } from '../reports/traceReportPanel';
+import { traceReportModel } from '../reports/traceReportModel';
 import { runtime } from '../runtime';
 import type { TreeNode } from '../views/treeNode';
 import type { ExtensionServices } from './extensionServices';
@@ -125,48 +124,17 @@ export async function traceIntoPod(services: ExtensionServices, arg?: unknown): 
 }
 
 async function showTrace(services: ExtensionServices, session: ClusterSession, request: { from: string; to: string; port: number; protocol: 'TCP' | 'UDP' | 'SCTP' }): Promise<void> {
-  const result = runtime().traceWithPolicy(session, request);
+  const { result, observed } = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'CNI Lens: tracing and reading the observed flows…' },
+    () => runtime().traceWithObserved(session, request),
+  );
   if (!result.ok) {
     void vscode.window.showErrorMessage(`CNI Lens: cannot trace: --${result.error.argument}: ${result.error.message}`);
     return;
   }
-  services.log.info(`trace ${request.from} → ${request.to} ${request.protocol}/${request.port}: ${result.trace.verdict}`);
-  await showReport(`trace ${request.from} → ${request.to} ${request.protocol}-${request.port}`, traceReport(result.trace, session));
-}
-
-/** Characters that would start Markdown syntax inside a line (names from the cluster stay text). */
-const MD_SPECIAL = /[\\`*_[\]<>|~&]/g;
-const mdText = (t: string) => t.replace(MD_SPECIAL, (c) => `\\${c}`);
-
-/** The trace as a report an SRE reads top to bottom; each deciding rule links to its manifest line. */
-export function traceReport(trace: DatapathTrace, session: ClusterSession): string {
-  const badge = trace.verdict === 'allow' ? '✅ ALLOW' : trace.verdict === 'deny' ? '⛔ DENY' : '❔ UNKNOWN';
-  const lines = [
-    `# ${badge}: ${mdText(trace.source.name ?? trace.source.ip)} → ${trace.service ? `${mdText(trace.service.name)} → ` : ''}${mdText(trace.destination.name ?? trace.destination.ip)} ${trace.request.protocol}/${trace.destination.port ?? trace.request.port ?? ''}`,
-    '',
-    `Source: ${mdText(session.describe())}`,
-    '',
-  ];
-  if (trace.service) {
-    const svc = trace.service;
-    lines.push(`Service ${mdText(svc.name)} ${svc.clusterIP}${svc.port ? `:${svc.port}` : ''} → backend ${mdText(svc.backend)} (${svc.backendIp}${svc.targetPort ? `:${svc.targetPort}` : ''}), translated by ${svc.translatedBy} ${svc.translatedAt === 'socket' ? 'at connect() (socket LB)' : 'per packet'}; ${svc.backends.length} ready backend${svc.backends.length === 1 ? '' : 's'}`, '');
-  }
-  lines.push(mdText(trace.verdictReason), '');
-  const rules = [...trace.policy.egress.by.map((r) => ['egress', r] as const), ...trace.policy.ingress.by.map((r) => ['ingress', r] as const)];
-  if (rules.length) {
-    lines.push('## Deciding rules', '');
-    for (const [direction, r] of rules) {
-      const name = `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name} ${r.rule}`;
-      const file = r.file && session.target.kind === 'snapshot' ? (isAbsolute(r.file) ? r.file : /\.(ya?ml|json)$/i.test(session.target.path) ? session.target.path : join(session.target.path, r.file)) : undefined;
-      lines.push(`- ${direction}: ${file ? `[${mdText(name)}](${vscode.Uri.file(file).toString()}#L${r.line ?? 1})` : mdText(name)}`);
-    }
-    lines.push('');
-  }
-  lines.push('## Hops', '');
-  trace.hops.forEach((hop, i) => {
-    const mark = hop.status === 'ok' ? '' : hop.status === 'drop' ? ' ⛔' : hop.status === 'unknown' ? ' ❔' : ' ∅';
-    lines.push(`${i + 1}. **${hop.owner}**${mark} — ${mdText(hop.text)}${hop.reason && hop.status !== 'ok' ? `  \n   _${hop.status === 'absent' ? 'why' : hop.status}: ${mdText(hop.reason)}_` : ''}`);
-  });
-  if (trace.notes.length) lines.push('', '## Notes', '', ...trace.notes.map((n) => `- ${mdText(n)}`));
-  return lines.join('\n') + '\n';
+  const trace = result.trace;
+  const seen = observed ? (observed.available ? `observed ${observed.verdict}${observed.mismatch ? ' (MISMATCH)' : ''}` : `observed: unavailable (${observed.detail})`) : '';
+  services.log.info(`trace ${request.from} → ${request.to} ${request.protocol}/${request.port}: ${trace.verdict}${seen ? `; ${seen}` : ''}`);
+  const { report, links } = traceReportModel(trace, session.describe(), observed);
+  TraceReportPanel.show(services, session, report, links);
 }
