@@ -117,7 +117,7 @@ describe.skipIf(missing.length > 0 && !isCi)('observed flows on the demo', () =>
     await quickInputTitle(session.page, /: port/);
     await pickQuickItem(session.page, /^TCP 8443/);
     const text = await expectPoll(webviewText, (t) => t.includes('Predicted and observed'), 'the trace report', 60_000);
-    expect(text).toContain('⛔ DENY: shop/cart-78d4d6b5d-n4pww → payments/api-f959c8b7-z9s4b TCP/8443');
+    expect(text).toContain('DENY: shop/cart-78d4d6b5d-n4pww → payments/api-f959c8b7-z9s4b TCP/8443');
     expect(text).toContain('Predicted: DENY at hop 10 (cilium-ingress)');
     expect(text).toMatch(/Observed \(Hubble Relay\): DROPPED at hop 10 \(cilium-ingress\)/);
     expect(text).toContain('✓ The observed drop is on the hop the trace predicts.');

@@ -35,7 +35,7 @@ describe('trace report model', () => {
     const { report, links } = traceReportModel(r.trace, 'snapshot demo', observed);
     expect(ReportShow.is({ type: 'reportShow', report })).toBe(true);
     const all = report.blocks.flatMap(blockText);
-    expect(report.title).toBe('⛔ DENY: shop/cart-78d4d6b5d-n4pww → payments/api-f959c8b7-z9s4b TCP/8443');
+    expect(report.title).toBe('DENY: shop/cart-78d4d6b5d-n4pww → payments/api-f959c8b7-z9s4b TCP/8443');
     expect(all).toContain('Predicted: DENY at hop 10 (cilium-ingress)');
     expect(all).toContain('Observed (snapshot hubble/*.jsonl): DROPPED at hop 10 (cilium-ingress) — 7 flows (3 forwarded, 4 dropped)');
     expect(all).toContain('✓ The observed drop is on the hop the trace predicts.');

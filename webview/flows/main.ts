@@ -33,7 +33,7 @@ tr.dropped td { background: var(--vscode-inputValidation-errorBackground, transp
 td.verdict { font-weight: 600; white-space: nowrap; }
 tr.forwarded td.verdict { color: var(--vscode-charts-green); }
 tr.dropped td.verdict { color: var(--vscode-errorForeground); }
-td.time, td.port, td.dir { white-space: nowrap; }
+td.time, td.port, td.dir, td.drop { white-space: nowrap; }
 td.policies, td.event, td.node { color: var(--vscode-descriptionForeground); }
 .empty { padding: 16px 10px; color: var(--vscode-descriptionForeground); }
 `;

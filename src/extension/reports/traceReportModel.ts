@@ -25,7 +25,7 @@ export function traceReportModel(trace: DatapathTrace, sessionLabel: string, obs
     return [{ text: name, link: links.length - 1, title: where }, ...(r.file ? [{ text: ` ${where}`, tone: 'muted' as const }] : [])];
   };
   const blocks: ReportBlock[] = [];
-  const verdictText = trace.verdict === 'allow' ? '✅ ALLOW' : trace.verdict === 'deny' ? '⛔ DENY' : '❔ UNKNOWN';
+  const verdictText = trace.verdict === 'allow' ? 'ALLOW' : trace.verdict === 'deny' ? 'DENY' : 'UNKNOWN';
   const tone = trace.verdict === 'allow' ? 'allow' : trace.verdict === 'deny' ? 'deny' : 'muted';
   const dest = `${trace.service ? `${trace.service.name} → ` : ''}${trace.destination.name ?? trace.destination.ip} ${trace.request.protocol}/${trace.destination.port ?? trace.request.port ?? ''}`;
   const title = `${trace.source.name ?? trace.source.ip} → ${dest}`;
