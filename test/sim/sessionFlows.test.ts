@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Flow, FlowRecord } from '../../src/core/hubble/flowTypes';
+import { runCli } from '../../src/cli/main';
 import { ClusterSession } from '../../src/core/sources/clusterSession';
 import type { SourceStatus } from '../../src/core/model';
 import { startSimCluster, type SimCluster } from '../../src/sim/startSimCluster';
@@ -110,6 +111,35 @@ describe('session flows, live through port-forward to Hubble Relay', () => {
     const session = await liveSession(sim);
     const row = await hubbleRow(session);
     expect(row).toMatchObject({ state: 'error', detail: expect.stringMatching(/^Relay unreachable: .*connection refused/) });
+  });
+});
+
+describe('cni-lens trace on a live cluster: observed flows from Relay', () => {
+  it('the demo drop: predicted deny, observed POLICY_DENIED on the same hop, read from Relay through port-forward', async () => {
+    const sim = await startSimClusterFromDir(DEMO, { onWarning: () => {} });
+    const dir = await mkdtemp(path.join(tmpdir(), 'cnilens-trace-'));
+    cleanups.push(async () => {
+      await sim.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const kubeconfig = path.join(dir, 'kubeconfig.yaml');
+    await writeFile(kubeconfig, sim.kubeconfig());
+    let out = '';
+    let err = '';
+    const code = await runCli(
+      ['trace', '--kubeconfig', kubeconfig, '--no-aws', '--from', 'shop/cart-78d4d6b5d-n4pww', '--to', 'payments/api-f959c8b7-z9s4b', '--port', '8443', '--json'],
+      { out: (t) => (out += t), err: (t) => (err += t) },
+      new AbortController().signal,
+    );
+    expect(code, err).toBe(0);
+    const t = JSON.parse(out);
+    const hop = t.hops.findIndex((h: { kind: string }) => h.kind === 'cilium-ingress');
+    expect(t.observed).toMatchObject({ available: true, from: 'Hubble Relay', verdict: 'deny', predictedHop: hop, sameHop: true, mismatch: null, matched: 7 });
+    expect(t.observed.drops[0]).toMatchObject({ hop, reason: 'POLICY_DENIED', count: 4 });
+    // the port-forward to Relay is closed when the command ends
+    const start = Date.now();
+    while (sim.portForwards.stats().open > 0 && Date.now() - start < 5_000) await new Promise((r) => setTimeout(r, 20));
+    expect(sim.portForwards.stats().open).toBe(0);
   });
 });
 
