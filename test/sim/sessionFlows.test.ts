@@ -9,7 +9,9 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Flow, FlowRecord } from '../../src/core/hubble/flowTypes';
 import { runCli } from '../../src/cli/main';
+import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterSession } from '../../src/core/sources/clusterSession';
+import { relayFlows } from '../../src/core/sources/sessionFlows';
 import type { SourceStatus } from '../../src/core/model';
 import { startSimCluster, type SimCluster } from '../../src/sim/startSimCluster';
 import { startSimClusterFromDir } from '../../src/sim/startSimClusterFromDir';
@@ -111,6 +113,29 @@ describe('session flows, live through port-forward to Hubble Relay', () => {
     const session = await liveSession(sim);
     const row = await hubbleRow(session);
     expect(row).toMatchObject({ state: 'error', detail: expect.stringMatching(/^Relay unreachable: .*connection refused/) });
+  });
+});
+
+describe('relayFlows keeps one connection for all callers', () => {
+  it('a caller that aborts after its call does not close the port-forward the next caller uses', async () => {
+    const sim = await startSimClusterFromDir(DEMO, { onWarning: () => {} });
+    const kc = new KubeConfig();
+    kc.loadFromString(sim.kubeconfig());
+    const flows = relayFlows(kc);
+    cleanups.push(async () => {
+      await flows.close();
+      await sim.close();
+    });
+    const first = new AbortController();
+    expect((await flows.recent({ last: 5 }, first.signal)).length).toBe(5);
+    first.abort();
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await flows.recent({ last: 3 })).length).toBe(3);
+    expect(flows.status).toMatchObject({ state: 'ok' });
+    await flows.close();
+    const start = Date.now();
+    while (sim.portForwards.stats().open > 0 && Date.now() - start < 5_000) await new Promise((r) => setTimeout(r, 20));
+    expect(sim.portForwards.stats().open).toBe(0);
   });
 });
 

@@ -75,15 +75,22 @@ export function snapshotFlows(lines: readonly RawHubbleLine[]): SessionFlows {
 export function relayFlows(kc: KubeConfig, opts: { timeoutMs?: number; onStatus?: (status: SourceStatus) => void } = {}): SessionFlows {
   let client: Promise<HubbleClient> | undefined;
   let closed = false;
+  // the shared connection (and its port-forward) lives as long as this object, not as long as a caller's signal
+  const lifetime = new AbortController();
   const flows: SessionFlows = {
     status: { name: 'hubble', state: 'loading', detail: 'Hubble Relay not asked yet' },
     live: true,
     async recent(query, signal) {
-      const c = await connect(signal);
       const keep = compile(query.whitelist);
+      const c = await connect(signal);
       const out: FlowRecord[] = [];
-      for await (const flow of c.getFlows({ number: query.last ?? DEFAULT_LAST, whitelist: query.whitelist ?? [] }, { signal })) {
-        if (keep(flow)) out.push(recordOf(flow));
+      try {
+        for await (const flow of c.getFlows({ number: query.last ?? DEFAULT_LAST, whitelist: query.whitelist ?? [] }, { signal })) {
+          if (keep(flow)) out.push(recordOf(flow));
+        }
+      } catch (err) {
+        await failed(c, err);
+        throw err;
       }
       return out;
     },
@@ -96,7 +103,12 @@ export function relayFlows(kc: KubeConfig, opts: { timeoutMs?: number; onStatus?
             signal: handlers.signal,
             onReconnect: ({ attempt, error }) => handlers.onReconnect?.(`flow stream broke (${error.message}); reconnecting (attempt ${attempt})`),
           });
-          for await (const flow of stream) if (keep(flow)) yield recordOf(flow);
+          try {
+            for await (const flow of stream) if (keep(flow)) yield recordOf(flow);
+          } catch (err) {
+            await failed(c, err);
+            throw err;
+          }
         },
       };
     },
@@ -110,6 +122,7 @@ export function relayFlows(kc: KubeConfig, opts: { timeoutMs?: number; onStatus?
     },
     async close() {
       closed = true;
+      lifetime.abort();
       const c = client;
       client = undefined;
       await c?.then((x) => x.close(), () => undefined);
@@ -119,11 +132,20 @@ export function relayFlows(kc: KubeConfig, opts: { timeoutMs?: number; onStatus?
     (flows as { status: SourceStatus }).status = status;
     opts.onStatus?.(status);
   };
+  /** A call failed in a way reconnecting to the same pod cannot fix: forget the client, so the next use finds Relay again (a new pod after a rollout). */
+  const failed = async (c: HubbleClient, err: unknown): Promise<void> => {
+    if (!(err instanceof HubbleError) || (err.kind !== 'unreachable' && err.kind !== 'failed')) return;
+    setStatus(errorStatus(err));
+    if (client && (await client.catch(() => undefined)) === c) {
+      client = undefined;
+      await c.close();
+    }
+  };
   const connect = (signal?: AbortSignal): Promise<HubbleClient> => {
     if (closed) return Promise.reject(new HubbleError('aborted', 'the session is closed'));
     if (!client) {
       setStatus({ name: 'hubble', state: 'loading', detail: 'connecting to Hubble Relay through port-forward' });
-      const attempt = connectHubble({ kc, via: 'port-forward' }, { signal, timeoutMs: opts.timeoutMs ?? 10_000 });
+      const attempt = connectHubble({ kc, via: 'port-forward' }, { signal: lifetime.signal, timeoutMs: opts.timeoutMs ?? 10_000 });
       client = attempt;
       attempt.then(
         (c) => setStatus(statusOf(c)),
@@ -134,9 +156,28 @@ export function relayFlows(kc: KubeConfig, opts: { timeoutMs?: number; onStatus?
         },
       );
     }
-    return client;
+    return signal ? untilAborted(client, signal) : client;
   };
   return flows;
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (the promise itself goes on for others). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new HubbleError('aborted', 'cancelled'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new HubbleError('aborted', 'cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
 
 function statusOf(client: HubbleClient): SourceStatus {
