@@ -49,3 +49,40 @@ describe('trace report model', () => {
     ]));
   });
 });
+
+describe('the line of a rule in a read-only policy document', () => {
+  // as the object document prints a policy read from the API server: a comment line, then the object
+  const DOC = [
+    '# networkPolicy CiliumNetworkPolicy/shop/cart-ingress, read from context shop-prod at 2026-11-26T10:00:00.000Z (read-only)',
+    'apiVersion: cilium.io/v2',
+    'kind: CiliumNetworkPolicy',
+    'metadata:',
+    '  name: cart-ingress',
+    '  namespace: shop',
+    'specs:',
+    '  - endpointSelector:',
+    '      matchLabels:',
+    '        app: cart',
+    '    ingress:',
+    '      - fromEndpoints:',
+    '          - matchLabels:',
+    '              app: frontend',
+    '      - fromEntities:',
+    '          - world',
+    '    ingressDeny:',
+    '      - fromCIDR:',
+    '          - 10.0.0.0/8',
+    '',
+  ].join('\n');
+
+  it('walks the rule path through the YAML, counting the comment line', async () => {
+    const { ruleLineInText } = await import('../../src/extension/runtimeEntry');
+    expect(ruleLineInText(DOC, 'specs[0].ingress[1].fromEntities[0]')).toBe(16);
+    expect(ruleLineInText(DOC, 'specs[0].ingress[0].fromEndpoints[0]')).toBe(13);
+    expect(ruleLineInText(DOC, 'specs[0].ingressDeny[0]')).toBe(18);
+    expect(ruleLineInText(DOC, 'specs[0].endpointSelector')).toBe(8);
+    // a path the document does not have stops at the deepest part it found
+    expect(ruleLineInText(DOC, 'specs[0].egress[0]')).toBe(8);
+    expect(ruleLineInText('# nothing here\n', 'spec.podSelector')).toBeUndefined();
+  });
+});
