@@ -1,6 +1,8 @@
 /** What the request handlers of the simulated API server share. */
 import type { ResourceRegistry } from './resourceRegistry';
+import type { SimChurn } from './simChurn';
 import type { SimObjectStore } from './simObjectStore';
+import type { RbacAttributes, SimRbac } from './simRbac';
 import type { SimScenario } from './simScenario';
 
 /** One request as the server saw it; `status` is filled in when the answer's head is sent. */
@@ -19,6 +21,12 @@ export interface SimRequestRecord {
   accept?: string;
   /** HTTP status; 0 while unanswered. */
   status: number;
+  /** What authorization saw of a resource request (verb, API group, resource, subresource, namespace, name). */
+  authz?: RbacAttributes & {
+    /** `allow` or `deny`; with RBAC, which binding, role and rule allowed it. */
+    decision: 'allow' | 'deny';
+    by?: string;
+  };
 }
 
 /** An open watch response, closable from outside (tests force reconnects with it). */
@@ -31,6 +39,8 @@ export interface SimApiContext {
   store: SimObjectStore;
   registry: ResourceRegistry;
   scenario: SimScenario;
+  /** RBAC of the scenario; undefined = every request is authorized (except the scenario's `forbidden`). */
+  rbac?: SimRbac;
   token: string;
   /** `host:port`, for legacy discovery's serverAddressByClientCIDRs. */
   serverAddress: string;
@@ -40,6 +50,8 @@ export interface SimApiContext {
   /** Every request, oldest first (bounded: the oldest are dropped past `maxRecordedRequests`). */
   requests: SimRequestRecord[];
   maxRecordedRequests: number;
+  /** Pod churn for live-update measurements (control API `churn`). */
+  churn?: SimChurn;
 }
 
 /** Ends every open watch cleanly; returns how many there were. */

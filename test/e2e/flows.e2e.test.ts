@@ -10,7 +10,7 @@ import type { Flow } from '../../src/core/hubble/flowTypes';
 import { decodeHubbleJsonLine } from '../../src/core/hubble/hubbleJson';
 import { isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
-import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, treeRows, viewPane, webviewFrame } from './harness/workbench';
+import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, treeRows, viewPane, webviewFrameWith } from './harness/workbench';
 
 const missing = missingForE2e();
 const CART = 'shop/cart-78d4d6b5d-n4pww';
@@ -62,7 +62,8 @@ describe.skipIf(missing.length > 0 && !isCi)('observed flows on the demo', () =>
     await pickQuickItem(session.page, row);
   }
 
-  const webviewText = () => webviewFrame(session.page).locator('body').innerText();
+  const flowsFrame = () => webviewFrameWith(session.page, 'div.app .counts', 30_000);
+  const reportFrame = () => webviewFrameWith(session.page, 'div.report h1', 60_000);
 
   it('the Cluster view lists Hubble as a source, found through port-forward to the Relay pod', async () => {
     // Sources is the view's last row, out of sight in a short pane: reach it with the keyboard
@@ -79,11 +80,11 @@ describe.skipIf(missing.length > 0 && !isCi)('observed flows on the demo', () =>
     await runCommand(session.page, 'CNI Lens: Observe Flows');
     await quickInputTitle(session.page, /Observe Flows: pod/);
     await typeAndPick(CART, new RegExp(`^${CART.replace(/[./-]/g, '\\$&')}$`));
-    const frame = webviewFrame(session.page);
+    const frame = await flowsFrame();
     const dropRow = frame.locator('tr.dropped', { hasText: API }).first();
     await dropRow.waitFor({ timeout: 30_000 });
     expect(await dropRow.innerText()).toMatch(/DROPPED[\s\S]*→ out[\s\S]*payments\/api-f959c8b7-z9s4b[\s\S]*TCP\/8443 SYN[\s\S]*POLICY_DENIED/);
-    await expectPoll(webviewText, (t) => /following new flows from Relay pod kube-system\/hubble-relay-/.test(t), 'the table to follow Relay', 30_000);
+    await expectPoll(() => frame.locator('body').innerText(), (t) => /following new flows from Relay pod kube-system\/hubble-relay-/.test(t), 'the table to follow Relay', 30_000);
     const counts = frame.locator('.counts');
     const before = await counts.innerText();
     expect(before).toMatch(/^\d+ of \d+ flows · 4 dropped$/);
@@ -116,7 +117,8 @@ describe.skipIf(missing.length > 0 && !isCi)('observed flows on the demo', () =>
     await typeAndPick(API, new RegExp(`^${API.replace(/[./-]/g, '\\$&')}$`));
     await quickInputTitle(session.page, /: port/);
     await pickQuickItem(session.page, /^TCP 8443/);
-    const text = await expectPoll(webviewText, (t) => t.includes('Predicted and observed'), 'the trace report', 60_000);
+    const report = await reportFrame();
+    const text = await expectPoll(() => report.locator('body').innerText(), (t) => t.includes('Predicted and observed'), 'the trace report', 60_000);
     expect(text).toContain('DENY: shop/cart-78d4d6b5d-n4pww → payments/api-f959c8b7-z9s4b TCP/8443');
     expect(text).toContain('Predicted: DENY at hop 10 (cilium-ingress)');
     expect(text).toMatch(/Observed \(Hubble Relay\): DROPPED at hop 10 \(cilium-ingress\)/);
@@ -125,7 +127,7 @@ describe.skipIf(missing.length > 0 && !isCi)('observed flows on the demo', () =>
     await screenshot(session.page, 'flows-trace-observed.png');
 
     // the rule link opens the policy from the API server, read-only, with the cursor on the rule
-    await webviewFrame(session.page).locator('a.rule', { hasText: 'NetworkPolicy payments/default-deny-ingress spec.podSelector' }).first().click();
+    await report.locator('a.rule', { hasText: 'NetworkPolicy payments/default-deny-ingress spec.podSelector' }).first().click();
     const position = await expectPoll(
       () => session.page.locator('[id="status.editor.selection"]').innerText().catch(() => ''),
       (t) => /Ln \d+, Col 1/.test(t),

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
-import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, webviewFrame } from './harness/workbench';
+import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, webviewFrameWith } from './harness/workbench';
 
 const missing = missingForE2e();
 
@@ -43,8 +43,8 @@ describe.skipIf(missing.length > 0 && !isCi)('traces from the command palette', 
     await typeAndPick(service, service);
     await quickInputTitle(session.page, new RegExp(`→ ${escape(service)}: port`));
     await pickQuickItem(session.page, /^TCP 443/);
-    // the report opens in a webview; its heading names the verdict and the source pod
-    const report = webviewFrame(session.page).locator('body');
+    // the report opens in a webview (the path diagram opens beside it); its heading names the verdict and the source pod
+    const report = (await webviewFrameWith(session.page, 'div.report h1', 60_000)).locator('body');
     return expectPoll(async () => (await report.innerText().catch(() => '')).replace(/\s+/g, ' '), (t) => /(ALLOW|DENY)/.test(t) && t.includes(fromPod), 'the trace report', 60_000);
   }
 

@@ -4,7 +4,7 @@ import { ClusterStore } from '../store/clusterStore';
 import { loadKubeConfig } from './kubeconfig';
 import { kubeGetJson } from './kubeRequest';
 import type { InformerState } from './kubeInformer';
-import { openLiveStore, type LiveStore } from './liveStore';
+import { kubernetesStatus, openLiveStore, type LiveStore } from './liveStore';
 import { loadSnapshot } from '../snapshot/loadSnapshot';
 import { storeFromRawSnapshot } from './snapshotStore';
 import { relayFlows, snapshotFlows, type SessionFlows } from './sessionFlows';
@@ -54,6 +54,8 @@ export class ClusterSession {
   private readonly controller = new AbortController();
   private readonly listeners = new Set<(state: SessionState) => void>();
   private readonly informerStates = new Map<string, InformerState>();
+  private readonly loadingNow = new Set<string>();
+  private readonly loadingListeners = new Set<(loading: readonly string[]) => void>();
 
   constructor(readonly target: SessionTarget, private readonly log: SessionLog) {
     this.label = target.kind === 'snapshot' ? target.path.split(/[\\/]/).filter(Boolean).pop() ?? target.path : target.context ?? '';
@@ -64,9 +66,35 @@ export class ClusterSession {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /** What is still being read (`kubernetes pods`, `ec2`, `ipamd`, `snapshot files`): empty once everything was read once. */
+  get loading(): readonly string[] {
+    return [...this.loadingNow];
+  }
+
+  onLoading(listener: (loading: readonly string[]) => void): { dispose(): void } {
+    this.loadingListeners.add(listener);
+    return { dispose: () => this.loadingListeners.delete(listener) };
+  }
+
+  private setLoading(what: string, loading: boolean): void {
+    if (loading === this.loadingNow.has(what)) return;
+    if (loading) this.loadingNow.add(what);
+    else this.loadingNow.delete(what);
+    const now = this.loading;
+    for (const listener of this.loadingListeners) {
+      try {
+        listener(now);
+      } catch {
+        // a listener's failure must not stop loading
+      }
+    }
+  }
+
   /** Starts loading once; later calls return the same promise. Never rejects. */
   start(): Promise<void> {
-    this.started ??= this.run().catch((err: unknown) => {
+    this.started ??= this.run().finally(() => {
+      for (const what of this.loadingNow) this.setLoading(what, false);
+    }).catch((err: unknown) => {
       this.setState({ phase: 'error', detail: (err as Error)?.message ?? String(err) });
       this.log.error(`${this.describe()}: ${(err as Error)?.message ?? String(err)}`);
     });
@@ -99,8 +127,10 @@ export class ClusterSession {
     const started = performance.now();
     if (this.target.kind === 'snapshot') {
       this.log.info(`loading snapshot ${this.target.path}`);
+      this.setLoading('snapshot files', true);
       // fill this session's store directly (views already listen to it)
       const loaded = storeFromRawSnapshot(await loadSnapshot(this.target.path, { signal: this.controller.signal }), this.store);
+      this.setLoading('snapshot files', false);
       this.flows = snapshotFlows(loaded.raw.hubble);
       this.sources = loaded.sources.map((s) => (s.name === 'hubble' ? this.flows!.status : s));
       this.problems = loaded.problems;
@@ -118,10 +148,12 @@ export class ClusterSession {
       signal: this.controller.signal,
       aws: this.target.aws,
       onState: (id, state) => this.onInformerState(id, state),
+      onLoading: (source, loading) => this.setLoading(source, loading),
     }, this.store);
     const flows = relayFlows(kc, { onStatus: (status) => this.updateSource(status) });
     this.flows = flows;
     this.sources = [...this.live.sources, flows.status];
+    this.refreshKubernetesSources(); // informers that changed while EC2 and ipamd were read
     for (const s of this.sources) if (s.state !== 'ok' && s.state !== 'loading') this.log.warn(`${s.name}: ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
     // Relay is looked for in the background: the trees do not wait for it
     void flows.probe(this.controller.signal).then((status) => {
@@ -140,10 +172,27 @@ export class ClusterSession {
   }
 
   private onInformerState(id: string, state: InformerState): void {
+    const before = this.informerStates.get(id)?.phase;
     this.informerStates.set(id, state);
+    this.setLoading(`kubernetes ${id}`, state.phase === 'listing');
     if (state.phase === 'reconnecting') this.log.warn(`${id}: ${state.error}; retry ${state.attempt} in ${state.retryInMs} ms`);
     if (state.phase === 'forbidden') this.log.warn(`${id}: ${state.message}`);
-    if (this.live) this.updateLiveState();
+    if (!this.live) return;
+    // a resource can turn forbidden (or come back) after the first list: its source row follows
+    if ((state.phase === 'forbidden' || state.phase === 'missing' || state.phase === 'synced') && state.phase !== before) this.refreshKubernetesSources();
+    this.updateLiveState();
+  }
+
+  private refreshKubernetesSources(): void {
+    if (!this.live) return;
+    const head = this.sources.find((s) => s.name === 'kubernetes');
+    const fresh = kubernetesStatus(this.live.live.states, undefined);
+    // keep the first list's note (e.g. a list that timed out) on the summary line
+    if (head?.detail && fresh[0] && head.detail.includes('; not every resource')) fresh[0].detail += head.detail.slice(head.detail.indexOf('; not every resource'));
+    const next = [...fresh, ...this.sources.filter((s) => s.name !== 'kubernetes' && !s.name.startsWith('kubernetes '))];
+    if (JSON.stringify(next) === JSON.stringify(this.sources)) return;
+    this.sources = next;
+    for (const listener of this.listeners) listener(this.state);
   }
 
   private updateLiveState(): void {

@@ -11,15 +11,36 @@ export interface ResourceSpec {
   group: string;
   resource: string;
   namespace?: string;
+  /**
+   * Only this object: list and watch with a `metadata.name` field selector, which RBAC can grant
+   * with `resourceNames` (the tool needs two ConfigMaps of kube-system, not all of them).
+   */
+  name?: string;
   /** The resource is a CRD that may not be installed; a 404 means "not installed", not an error. */
   optional?: boolean;
+}
+
+/**
+ * client-node's Watch drops the body of a failed watch, so the API server's Forbidden message is
+ * rebuilt from the spec: the same permission, verb, resource and scope.
+ */
+function watchForbiddenMessage(spec: ResourceSpec): string {
+  const scope = spec.namespace ? `in the namespace "${spec.namespace}"` : 'at the cluster scope';
+  const qualified = spec.group ? `${spec.resource}.${spec.group}` : spec.resource;
+  return `${qualified}${spec.name ? ` "${spec.name}"` : ''} is forbidden: cannot watch resource "${spec.resource}" in API group "${spec.group}" ${scope}`;
+}
+
+/** Query parameters that narrow a resource's list and watch (the field selector of a named spec). */
+export function specQuery(spec: ResourceSpec): Record<string, string> {
+  return spec.name ? { fieldSelector: `metadata.name=${spec.name}` } : {};
 }
 
 export type InformerState =
   | { phase: 'listing' }
   | { phase: 'synced'; items: number; resourceVersion: string }
   | { phase: 'reconnecting'; attempt: number; error: string; retryInMs: number }
-  | { phase: 'forbidden'; message: string }
+  /** `verb`: the list was denied (nothing is known), or the list worked and the watch was denied. */
+  | { phase: 'forbidden'; message: string; verb: 'list' | 'watch' }
   | { phase: 'missing'; message: string }
   | { phase: 'stopped' };
 
@@ -73,13 +94,18 @@ export class KubeInformer {
       try {
         if (this.resourceVersion === undefined) await this.list(signal);
         const outcome = await this.watchOnce(signal);
+        if (outcome === 'forbidden') {
+          // the list was allowed, the watch is not: what was listed stays, but nothing keeps it fresh
+          this.sink.state({ phase: 'forbidden', verb: 'watch', message: `${watchForbiddenMessage(this.spec)}; the objects shown are from the first list and are not kept up to date` });
+          return;
+        }
         if (outcome === 'expired') this.resourceVersion = undefined;
         if (outcome === 'progress') this.attempt = 0;
         if (outcome === 'failed' || outcome === 'closed') await this.backoff(signal, outcome === 'closed' ? 'watch closed by the server' : 'watch failed');
       } catch (err) {
         if (signal.aborted) break;
         if (err instanceof KubeApiError && err.status === 403) {
-          this.sink.state({ phase: 'forbidden', message: err.message });
+          this.sink.state({ phase: 'forbidden', message: err.message, verb: 'list' });
           return;
         }
         if (err instanceof KubeApiError && err.status === 404 && this.spec.optional) {
@@ -98,7 +124,7 @@ export class KubeInformer {
 
   private async list(signal: AbortSignal): Promise<void> {
     this.sink.state({ phase: 'listing' });
-    const { items, resourceVersion } = await kubeListAll(this.kc, this.spec.path, { pageSize: this.options.pageSize, signal, onPage: this.sink.page });
+    const { items, resourceVersion } = await kubeListAll(this.kc, this.spec.path, { pageSize: this.options.pageSize, signal, onPage: this.sink.page, query: specQuery(this.spec) });
     this.sink.replace(items);
     this.resourceVersion = resourceVersion;
     this.attempt = 0;
@@ -106,7 +132,7 @@ export class KubeInformer {
   }
 
   /** One watch request. */
-  private watchOnce(signal: AbortSignal): Promise<'expired' | 'progress' | 'closed' | 'failed'> {
+  private watchOnce(signal: AbortSignal): Promise<'expired' | 'progress' | 'closed' | 'failed' | 'forbidden'> {
     return new Promise((resolve) => {
       let sawEvent = false;
       let expired = false;
@@ -138,14 +164,13 @@ export class KubeInformer {
         // client-node aborts a watch after 30 s without a byte: a quiet resource, not a failure
         if ((err as { name?: string } | null)?.name === 'TimeoutError') return resolve('progress');
         if (err) {
-          const status = (err as { statusCode?: number }).statusCode;
-          if (status === 403) this.sink.state({ phase: 'forbidden', message: `watch of ${this.spec.path} is forbidden` });
+          if ((err as { statusCode?: number }).statusCode === 403) return resolve('forbidden');
           return resolve(sawEvent ? 'progress' : 'failed');
         }
         resolve(sawEvent ? 'progress' : 'closed');
       };
       this.watch
-        .watch(this.spec.path, { resourceVersion: this.resourceVersion, allowWatchBookmarks: true }, onEvent, onDone)
+        .watch(this.spec.path, { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, ...specQuery(this.spec) }, onEvent, onDone)
         .then((controller) => {
           this.currentWatch = controller;
           if (signal.aborted) controller.abort();

@@ -87,13 +87,13 @@ interface ListBody {
 export async function kubeListAll(
   kc: KubeConfig,
   path: string,
-  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void } = {},
+  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void; query?: Record<string, string> } = {},
 ): Promise<{ items: unknown[]; resourceVersion: string }> {
   const items: unknown[] = [];
   let cont: string | undefined;
   let resourceVersion = '';
   do {
-    const body = (await kubeGetJson(kc, path, { limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal)) as ListBody;
+    const body = (await kubeGetJson(kc, path, { ...opts.query, limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal)) as ListBody;
     const page = Array.isArray(body.items) ? body.items : [];
     const kind = typeof body.kind === 'string' && body.kind.endsWith('List') ? body.kind.slice(0, -4) : undefined;
     for (const item of page) {

@@ -16,6 +16,8 @@ export interface LiveStoreOptions extends LiveClusterOptions {
   aws?: AwsAccess | false;
   /** Read ipamd `/v1/enis` of every node through port-forward to its aws-node pod (default on). */
   ipamd?: boolean;
+  /** Told when reading EC2 (`ec2`) or ipamd (`ipamd`) starts and ends, for a progress indicator. */
+  onLoading?: (source: 'ec2' | 'ipamd', loading: boolean) => void;
 }
 
 export interface LiveStore {
@@ -40,9 +42,26 @@ export async function openLiveStore(kc: KubeConfig, opts: LiveStoreOptions = {},
 
   if (!opts.signal?.aborted) {
     // EC2 and ipamd are independent: read both, then merge their ENIs (EC2 first, ipamd as fallback)
+    // EC2 needs the nodes (their instances), ipamd the pods (each node's aws-node pod): when the
+    // list was forbidden, say so with the permission instead of "no nodes" or "no aws-node pod"
+    const nodesForbidden = forbiddenMessage(live.states, 'nodes');
+    const podsForbidden = forbiddenMessage(live.states, 'pods');
+    const tracked = <T>(source: 'ec2' | 'ipamd', read: () => Promise<T>): Promise<T> => {
+      opts.onLoading?.(source, true);
+      return read().finally(() => opts.onLoading?.(source, false));
+    };
+    const aws = opts.aws;
     const [ec2, ipamd] = await Promise.all([
-      opts.aws === false ? undefined : readEc2(live.store, opts.aws ?? {}, opts.signal),
-      opts.ipamd === false ? undefined : readIpamdLive(kc, live.store, opts.signal),
+      aws === false
+        ? undefined
+        : nodesForbidden
+          ? { status: { name: 'ec2', state: 'forbidden', detail: `the nodes' EC2 instances are unknown: ${nodesForbidden}` } as SourceStatus, facts: undefined }
+          : tracked('ec2', () => readEc2(live.store, aws ?? {}, opts.signal)),
+      opts.ipamd === false
+        ? undefined
+        : podsForbidden
+          ? { status: { name: 'ipamd', state: 'forbidden', detail: `the aws-node pods to read ipamd through are unknown: ${podsForbidden}` } satisfies SourceStatus, enis: [] }
+          : tracked('ipamd', () => readIpamdLive(kc, live.store, opts.signal)),
     ]);
     applyAwsFacts(live.store, ec2?.facts, ipamd?.enis ?? []);
     sources.push(ec2?.status ?? { name: 'ec2', state: 'not-configured', detail: 'turned off' });
@@ -51,8 +70,13 @@ export async function openLiveStore(kc: KubeConfig, opts: LiveStoreOptions = {},
   return { live, store: live.store, sources };
 }
 
+function forbiddenMessage(states: ReadonlyMap<string, InformerState>, id: string): string | undefined {
+  const state = states.get(id);
+  return state?.phase === 'forbidden' && state.verb === 'list' ? state.message : undefined;
+}
+
 /** One line for the resources that listed fine, one per resource that did not. */
-function kubernetesStatus(states: ReadonlyMap<string, InformerState>, timedOutAfterMs: number | undefined): SourceStatus[] {
+export function kubernetesStatus(states: ReadonlyMap<string, InformerState>, timedOutAfterMs: number | undefined): SourceStatus[] {
   let ok = 0;
   let objects = 0;
   const others: SourceStatus[] = [];

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { PodInfo } from '../../core/model';
 import type { ClusterSession } from '../../core/sources/clusterSession';
+import { showTraceInDiagram } from '../diagram/showPathDiagram';
 import { TraceReportPanel } from '../reports/traceReportPanel';
 import { traceReportModel } from '../reports/traceReportModel';
 import { runtime } from '../runtime';
@@ -137,4 +138,5 @@ async function showTrace(services: ExtensionServices, session: ClusterSession, r
   services.log.info(`trace ${request.from} → ${request.to} ${request.protocol}/${request.port}: ${trace.verdict}${seen ? `; ${seen}` : ''}`);
   const { report, links } = traceReportModel(trace, session.describe(), observed);
   TraceReportPanel.show(services, session, report, links);
+  showTraceInDiagram(services, request);
 }
