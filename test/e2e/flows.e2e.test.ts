@@ -123,7 +123,7 @@ describe.skipIf(missing.length > 0 && !isCi)('observed flows on the demo', () =>
     expect(text).toContain('Predicted: DENY at hop 10 (cilium-ingress)');
     expect(text).toMatch(/Observed \(Hubble Relay\): DROPPED at hop 10 \(cilium-ingress\)/);
     expect(text).toContain('✓ The observed drop is on the hop the trace predicts.');
-    expect(text).toMatch(/predicted: the packet is denied here\s+observed: \d+ × DROPPED POLICY_DENIED on ip-10-0-57-14/);
+    expect(text).toMatch(/the packet stops here: ingress policy denies\s+observed: \d+ × DROPPED POLICY_DENIED on ip-10-0-57-14/);
     await screenshot(session.page, 'flows-trace-observed.png');
 
     // the rule link opens the policy from the API server, read-only, with the cursor on the rule

@@ -39,7 +39,9 @@ describe('trace report model', () => {
     expect(all).toContain('Predicted: DENY at hop 10 (cilium-ingress)');
     expect(all).toContain('Observed (snapshot hubble/*.jsonl): DROPPED at hop 10 (cilium-ingress) — 7 flows (3 forwarded, 4 dropped)');
     expect(all).toContain('✓ The observed drop is on the hop the trace predicts.');
-    expect(all.some((t) => t.startsWith('cilium — cil_to_container') && t.includes('predicted: the packet is denied here | observed: 4 × DROPPED POLICY_DENIED on ip-10-0-57-14.us-west-2.compute.internal'))).toBe(true);
+    expect(all.some((t) => t.startsWith('cilium — cil_to_container') && t.includes('the packet stops here: ingress policy denies | observed: 4 × DROPPED POLICY_DENIED on ip-10-0-57-14.us-west-2.compute.internal'))).toBe(true);
+    // the pod is never reached
+    expect(all.some((t) => t.startsWith('pod — delivered') && t.includes('not reached'))).toBe(true);
     // every linked span stands for a rule the host opens at its line
     const linked = report.blocks.flatMap((b) => ('items' in b ? b.items.flatMap((i) => [...i.spans, ...(i.sub ?? []).flat()]) : b.spans)).filter((s) => s.link !== undefined);
     expect(linked.length).toBe(links.length);

@@ -272,7 +272,7 @@ function hopIndex(trace: DatapathTrace, kind: HopKind): number | null {
 
 /** The hop where the prediction stops the packet: a dropping hop, else the policy hook that denies. */
 function predictedDropHop(trace: DatapathTrace): number | null {
-  const dropping = trace.hops.findIndex((h) => h.status === 'drop');
+  const dropping = trace.hops.findIndex((h) => h.dropsPacket !== undefined || h.status === 'drop');
   if (dropping >= 0) return dropping;
   if (trace.policy.egress.verdict === 'deny') return hopIndex(trace, 'cilium-egress');
   if (trace.policy.ingress.verdict === 'deny') return hopIndex(trace, 'cilium-ingress');

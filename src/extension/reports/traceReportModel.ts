@@ -85,9 +85,11 @@ export function traceReportModel(trace: DatapathTrace, sessionLabel: string, obs
   blocks.push({ kind: 'subheading', spans: [{ text: 'Hops' }] });
   const hopItems: ReportItem[] = trace.hops.map((hop, i) => {
     const sub: ReportSpan[][] = [];
+    if (hop.dropsPacket) sub.push([{ text: `the packet stops here: ${hop.dropsPacket}`, tone: 'deny' }]);
+    if (hop.reached === false) sub.push([{ text: 'not reached: the packet stops before this hop', tone: 'muted' }]);
     if (hop.reason && hop.status !== 'ok') sub.push([{ text: `${hop.status === 'absent' ? 'why' : hop.status}: ${hop.reason}`, tone: 'muted' }]);
     if (observed?.available) {
-      if (observed.predictedHop === i) sub.push([{ text: `predicted: ${trace.verdict === 'deny' ? 'the packet is denied here' : 'the packet stops here'}`, tone: 'deny' }]);
+      if (observed.predictedHop === i && !hop.dropsPacket) sub.push([{ text: `predicted: ${trace.verdict === 'deny' ? 'the packet is denied here' : 'the packet stops here'}`, tone: 'deny' }]);
       for (const d of observed.drops.filter((x) => x.hop === i)) sub.push([{ text: `observed: ${d.count} × DROPPED ${d.reason}${d.node ? ` on ${d.node}` : ''}`, tone: 'deny', strong: true }]);
       const seen = observed.flows.filter((f) => f.hop === i && f.verdict !== 'DROPPED').length;
       if (seen) sub.push([{ text: `observed: ${seen} forwarded flow event${seen === 1 ? '' : 's'} here`, tone: 'muted' }]);
