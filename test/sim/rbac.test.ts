@@ -231,7 +231,8 @@ describe('CNI Lens with exactly the shipped role', () => {
     try {
       expect(session.state.phase).toBe('connected');
       expect(notOk(session.sources)).toEqual([]);
-      expect(session.sources.map((s) => s.name)).toEqual(['kubernetes', 'ec2', 'ipamd']);
+      expect(session.sources.map((s) => s.name)).toEqual(['kubernetes', 'ec2', 'ipamd', 'hubble']);
+      expect(session.sources.find((s) => s.name === 'hubble')?.detail).toMatch(/^Relay pod kube-system\/hubble-relay-\S+ port 4245 through port-forward/);
       expect(session.sources.find((s) => s.name === 'ipamd')?.detail).toMatch(/^\/v1\/enis of 7 of 7 nodes/);
       expect(session.store.get('configMap', 'kube-system/cilium-config')).toBeDefined();
       expect(session.store.get('configMap', 'kube-system/amazon-vpc-cni')).toBeDefined();
@@ -364,7 +365,9 @@ describe('CNI Lens with one permission missing shows what it can and names the p
     const cluster = await startDemoCluster(rbacScenario(objects));
     const session = await startSession(cluster, captureLog());
     try {
-      expect(notOk(session.sources).map((s) => s.name)).toEqual(['ipamd']);
+      expect(notOk(session.sources).map((s) => s.name)).toEqual(['ipamd', 'hubble']);
+      // the session's flows name the same missing permission
+      expect(session.sources.find((s) => s.name === 'hubble')).toMatchObject({ state: 'forbidden', detail: expect.stringContaining('cannot create resource "pods/portforward" in API group "" in the namespace "kube-system"') });
       const ipamd = session.sources.find((s) => s.name === 'ipamd')!;
       expect(ipamd.state).toBe('forbidden');
       expect(ipamd.detail).toMatch(/^needs RBAC create on pods\/portforward in kube-system; \/v1\/enis of 0 of 7 nodes/);

@@ -7,6 +7,7 @@ import type { InformerState } from './kubeInformer';
 import { kubernetesStatus, openLiveStore, type LiveStore } from './liveStore';
 import { loadSnapshot } from '../snapshot/loadSnapshot';
 import { storeFromRawSnapshot } from './snapshotStore';
+import { relayFlows, snapshotFlows, type SessionFlows } from './sessionFlows';
 
 export interface AwsAccess {
   endpoint?: string;
@@ -45,6 +46,8 @@ export class ClusterSession {
   problems: SnapshotProblem[] = [];
   /** Context name for a live cluster, directory name for a snapshot. */
   label: string;
+  /** Hubble flows: Relay through port-forward for a live cluster, hubble/*.jsonl for a snapshot; undefined until loaded. */
+  flows: SessionFlows | undefined;
   private live: LiveStore | undefined;
   private kubeConfig: import('@kubernetes/client-node').KubeConfig | undefined;
   private started: Promise<void> | undefined;
@@ -100,7 +103,7 @@ export class ClusterSession {
 
   async stop(): Promise<void> {
     this.controller.abort();
-    await this.live?.live.stop();
+    await Promise.all([this.live?.live.stop(), this.flows?.close()]);
     this.setState({ phase: 'stopped' });
   }
 
@@ -128,7 +131,8 @@ export class ClusterSession {
       // fill this session's store directly (views already listen to it)
       const loaded = storeFromRawSnapshot(await loadSnapshot(this.target.path, { signal: this.controller.signal }), this.store);
       this.setLoading('snapshot files', false);
-      this.sources = loaded.sources;
+      this.flows = snapshotFlows(loaded.raw.hubble);
+      this.sources = loaded.sources.map((s) => (s.name === 'hubble' ? this.flows!.status : s));
       this.problems = loaded.problems;
       for (const p of loaded.problems) this.log.warn(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
       this.log.info(`snapshot ${this.target.path} loaded in ${Math.round(performance.now() - started)} ms`);
@@ -146,11 +150,25 @@ export class ClusterSession {
       onState: (id, state) => this.onInformerState(id, state),
       onLoading: (source, loading) => this.setLoading(source, loading),
     }, this.store);
-    this.sources = this.live.sources;
+    const flows = relayFlows(kc, { onStatus: (status) => this.updateSource(status) });
+    this.flows = flows;
+    this.sources = [...this.live.sources, flows.status];
     this.refreshKubernetesSources(); // informers that changed while EC2 and ipamd were read
-    for (const s of this.sources) if (s.state !== 'ok') this.log.warn(`${s.name}: ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
+    for (const s of this.sources) if (s.state !== 'ok' && s.state !== 'loading') this.log.warn(`${s.name}: ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
+    // Relay is looked for in the background: the trees do not wait for it
+    void flows.probe(this.controller.signal).then((status) => {
+      if (status.state !== 'ok') this.log.warn(`hubble: ${status.state}: ${status.detail ?? ''}`);
+    });
     this.log.info(`context ${this.label}: first full list in ${Math.round(performance.now() - started)} ms`);
     this.updateLiveState();
+  }
+
+  /** Replaces a source row (by name) and tells the listeners, so views show the new state. */
+  private updateSource(status: SourceStatus): void {
+    const i = this.sources.findIndex((s) => s.name === status.name);
+    if (i >= 0) this.sources = [...this.sources.slice(0, i), status, ...this.sources.slice(i + 1)];
+    else this.sources = [...this.sources, status];
+    for (const listener of this.listeners) listener(this.state);
   }
 
   private onInformerState(id: string, state: InformerState): void {
