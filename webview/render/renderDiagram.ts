@@ -70,7 +70,7 @@ export function nodeAriaLabel(node: DiagramNode): string {
   const parts = [node.title, node.subtitle, `${lane}, ${OWNER_LABELS[node.owner]}`, ...node.facts.map((f) => (f.name ? `${f.name} ${f.value}` : f.value))];
   if (node.verdict) parts.push(verdictBadgeText(node.verdict));
   if (node.status !== 'ok') parts.push(`status ${node.status}${node.statusReason ? `: ${node.statusReason}` : ''}`);
-  if (node.blocked) parts.push('not reached: a policy denies the packet before');
+  if (node.blocked) parts.push('not reached: the packet is dropped before it gets here');
   return parts.filter(Boolean).join('. ');
 }
 
