@@ -91,7 +91,7 @@ describe.skipIf(missing.length > 0 && !isCi)('the path diagram on the demo clust
     return expectPoll(() => diagram().locator('svg.cni-diagram g.node').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? '')), ok, what, 60_000);
   }
 
-  const toolbarTitle = () => diagram().locator('.toolbar .title').textContent({ timeout: 30_000 });
+  const toolbarTitle = () => diagram().locator('.toolbar .title').textContent({ timeout: 5_000 });
 
   /** The box whose title is `title` (its accessible name starts with it). */
   function box(title: string): Locator {
@@ -125,16 +125,38 @@ describe.skipIf(missing.length > 0 && !isCi)('the path diagram on the demo clust
   it('opens from the Pod IPs view: a pod\'s context menu "Show Path Diagram" draws its paths, with the facts of the snapshot', async () => {
     await expandRow(page, 'shop', { viewTitle: 'Pod IPs' });
     await waitForTreeRows(page, 'Pod IPs', (r) => r.some((x) => x.label === FRONTEND.metadata.name), 60_000);
-    // the list renders only the rows in sight: scroll down to the pod's row
+    // room for the Pod IPs view: the other views collapsed
+    for (const view of ['Nodes', 'ENIs', 'Cilium Endpoints']) {
+      const header = viewPane(page, view).locator('.pane-header');
+      if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+    }
+    // the list renders only the rows in sight: scroll until the pod's row is inside the list
     const row = treeRow(page, FRONTEND.metadata.name, 'Pod IPs');
-    await viewPane(page, 'Pod IPs').locator('.monaco-list').first().hover();
-    for (let i = 0; i < 60 && (await row.count()) === 0; i++) {
-      await page.mouse.wheel(0, 66);
+    const list = viewPane(page, 'Pod IPs').locator('.monaco-list').first();
+    const inSight = async (): Promise<boolean> => {
+      const [r, l] = [await row.boundingBox().catch(() => null), await list.boundingBox()];
+      return r !== null && l !== null && r.y >= l.y && r.y + r.height <= l.y + l.height;
+    };
+    await list.hover();
+    for (let i = 0; i < 60 && !(await inSight()); i++) {
+      await page.mouse.wheel(0, 44);
       await page.waitForTimeout(100);
     }
+    expect(await inSight()).toBe(true);
     await row.click({ button: 'right' });
-    await page.locator('.context-view .monaco-menu .action-item', { hasText: /^\s*Show Path Diagram\s*$/ }).first().click();
-    await expectPoll(toolbarTitle, (t) => t === `Paths of ${FRONTEND_KEY}`, 'the diagram of the frontend pod');
+    // a menu ignores a click that comes right after it opened: click until it closes
+    const menu = page.locator('.context-view .monaco-menu').first();
+    const item = menu.locator('.action-item', { hasText: /^\s*Show Path Diagram\s*$/ }).first();
+    await item.waitFor({ state: 'visible' });
+    for (let i = 0; i < 5 && (await menu.isVisible()); i++) {
+      await page.waitForTimeout(300);
+      if (await item.isVisible()) await item.click().catch(() => undefined);
+    }
+    // the first panel loads the runtime and the webview: slow on a busy machine
+    await expectPoll(toolbarTitle, (t) => t === `Paths of ${FRONTEND_KEY}`, 'the diagram of the frontend pod', 90_000).catch(async (err: unknown) => {
+      await screenshot(page, 'diagram-open-failed.png');
+      throw err;
+    });
     const labels = await boxLabels((l) => l.length >= 20, 'the overview of the frontend pod');
     // the pod's own box: its IP, its node and its Cilium identity
     const subject = labels.find((l) => l.startsWith(`${FRONTEND.metadata.name}. `));
@@ -188,6 +210,7 @@ describe.skipIf(missing.length > 0 && !isCi)('the path diagram on the demo clust
     expect(labels.filter((l) => l.startsWith('cil_from_container'))).toHaveLength(1);
     expect(await diagram().locator('g.node.verdict-allow .badge-text').allTextContents()).toEqual(['egress ✓ allow']);
     expect(await diagram().locator('g.node.verdict-deny .badge-text').allTextContents()).toEqual(['ingress ✕ deny']);
+    expect(await diagram().locator('g.node.verdict-deny .node-fact', { hasText: /^isolated by / }).allTextContents()).toEqual(['isolated by 2 policies']);
     // the backend pod is drawn, but the packet never gets there
     const backend = diagram().locator('g.node.blocked');
     expect(await backend.count()).toBe(1);
@@ -263,6 +286,8 @@ describe.skipIf(missing.length > 0 && !isCi)('the path diagram on the demo clust
     // the diagram of cart, beside it, on the traced path
     await expectPoll(toolbarTitle, (t) => t === 'trace: 169.254.169.254 TCP/443 — DENY', 'the traced path in the diagram');
     expect(await diagram().locator('g.node.verdict-deny .badge-text').allTextContents()).toEqual(['egress ✕ deny']);
+    // the deciding policy under the badge
+    expect(await diagram().locator('g.node.verdict-deny .node-fact', { hasText: /^by / }).allTextContents()).toEqual(['by CCNP deny-imds']);
     const blocked = await diagram().locator('g.node.blocked').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
     expect(blocked.length).toBeGreaterThanOrEqual(3);
     expect(blocked.some((l) => l.startsWith('leaves eth'))).toBe(true);
