@@ -223,6 +223,27 @@ describe('interaction (overview, dark)', () => {
   });
 });
 
+describe('the first view follows the panel size until the user zooms or scrolls', () => {
+  it('opens narrower than the overview at a readable zoom, goes to 100% when the panel grows to 1200 px, then keeps the user\'s zoom', async () => {
+    const w = await openWebview(harness, 'dark', { width: 1000, height: 800 });
+    try {
+      await w.send(initMessage(demo.overview, demo.choices, 'dark'));
+      await w.page.waitForSelector('svg.cni-diagram g.node');
+      const level = () => w.page.locator('.zoom-level').textContent();
+      await expect.poll(level).toBe('92%');
+      await w.page.setViewportSize({ width: 1200, height: 800 });
+      await expect.poll(level).toBe('100%');
+      await w.page.locator('vscode-button.zoom-in').click();
+      await expect.poll(level).toBe('120%');
+      await w.page.setViewportSize({ width: 1000, height: 800 });
+      await w.page.waitForTimeout(200);
+      expect(await level()).toBe('120%');
+    } finally {
+      await w.page.close();
+    }
+  });
+});
+
 describe('cluster strings are text', () => {
   it('shows HTML and script payloads in names literally and runs none of them', async () => {
     const payload = '<img src=x onerror=alert(1)>';

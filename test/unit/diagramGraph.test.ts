@@ -9,7 +9,7 @@ import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import type { DatapathTrace, HopOwner } from '../../src/core/analysis/datapath/datapathTypes';
 import { traceDatapath, type TraceRequest } from '../../src/core/analysis/datapath/traceDatapath';
 import type { DiagramGraph, DiagramLane, DiagramNode } from '../../src/core/analysis/diagram/diagramTypes';
-import { nodeBox } from '../../src/core/analysis/diagram/nodeBox';
+import { decidingPolicyText, nodeBox } from '../../src/core/analysis/diagram/nodeBox';
 import { pathGraph } from '../../src/core/analysis/diagram/pathGraph';
 import { podOverviewGraph } from '../../src/core/analysis/diagram/podOverviewGraph';
 import { approximateTextMeasure } from '../../src/core/analysis/diagram/textMetrics';
@@ -239,6 +239,8 @@ describe('podOverviewGraph: every kind of path of shop/frontend (B1–B6)', () =
   });
 
   it('shows the deny at payments/api\'s ingress, the NAT gateway and the transit gateway', () => {
+    // isolated by two NetworkPolicies and allowed by none: neither is "the" deciding rule
+    expect(decidingPolicyText(node(g, (n) => n.verdict?.verdict === 'deny').verdict!)).toEqual({ name: 'isolated by', value: '2 policies' });
     const denied = node(g, (n) => n.verdict?.verdict === 'deny');
     expect(denied.title).toBe('cil_to_container');
     expect(denied.subtitle).toBe('ingress policy · ip-10-0-41-203');
@@ -262,6 +264,9 @@ describe('pathGraph after an egress deny (B8: cil_from_container decides before 
     expect(egress.verdict?.verdict).toBe('deny');
     expect(egress.verdict?.byPath[0]?.rules[0]?.text).toBe('CiliumClusterwideNetworkPolicy deny-imds spec.egressDeny[0].toCIDRSet[0]');
     expect(egress.blocked).toBeUndefined();
+    // the box names the deciding policy under its badge
+    expect(decidingPolicyText(egress.verdict!)).toEqual({ name: 'by', value: 'CCNP deny-imds' });
+    expect(nodeBox(egress, approximateTextMeasure).lines.map((l) => l.text)).toContain('by CCNP deny-imds');
     expect(egress.details.find((d) => d.kind === 'cilium-egress')?.dropsPacket).toBe('egress policy denies');
     const after = g.nodes.filter((n) => ['host', 'eni', 'vpc', 'destination'].includes(n.lane));
     expect(after.length).toBeGreaterThanOrEqual(3);

@@ -23,6 +23,8 @@ export class Viewport {
   private content = { width: 1, height: 1 };
   private svg: SVGSVGElement | undefined;
   private drag: { pointer: number; startX: number; startY: number; from: ViewState } | undefined;
+  /** Until the user zooms, pans or scrolls, the first view follows the panel's size; `focus` is its centre. */
+  private firstView: { focus: { x: number; y: number } | undefined } | undefined;
   onChange: (state: ViewState) => void = () => undefined;
 
   constructor(private readonly container: HTMLElement) {
@@ -31,7 +33,10 @@ export class Viewport {
     container.addEventListener('pointermove', (e) => this.onPointerMove(e));
     container.addEventListener('pointerup', (e) => this.endDrag(e));
     container.addEventListener('pointercancel', (e) => this.endDrag(e));
-    new ResizeObserver(() => this.apply()).observe(container);
+    new ResizeObserver(() => {
+      if (this.firstView && this.svg) this.initial(this.firstView.focus);
+      else this.apply();
+    }).observe(container);
   }
 
   get view(): ViewState {
@@ -58,12 +63,14 @@ export class Viewport {
 
   /** The whole diagram, centred. */
   fit(): void {
+    this.firstView = undefined;
     const scale = clamp(this.fitScale(), MIN_SCALE, MAX_SCALE);
     this.setCentered(scale, this.content.width / 2, this.content.height / 2);
   }
 
   /** The first view: all of it if readable, else readable and centred on `focus` (diagram units). */
   initial(focus?: { x: number; y: number }): void {
+    this.firstView = { focus };
     const fit = this.fitScale();
     const { width, height } = this.size();
     if (fit >= READABLE_SCALE) {
@@ -92,11 +99,13 @@ export class Viewport {
   }
 
   restore(state: ViewState): void {
+    this.firstView = undefined;
     this.state = { ...state };
     this.apply();
   }
 
   zoomBy(factor: number, at?: { clientX: number; clientY: number }): void {
+    this.firstView = undefined;
     const rect = this.container.getBoundingClientRect();
     const px = at ? at.clientX - rect.left : rect.width / 2;
     const py = at ? at.clientY - rect.top : rect.height / 2;
@@ -121,6 +130,7 @@ export class Viewport {
     if (r.y - margin < y) y = r.y - margin;
     else if (r.y + r.height + margin > y + viewH) y = r.y + r.height + margin - viewH;
     if (x !== this.state.x || y !== this.state.y) {
+      this.firstView = undefined;
       this.state = { ...this.state, x, y };
       this.apply();
     }
@@ -155,6 +165,7 @@ export class Viewport {
 
   /** Pans by screen pixels, keeping some of the diagram in view. */
   scrollBy(dx: number, dy: number): void {
+    this.firstView = undefined;
     const { width, height } = this.size();
     const s = this.state.scale;
     const viewW = width / s;
@@ -178,6 +189,7 @@ export class Viewport {
   private onPointerMove(e: PointerEvent): void {
     if (!this.drag || e.pointerId !== this.drag.pointer) return;
     const s = this.drag.from.scale;
+    this.firstView = undefined;
     this.state = { scale: s, x: this.drag.from.x - (e.clientX - this.drag.startX) / s, y: this.drag.from.y - (e.clientY - this.drag.startY) / s };
     this.apply();
   }

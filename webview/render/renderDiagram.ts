@@ -68,9 +68,9 @@ class Drawer<E extends SvgElementLike> {
 export function nodeAriaLabel(node: DiagramNode): string {
   const lane = DIAGRAM_LANES.find((l) => l.lane === node.lane)?.title ?? node.lane;
   const parts = [node.title, node.subtitle, `${lane}, ${OWNER_LABELS[node.owner]}`, ...node.facts.map((f) => (f.name ? `${f.name} ${f.value}` : f.value))];
-  if (node.verdict) parts.push(verdictBadgeText(node.verdict));
+  if (node.verdict) parts.push(verdictBadgeText(node.verdict), ...node.verdict.byPath.flatMap((v) => v.rules.map((r) => `by ${r.text}`)));
   if (node.status !== 'ok') parts.push(`status ${node.status}${node.statusReason ? `: ${node.statusReason}` : ''}`);
-  if (node.blocked) parts.push('not reached: a policy denies the packet before');
+  if (node.blocked) parts.push('not reached: the packet is dropped before it gets here');
   return parts.filter(Boolean).join('. ');
 }
 

@@ -16,7 +16,7 @@ export const BOX = {
   minWidth: 150,
   maxWidth: 232,
   /** An overview has six lanes side by side: narrower boxes keep it within a 1200 px panel at 100%. */
-  maxWidthOverview: 172,
+  maxWidthOverview: 170,
   /** Facts in a box of a path diagram; an overview shows fewer to stay compact. */
   maxFacts: 4,
   maxFactsOverview: 3,
@@ -136,6 +136,27 @@ export function verdictBadgeText(v: DiagramVerdict): string {
   }
 }
 
+const POLICY_KINDS: Readonly<Record<string, string>> = { NetworkPolicy: 'NP', CiliumNetworkPolicy: 'CNP', CiliumClusterwideNetworkPolicy: 'CCNP' };
+
+/**
+ * The policy behind the verdict of a box on one path, short: `by CCNP deny-imds` (the rule that
+ * decided), `isolated by NP payments/default-deny-ingress` or `isolated by 2 policies` (a deny because
+ * policies select the pod and none allows). The rules' text is `<kind> [<ns>/]<name> <rule path>`.
+ * None for a box shared by several paths or a verdict no rule decided.
+ */
+export function decidingPolicyText(v: DiagramVerdict): { name: string; value: string } | undefined {
+  const only = v.byPath.length === 1 ? v.byPath[0] : undefined;
+  const rules = (only?.rules ?? []).map((r) => r.text.split(' '));
+  const short = (r: string[]) => `${POLICY_KINDS[r[0] ?? ''] ?? r[0]} ${r[1] ?? ''}`;
+  const policies = (rs: string[][]) => [...new Set(rs.map(short))];
+  // a rule that selects the endpoint only isolates it; any other rule allowed or denied the packet
+  const deciding = policies(rules.filter((r) => !/^spec\.(podSelector|endpointSelector|nodeSelector)$/.test(r[2] ?? '')));
+  if (deciding[0]) return { name: 'by', value: `${deciding[0]}${deciding.length > 1 ? ` +${deciding.length - 1}` : ''}` };
+  const isolating = policies(rules);
+  if (isolating.length === 0) return undefined;
+  return { name: 'isolated by', value: isolating.length === 1 ? (isolating[0] as string) : `${isolating.length} policies` };
+}
+
 /** Lays out the inside of a box. `minWidth` lets a lane give its boxes the width of its title. */
 export function nodeBox(node: DiagramNode, measure: MeasureText, minWidth: number = BOX.minWidth, maxFacts: number = BOX.maxFacts, maxWidth: number = BOX.maxWidth): NodeBox {
   const textMax = Math.max(maxWidth, minWidth) - BOX.padLeft - BOX.padRight;
@@ -173,6 +194,14 @@ export function nodeBox(node: DiagramNode, measure: MeasureText, minWidth: numbe
     badge = { text: fit.text, verdict: node.verdict.verdict, x: BOX.padLeft - 3, y: top, width, height: BOX.badgeHeight, textX: BOX.padLeft - 3 + BOX.badgePadX, baseline: baselineIn(top + (BOX.badgeHeight - TEXT_STYLES.badge.lineHeight) / 2, 'badge') };
     widest = Math.max(widest, width - 3);
     top += BOX.badgeHeight;
+    const by = decidingPolicyText(node.verdict);
+    if (by) {
+      top += 2;
+      const fit = fitText(by.value, textMax, 'fact', measure, `${by.name} `);
+      lines.push({ style: 'fact', text: `${by.name} ${fit.text}`, name: by.name, value: fit.text, x: BOX.padLeft, baseline: baselineIn(top, 'fact'), width: fit.width, truncated: fit.truncated });
+      widest = Math.max(widest, fit.width);
+      top += TEXT_STYLES.fact.lineHeight;
+    }
   }
   const width = Math.ceil(Math.min(Math.max(maxWidth, minWidth), Math.max(minWidth, BOX.padLeft + widest + BOX.padRight)));
   const title = lines[0] as BoxLine;

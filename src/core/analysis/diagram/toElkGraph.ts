@@ -77,7 +77,7 @@ export function graphNodeBox(graph: Pick<DiagramGraph, 'kind'>, node: DiagramNod
 
 /** An overview's six lanes sit closer together, so that it fits a 1200 px panel's width at 100%. */
 export const ELK_OVERVIEW_OPTIONS: Readonly<Record<string, string>> = {
-  'elk.layered.spacing.nodeNodeBetweenLayers': '22',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '18',
   'elk.layered.spacing.edgeNodeBetweenLayers': '10',
   'elk.layered.spacing.edgeEdgeBetweenLayers': '8',
   'elk.spacing.edgeEdge': '8',
