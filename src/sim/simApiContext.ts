@@ -1,4 +1,5 @@
 /** What the request handlers of the simulated API server share. */
+import type { SimFaults } from './faults/simFaults';
 import type { ResourceRegistry } from './resourceRegistry';
 import type { SimObjectStore } from './simObjectStore';
 import type { SimScenario } from './simScenario';
@@ -40,6 +41,8 @@ export interface SimApiContext {
   /** Every request, oldest first (bounded: the oldest are dropped past `maxRecordedRequests`). */
   requests: SimRequestRecord[];
   maxRecordedRequests: number;
+  /** Fault injection (faults/simFaults.ts). */
+  faults: SimFaults;
 }
 
 /** Ends every open watch cleanly; returns how many there were. */
