@@ -3,8 +3,10 @@ import type { SnapshotProblem } from '../snapshot/rawSnapshot';
 import { ClusterStore } from '../store/clusterStore';
 import { loadKubeConfig } from './kubeconfig';
 import { kubeGetJson } from './kubeRequest';
-import type { InformerState } from './kubeInformer';
-import { openLiveStore, type LiveStore } from './liveStore';
+import { applyAwsFacts } from './applyAwsFacts';
+import type { InformerOptions, InformerState } from './kubeInformer';
+import { openLiveStore, readAwsSources, type AwsRead, type LiveStore } from './liveStore';
+import { clockTime, inDuration, kubernetesSourceStatus, sessionFreshness } from './sourceFreshness';
 import { loadSnapshot } from '../snapshot/loadSnapshot';
 import { storeFromRawSnapshot } from './snapshotStore';
 
@@ -27,6 +29,17 @@ export interface SessionState {
   detail?: string;
 }
 
+export interface ClusterSessionOptions {
+  /** Back-off and timeouts of the Kubernetes informers (tests make them short). */
+  informer?: InformerOptions;
+  /** First wait before EC2 or ipamd is read again after a failure that may pass (throttled, refused); doubles up to 5 minutes. Default 30 s. */
+  awsRetryMs?: number;
+  /** Timeout of one ipamd read through port-forward (default 10 s). */
+  ipamdTimeoutMs?: number;
+  /** Source of jitter in [0, 1); default Math.random. */
+  random?: () => number;
+}
+
 export interface SessionLog {
   info(message: string): void;
   warn(message: string): void;
@@ -41,7 +54,6 @@ export interface SessionLog {
 export class ClusterSession {
   readonly store = new ClusterStore();
   state: SessionState = { phase: 'connecting' };
-  sources: SourceStatus[] = [];
   problems: SnapshotProblem[] = [];
   /** Context name for a live cluster, directory name for a snapshot. */
   label: string;
@@ -51,11 +63,41 @@ export class ClusterSession {
   private readonly controller = new AbortController();
   private readonly listeners = new Set<(state: SessionState) => void>();
   private readonly informerStates = new Map<string, InformerState>();
+  /** Sources of a snapshot, or of a live cluster before its first full list. */
+  private fixedSources: SourceStatus[] = [];
+  private aws: AwsRead = {};
+  private awsRetry: { attempt: number; at: number } | undefined;
+  private lastSourcesText = '';
 
-  constructor(readonly target: SessionTarget, private readonly log: SessionLog) {
+  constructor(
+    readonly target: SessionTarget,
+    private readonly log: SessionLog,
+    private readonly options: ClusterSessionOptions = {},
+  ) {
     this.label = target.kind === 'snapshot' ? target.path.split(/[\\/]/).filter(Boolean).pop() ?? target.path : target.context ?? '';
   }
 
+  /**
+   * Where each fact comes from and how fresh it is. Live: computed now from the informers (a
+   * resource whose watch broke is `stale` until it is watched again) and the last EC2/ipamd reads.
+   */
+  get sources(): SourceStatus[] {
+    if (!this.live) return this.fixedSources;
+    const now = Date.now();
+    const rows = kubernetesSourceStatus(this.informerStates, { now });
+    for (const name of ['ec2', 'ipamd'] as const) {
+      const read = this.aws[name];
+      if (!read) {
+        rows.push({ name, state: 'not-configured', detail: 'turned off' });
+        continue;
+      }
+      const retry = this.awsRetry && read.retryable ? `; reading again ${inDuration(this.awsRetry.at - now)} (attempt ${this.awsRetry.attempt + 1}, at ${clockTime(this.awsRetry.at)})` : '';
+      rows.push({ ...read.status, detail: `${read.status.detail ?? ''}${retry}` });
+    }
+    return rows;
+  }
+
+  /** Called when the state changes, and when the sources change (a watch breaks or recovers, EC2 is read again). */
   onState(listener: (state: SessionState) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
@@ -89,7 +131,17 @@ export class ClusterSession {
   private setState(state: SessionState): void {
     if (this.state.phase === state.phase && this.state.detail === state.detail) return;
     this.state = state;
-    for (const listener of this.listeners) listener(state);
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(this.state);
+      } catch (err) {
+        this.log.error(`${this.describe()}: a state listener failed: ${(err as Error)?.message ?? String(err)}`);
+      }
+    }
   }
 
   private async run(): Promise<void> {
@@ -98,7 +150,7 @@ export class ClusterSession {
       this.log.info(`loading snapshot ${this.target.path}`);
       // fill this session's store directly (views already listen to it)
       const loaded = storeFromRawSnapshot(await loadSnapshot(this.target.path, { signal: this.controller.signal }), this.store);
-      this.sources = loaded.sources;
+      this.fixedSources = loaded.sources;
       this.problems = loaded.problems;
       for (const p of loaded.problems) this.log.warn(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
       this.log.info(`snapshot ${this.target.path} loaded in ${Math.round(performance.now() - started)} ms`);
@@ -110,35 +162,93 @@ export class ClusterSession {
     this.label = kc.getCurrentContext();
     this.setState({ phase: 'connecting', detail: kc.getCurrentCluster()?.server });
     this.log.info(`connecting to context ${this.label} at ${kc.getCurrentCluster()?.server}`);
-    this.live = await openLiveStore(kc, {
+    const live = await openLiveStore(kc, {
+      ...this.options.informer,
       signal: this.controller.signal,
       aws: this.target.aws,
       onState: (id, state) => this.onInformerState(id, state),
     }, this.store);
-    this.sources = this.live.sources;
-    for (const s of this.sources) if (s.state !== 'ok') this.log.warn(`${s.name}: ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
+    if (this.controller.signal.aborted) return;
+    this.aws = live.aws;
+    this.live = live;
+    for (const s of live.sources) if (s.state !== 'ok') this.log.warn(`${s.name}: ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
     this.log.info(`context ${this.label}: first full list in ${Math.round(performance.now() - started)} ms`);
     this.updateLiveState();
+    void this.retryAws(kc);
+  }
+
+  /**
+   * Reads EC2 and ipamd again, with back-off, while their last read failed in a way that may pass
+   * (EC2 throttled or unreachable, ipamd refused or slow); merges what they give into the store.
+   */
+  private async retryAws(kc: import('@kubernetes/client-node').KubeConfig): Promise<void> {
+    const signal = this.controller.signal;
+    const target = this.target.kind === 'live' ? this.target : undefined;
+    const base = this.options.awsRetryMs ?? 30_000;
+    const random = this.options.random ?? Math.random;
+    let attempt = 0;
+    while (!signal.aborted && (this.aws.ec2?.retryable || this.aws.ipamd?.retryable)) {
+      const delay = Math.min(300_000, base * 2 ** attempt);
+      const wait = Math.round(delay / 2 + random() * (delay / 2));
+      this.awsRetry = { attempt: ++attempt, at: Date.now() + wait };
+      this.sourcesChanged();
+      if (!(await sleep(wait, signal))) return;
+      const again = await readAwsSources(kc, this.store, {
+        ec2: this.aws.ec2?.retryable && target?.aws !== false ? (target?.aws ?? {}) : false,
+        ipamd: Boolean(this.aws.ipamd?.retryable),
+        signal,
+        ipamdTimeoutMs: this.options.ipamdTimeoutMs,
+      });
+      if (signal.aborted) return;
+      // keep the last good facts of a source that is still failing
+      if (again.ec2) this.aws.ec2 = again.ec2.facts || !this.aws.ec2?.facts ? again.ec2 : { ...again.ec2, facts: this.aws.ec2.facts };
+      if (again.ipamd) this.aws.ipamd = again.ipamd.enis.length || !this.aws.ipamd?.enis.length ? again.ipamd : { ...again.ipamd, enis: this.aws.ipamd.enis };
+      applyAwsFacts(this.store, this.aws.ec2?.facts, this.aws.ipamd?.enis ?? []);
+      for (const name of ['ec2', 'ipamd'] as const) {
+        const read = again[name];
+        if (read) this.log.info(`${name} read again (attempt ${attempt}): ${read.status.state}${read.status.detail ? `: ${read.status.detail}` : ''}`);
+      }
+    }
+    this.awsRetry = undefined;
+    this.sourcesChanged();
+  }
+
+  /** Tells listeners when the sources, as shown, changed. */
+  private sourcesChanged(): void {
+    if (!this.live) return;
+    const text = JSON.stringify(this.sources.map((s) => [s.name, s.state, s.detail]));
+    if (text === this.lastSourcesText) return;
+    this.lastSourcesText = text;
+    this.notify();
   }
 
   private onInformerState(id: string, state: InformerState): void {
+    const before = this.informerStates.get(id);
     this.informerStates.set(id, state);
-    if (state.phase === 'reconnecting') this.log.warn(`${id}: ${state.error}; retry ${state.attempt} in ${state.retryInMs} ms`);
+    if (state.phase === 'reconnecting') this.log.warn(`${id}: ${state.error}; retry ${state.attempt} in ${state.retryInMs} ms${state.hadData ? `; stale since ${clockTime(state.staleSince)}` : ''}`);
     if (state.phase === 'forbidden') this.log.warn(`${id}: ${state.message}`);
-    if (this.live) this.updateLiveState();
+    if (state.phase === 'synced' && (before?.phase === 'reconnecting' || (before?.phase === 'listing' && before.staleSince !== undefined))) this.log.info(`${id}: watching again, up to date`);
+    if (this.live && !this.controller.signal.aborted) this.updateLiveState();
   }
 
   private updateLiveState(): void {
-    const states = [...this.informerStates.values()];
-    const reconnecting = states.filter((s) => s.phase === 'reconnecting');
-    const synced = states.filter((s) => s.phase === 'synced');
-    if (synced.length === 0 && reconnecting.length > 0) {
-      const first = reconnecting[0] as Extract<InformerState, { phase: 'reconnecting' }>;
-      this.setState({ phase: 'unreachable', detail: first.error });
-    } else if (reconnecting.length > 0) {
-      this.setState({ phase: 'reconnecting', detail: `${reconnecting.length} of ${states.length} watches reconnecting; data may be stale` });
-    } else {
-      this.setState({ phase: 'connected' });
-    }
+    const freshness = sessionFreshness(this.informerStates.values());
+    this.setState(freshness.detail ? { phase: freshness.phase, detail: freshness.detail } : { phase: freshness.phase });
+    this.sourcesChanged();
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

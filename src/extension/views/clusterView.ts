@@ -5,6 +5,7 @@ import { runDoctor } from '../../core/analysis/doctor/runDoctor';
 import type { Finding } from '../../core/analysis/doctor/types';
 import type { Provenance, Setting } from '../../core/model';
 import type { ClusterSession } from '../../core/sources/clusterSession';
+import { sessionPhaseText } from '../../core/sources/sourceFreshness';
 import { StoreTreeProvider } from './storeTreeProvider';
 import { esc, md, type TreeNode } from './treeNode';
 
@@ -15,7 +16,7 @@ const MODE_LABEL = {
   unknown: 'Unknown CNI',
 } as const;
 
-const SOURCE_ICON: Record<string, string> = { ok: 'pass', missing: 'circle-slash', forbidden: 'lock', error: 'error', loading: 'loading~spin', 'not-configured': 'circle-outline' };
+const SOURCE_ICON: Record<string, string> = { ok: 'pass', stale: 'history', missing: 'circle-slash', forbidden: 'lock', error: 'error', loading: 'loading~spin', 'not-configured': 'circle-outline' };
 
 /** Mode, connection, counts and sources. Empty when nothing is connected, so the welcome view shows. */
 export class ClusterView extends StoreTreeProvider {
@@ -33,7 +34,7 @@ export class ClusterView extends StoreTreeProvider {
     });
     return [
       row('mode', MODE_LABEL[s.mode.mode], 'mode', 'type-hierarchy', `**Detected mode**\n\n${s.mode.reasons.map((r) => `- ${esc(r)}`).join('\n')}`),
-      row('session', session.label || session.describe(), session.target.kind === 'snapshot' ? 'offline snapshot' : session.state.phase, session.target.kind === 'snapshot' ? 'archive' : 'plug', session.state.detail ? esc(session.state.detail) : undefined),
+      row('session', session.label || session.describe(), session.target.kind === 'snapshot' ? 'offline snapshot' : sessionPhaseText(session.state.phase), session.target.kind === 'snapshot' ? 'archive' : 'plug', session.state.detail ? esc(session.state.detail) : undefined),
       row('nodes', 'Nodes', String(c.nodes), 'server'),
       row('enis', 'ENIs', `${c.enis} on nodes${c.otherEnis ? ` · ${c.otherEnis} other in the VPC` : ''}`, 'circuit-board'),
       row('podIps', 'Pod IPs', String(c.podIps), 'symbol-number'),
