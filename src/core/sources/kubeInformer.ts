@@ -56,7 +56,7 @@ export interface InformerOptions {
   /** First back-off delay; doubles per failed attempt up to `maxBackoffMs`; each delay is jittered to [d/2, d]. */
   backoffMs?: number;
   maxBackoffMs?: number;
-  /** Upper bound on a server's `Retry-After` that is honoured (default `maxBackoffMs`). */
+  /** Upper bound on a server's `Retry-After` that is honoured (default 60 s). */
   maxRetryAfterMs?: number;
   /** One list page may take this long (default 60 s). */
   requestTimeoutMs?: number;
@@ -64,6 +64,11 @@ export interface InformerOptions {
   watchIdleTimeoutMs?: number;
   /** Waiting for a watch's response head (default 30 s). */
   watchConnectTimeoutMs?: number;
+  /**
+   * After stale data, a reopened watch counts as up to date at its first event or BOOKMARK, or once
+   * it has been open this long without an ERROR (a 410 comes right after the head); default 250 ms.
+   */
+  watchSettleMs?: number;
   /** A watch that lasted this long counts as a working connection (resets the back-off); default 1 s. */
   stableWatchMs?: number;
   /** Source of jitter in [0, 1); default Math.random. */
@@ -90,6 +95,7 @@ export class KubeInformer {
   private items = 0;
   private staleSince: number | undefined;
   private synced = false;
+  private quickCloses = 0;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -158,7 +164,15 @@ export class KubeInformer {
     let expired = false;
     let sawEvent = false;
     let openedAt: number | undefined;
+    let settle: NodeJS.Timeout | undefined;
+    const settled = (): void => {
+      clearTimeout(settle);
+      settle = undefined;
+      if (!expired && !signal.aborted && this.staleSince !== undefined) this.fresh();
+    };
     const onEvent = ({ type, object }: KubeWatchEvent): void => {
+      if (type === 'ERROR') clearTimeout(settle);
+      else if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED' || type === 'BOOKMARK') settled();
       const meta = (object as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
       const rv = typeof meta?.resourceVersion === 'string' ? meta.resourceVersion : undefined;
       switch (type) {
@@ -190,12 +204,13 @@ export class KubeInformer {
         onEvent,
         onOpen: () => {
           openedAt = Date.now();
-          this.fresh();
+          if (this.staleSince !== undefined) settle = setTimeout(settled, this.options.watchSettleMs ?? 250);
         },
         idleTimeoutMs: this.options.watchIdleTimeoutMs,
         connectTimeoutMs: this.options.watchConnectTimeoutMs,
       },
     );
+    clearTimeout(settle);
     return { end, expired, sawEvent, lasted: openedAt === undefined ? -1 : Date.now() - openedAt };
   }
 
@@ -203,7 +218,11 @@ export class KubeInformer {
   private async afterWatch(w: { end: KubeWatchEnd; expired: boolean; sawEvent: boolean; lasted: number }, signal: AbortSignal): Promise<boolean> {
     const { end } = w;
     // a watch that delivered events or held for a while proves the connection works
-    if (w.sawEvent || w.lasted >= (this.options.stableWatchMs ?? 1000)) this.attempt = 0;
+    const stable = w.sawEvent || w.lasted >= (this.options.stableWatchMs ?? 1000);
+    if (stable) {
+      this.attempt = 0;
+      this.quickCloses = 0;
+    }
     if (w.expired || (end.kind === 'failed' && end.status === 410)) {
       this.resourceVersion = undefined;
       this.markStale();
@@ -213,10 +232,11 @@ export class KubeInformer {
       case 'aborted':
         return true;
       case 'closed':
-        // the normal end of a watch; one that ends at once, again and again, is a failure
-        if (w.lasted >= 0 && (w.sawEvent || w.lasted >= (this.options.stableWatchMs ?? 1000))) return false;
+        // the normal end of a watch (resumed at once, nothing is missed); one that ends at once,
+        // three times in a row, is a failure
+        if (stable || ++this.quickCloses < 3) return false;
         this.markStale();
-        await this.backoff(signal, 'the watch was closed by the server at once');
+        await this.backoff(signal, 'the server keeps closing the watch at once');
         return false;
       case 'idle':
         this.markStale();
@@ -266,7 +286,7 @@ export class KubeInformer {
       const random = this.options.random ?? Math.random;
       retryInMs = Math.round(delay / 2 + random() * (delay / 2));
       if (opts.retryAfterMs !== undefined) {
-        const asked = Math.min(opts.retryAfterMs, this.options.maxRetryAfterMs ?? max);
+        const asked = Math.min(opts.retryAfterMs, this.options.maxRetryAfterMs ?? 60_000);
         if (asked >= retryInMs) {
           retryInMs = asked;
           retryAfter = true;
