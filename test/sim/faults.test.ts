@@ -246,6 +246,23 @@ describe('informer under Kubernetes API faults', () => {
     await inf.stop();
   });
 
+  it('a garbled watch event and a watch whose head comes too late: the watch is reopened from the last good event', async () => {
+    const inf = startPodsInformer({ ...FAST, watchConnectTimeoutMs: 300 });
+    await watching(inf);
+    sim.faults.add({ match: { verb: 'watch' }, fault: { kind: 'malformed' }, times: 1 });
+    sim.faults.add({ match: { verb: 'watch' }, fault: { kind: 'delay', ms: 1500 }, times: 1 });
+    sim.closeWatches();
+    changePods('garbled');
+    await eventually(() => synced(inf.current) && inf.delivered.length === 3 && sim.faults.list().length === 0, 'recovery');
+    const errors = inf.states.flatMap((s) => (s.phase === 'reconnecting' ? [s.error] : []));
+    expect(errors[0]).toMatch(/^the watch of \/api\/v1\/pods broke: a watch event is not JSON: /);
+    expect(errors[1]).toBe(`watch failed: no answer from ${sim.url} within 0.3 s`);
+    expect(inf.relists).toBe(1);
+    expect(inf.delivered.map((d) => d.rv)).toEqual(truth.map((e) => String(e.resourceVersion)));
+    expect(inf.mirror).toEqual(simPods());
+    await inf.stop();
+  });
+
   it('an API server restart (resourceVersions jump): reconnecting while down, relist once back', async () => {
     const inf = startPodsInformer({ ...FAST, stableWatchMs: 0 });
     await watching(inf);

@@ -71,7 +71,7 @@ export async function kubeWatchOnce(kc: KubeConfig, path: string, query: Record<
       });
     } catch (err) {
       if (opts.signal.aborted) return { kind: 'aborted' };
-      if (idle) return { kind: 'failed', error: `no answer from ${cluster.server} within ${Math.round((opts.connectTimeoutMs ?? 30_000) / 1000)} s` };
+      if (idle) return { kind: 'failed', error: `no answer from ${cluster.server} within ${Math.round((opts.connectTimeoutMs ?? 30_000) / 100) / 10} s` };
       return { kind: 'failed', error: `cannot reach the Kubernetes API at ${cluster.server}: ${describeCause(err)}` };
     }
     if (response.status !== 200) {

@@ -23,7 +23,7 @@ export type SimFaultAction =
   | { kind: 'delay'; ms: number }
   /** The normal head (with its Content-Length), then only `bytes` of the body (default: half), then the connection closes. */
   | { kind: 'truncate'; bytes?: number }
-  /** 200 with a body that is not valid JSON (the start of the real one, then garbage). */
+  /** List/get: 200 with a body that is not valid JSON (the start of the real one, then garbage). Watch: the next event's line is garbage, the stream goes on. */
   | { kind: 'malformed' }
   /** A watch: `afterEvents` events (BOOKMARKs not counted), then half of the next event's line, then the connection closes. */
   | { kind: 'cutWatch'; afterEvents?: number }
@@ -205,7 +205,8 @@ export class SimFaults {
         if (!watching) corruptBody(res, (body) => ({ body: body.subarray(0, fault.bytes ?? Math.floor(body.length / 2)), cut: true }));
         return false;
       case 'malformed':
-        if (!watching) corruptBody(res, (body) => ({ body: Buffer.concat([body.subarray(0, Math.floor(body.length / 2)), Buffer.from('\u0000<html>not json')]), cut: false }));
+        if (watching) garbleNextEvent(res);
+        else corruptBody(res, (body) => ({ body: Buffer.concat([body.subarray(0, Math.floor(body.length / 2)), Buffer.from('\u0000<html>not json')]), cut: false }));
         return false;
     }
   }
@@ -216,7 +217,7 @@ export class SimFaults {
       if (rule.fault.kind === 'cutWatch' || rule.fault.kind === 'expireWatch') {
         if (record.verb !== 'watch') continue;
       }
-      if ((rule.fault.kind === 'truncate' || rule.fault.kind === 'malformed') && record.verb === 'watch') continue;
+      if (rule.fault.kind === 'truncate' && record.verb === 'watch') continue;
       rule.hits++;
       if (rule.times !== undefined && rule.hits >= rule.times) rule.remove();
       return rule;
@@ -256,6 +257,18 @@ function cutWatchAfter(res: ServerResponse, afterEvents: number): void {
     // let the partial line reach the client before the connection goes
     setImmediate(() => res.socket?.destroy());
     return false;
+  }) as typeof res.write;
+}
+
+/** Replaces the next event line (not a BOOKMARK) with a line that is not JSON; later events go through. */
+function garbleNextEvent(res: ServerResponse): void {
+  const write = res.write.bind(res) as (chunk: string | Buffer, ...rest: unknown[]) => boolean;
+  let done = false;
+  res.write = ((chunk: string | Buffer, ...rest: unknown[]): boolean => {
+    const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    if (done || text.startsWith('{"type":"BOOKMARK"')) return write(chunk, ...rest);
+    done = true;
+    return write(`${text.slice(0, Math.floor(text.length / 2)).replace(/[{}]/g, '#')}\u0000garbled\n`);
   }) as typeof res.write;
 }
 
