@@ -228,7 +228,10 @@ export class ClusterSession {
     if (state.phase === 'reconnecting') this.log.warn(`${id}: ${state.error}; retry ${state.attempt} in ${state.retryInMs} ms${state.hadData ? `; stale since ${clockTime(state.staleSince)}` : ''}`);
     if (state.phase === 'forbidden') this.log.warn(`${id}: ${state.message}`);
     if (state.phase === 'synced' && (before?.phase === 'reconnecting' || (before?.phase === 'listing' && before.staleSince !== undefined))) this.log.info(`${id}: watching again, up to date`);
-    if (this.live && !this.controller.signal.aborted) this.updateLiveState();
+    if (this.controller.signal.aborted) return;
+    if (this.live) this.updateLiveState();
+    // before the first full list: say why it takes long (the server is down, slow, refusing)
+    else if (state.phase === 'reconnecting') this.setState({ phase: 'connecting', detail: `retrying ${id} (attempt ${state.attempt}): ${state.error}` });
   }
 
   private updateLiveState(): void {
