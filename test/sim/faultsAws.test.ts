@@ -80,7 +80,8 @@ describe('EC2 throttling and ipamd refused', () => {
       const ipamdRow = session.sources.find((s) => s.name === 'ipamd')!;
       expect(ec2Row.state).toBe('error');
       expect(ec2Row.detail).toMatch(/^EC2 throttled ec2:Describe\w+ \(RequestLimitExceeded\) after the SDK's retries\./);
-      expect(ec2Row.detail).toMatch(/; reading again in (<1 s|\d s) \(attempt 2, at \d\d:\d\d:\d\d\)$/);
+      expect(ec2Row.detail).toMatch(/\. Reading again in (<1 s|\d s) \(attempt 2, at \d\d:\d\d:\d\d\)$/);
+      expect(ipamdRow.detail).toMatch(/; reading again in (<1 s|\d s) \(attempt 2, at \d\d:\d\d:\d\d\)$/);
       expect(ipamdRow.state).toBe('error');
       expect(ipamdRow.detail).toContain(`/v1/enis of 0 of ${nodes.length} nodes through port-forward to aws-node`);
       expect(ipamdRow.detail).toContain('ipamd does not answer on port 61679');

@@ -91,8 +91,9 @@ export class ClusterSession {
         rows.push({ name, state: 'not-configured', detail: 'turned off' });
         continue;
       }
-      const retry = this.awsRetry && read.retryable ? `; reading again ${inDuration(this.awsRetry.at - now)} (attempt ${this.awsRetry.attempt + 1}, at ${clockTime(this.awsRetry.at)})` : '';
-      rows.push({ ...read.status, detail: `${read.status.detail ?? ''}${retry}` });
+      const detail = read.status.detail ?? '';
+      const retry = this.awsRetry && read.retryable ? `${detail.endsWith('.') ? ' R' : '; r'}eading again ${inDuration(this.awsRetry.at - now)} (attempt ${this.awsRetry.attempt + 1}, at ${clockTime(this.awsRetry.at)})` : '';
+      rows.push({ ...read.status, detail: `${detail}${retry}` });
     }
     return rows;
   }
@@ -223,12 +224,12 @@ export class ClusterSession {
   }
 
   private onInformerState(id: string, state: InformerState): void {
+    if (this.controller.signal.aborted) return; // stopping: keep the last states
     const before = this.informerStates.get(id);
     this.informerStates.set(id, state);
     if (state.phase === 'reconnecting') this.log.warn(`${id}: ${state.error}; retry ${state.attempt} in ${state.retryInMs} ms${state.hadData ? `; stale since ${clockTime(state.staleSince)}` : ''}`);
     if (state.phase === 'forbidden') this.log.warn(`${id}: ${state.message}`);
     if (state.phase === 'synced' && (before?.phase === 'reconnecting' || (before?.phase === 'listing' && before.staleSince !== undefined))) this.log.info(`${id}: watching again, up to date`);
-    if (this.controller.signal.aborted) return;
     if (this.live) this.updateLiveState();
     // before the first full list: say why it takes long (the server is down, slow, refusing)
     else if (state.phase === 'reconnecting') this.setState({ phase: 'connecting', detail: `retrying ${id} (attempt ${state.attempt}): ${state.error}` });

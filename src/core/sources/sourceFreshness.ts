@@ -26,7 +26,7 @@ type Reconnecting = Extract<InformerState, { phase: 'reconnecting' }>;
 export function retryText(state: InformerState, now: number): string {
   if (state.phase === 'listing') return 'relisting';
   if (state.phase !== 'reconnecting') return '';
-  const next = state.retryInMs === 0 ? 'retrying now' : `next ${inDuration(state.retryAt - now)}${state.retryAfter ? ' (as the server asked)' : ''}`;
+  const next = state.retryInMs === 0 || state.retryAt <= now ? 'retrying now' : `next ${inDuration(state.retryAt - now)}${state.retryAfter ? ' (as the server asked)' : ''}`;
   return `reconnecting, attempt ${state.attempt}, ${next}`;
 }
 
