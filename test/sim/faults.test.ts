@@ -139,8 +139,11 @@ async function watching(inf: { current: InformerState | undefined }): Promise<vo
 describe('informer under Kubernetes API faults', () => {
   it('a watch cut mid-event resumes from the last resourceVersion: nothing lost, nothing twice, no relist', async () => {
     const inf = startPodsInformer();
-    await eventually(() => synced(inf.current), 'first sync');
-    sim.faults.add({ match: { verb: 'watch', resource: 'pods' }, fault: { kind: 'cutWatch', afterEvents: 1 }, times: 1 });
+    await watching(inf);
+    const rule = sim.faults.add({ match: { verb: 'watch', resource: 'pods' }, fault: { kind: 'cutWatch', afterEvents: 1 }, times: 1 });
+    // the server ends the open watch; the next one carries the fault
+    sim.closeWatches();
+    await eventually(() => rule.hits === 1, 'the watch with the fault');
     // the first change goes through, the second is cut half-way, the third is made while reconnecting
     changePods('cut');
     await eventually(() => inf.delivered.length === 3 && synced(inf.current), 'the three changes after the cut');
@@ -152,8 +155,8 @@ describe('informer under Kubernetes API faults', () => {
     expect(inf.relists).toBe(1); // only the first list
     // the resumed watch started at the resourceVersion of the one event that got through
     const watches = watchRequests();
-    expect(watches).toHaveLength(2);
-    expect(watches[1]!.rv).toBe(inf.delivered[0]!.rv);
+    expect(watches).toHaveLength(3);
+    expect(watches[2]!.rv).toBe(inf.delivered[0]!.rv);
     expect(inf.delivered.map((d) => d.rv)).toEqual(truth.map((e) => String(e.resourceVersion)));
     expect(inf.mirror).toEqual(simPods());
     await inf.stop();
