@@ -374,6 +374,20 @@ describe('fault control API (/_sim/v1/faults)', () => {
     expect(extra.json()).toMatchObject({ message: 'fault rule: fault.seconds must be one of: kind, ms (unknown field for kind delay)' });
   });
 
+  it('sets and lifts port-forward refusals; says when there is no Hubble Relay to break', async () => {
+    const bad = await simRequest(sim, '/_sim/v1/faults/portforward', { method: 'POST', body: JSON.stringify({ refuse: ['aws-node-x'] }) });
+    expect(bad.status).toBe(400);
+    expect(bad.json()).toMatchObject({ message: 'refuse[0] must be "namespace/pod", found "aws-node-x"' });
+    const set = await simRequest(sim, '/_sim/v1/faults/portforward', { method: 'POST', body: JSON.stringify({ refuseNodes: ['ip-10-0-1-10.ec2.internal'] }) });
+    expect(set.json()).toEqual({ refuse: [], refuseNodes: ['ip-10-0-1-10.ec2.internal'] });
+    expect(sim.portForwards.refusedByScenario('shop', 'web-7d9c-xk2p', 'ip-10-0-1-10.ec2.internal')).toBe(true);
+    await simRequest(sim, '/_sim/v1/faults/portforward', { method: 'POST', body: '{}' });
+    expect(sim.portForwards.refusedByScenario('shop', 'web-7d9c-xk2p', 'ip-10-0-1-10.ec2.internal')).toBe(false);
+    const hubble = await simRequest(sim, '/_sim/v1/faults/hubble', { method: 'POST', body: '{}' });
+    expect(hubble.status).toBe(400);
+    expect(hubble.json()).toMatchObject({ message: 'breakHubble: this simulated cluster runs no Hubble Relay' });
+  });
+
   it('restarts the API server on the same port', async () => {
     const answer = await simRequest(sim, '/_sim/v1/faults/restart', { method: 'POST', body: JSON.stringify({ downMs: 300 }) });
     expect(answer.status).toBe(202);
