@@ -3,12 +3,13 @@ import { collectCommand } from './commands/collectCommand';
 import { diagramCommand } from './commands/diagramCommand';
 import { doctorCommand } from './commands/doctorCommand';
 import { flowsCommand } from './commands/flowsCommand';
+import { generateCommand } from './commands/generateCommand';
 import { simCommand } from './commands/simCommand';
 import { summaryCommand } from './commands/summaryCommand';
 import { traceCommand } from './commands/traceCommand';
 import { verdictsCommand } from './commands/verdictsCommand';
 
-const COMMANDS: readonly CliCommand[] = [summaryCommand, collectCommand, simCommand, verdictsCommand, traceCommand, flowsCommand, doctorCommand, diagramCommand];
+const COMMANDS: readonly CliCommand[] = [summaryCommand, collectCommand, simCommand, verdictsCommand, traceCommand, flowsCommand, doctorCommand, diagramCommand, generateCommand];
 
 function topUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -4,16 +4,12 @@ import type { ExtensionServices, RegisteredView } from './commands/extensionServ
 import { registerManifestHover } from './manifestHoverProvider';
 import { registerObjectDocuments } from './objectDocuments';
 import { registerReportDocuments } from './reportDocuments';
-import type { StoreTreeProvider } from './views/storeTreeProvider';
+import { StoreTreeProvider } from './views/storeTreeProvider';
 import { ConnectionManager } from './connectionManager';
 import { ExtensionLog } from './extensionLog';
+import { registerLoadingProgress } from './loadingProgress';
 import { liveTargetFromSettings } from './sessionTarget';
 import { createStatusBar } from './statusBar';
-import { ClusterView } from './views/clusterView';
-import { EndpointsView } from './views/endpointsView';
-import { EnisView } from './views/enisView';
-import { NodesView } from './views/nodesView';
-import { PodIpsView } from './views/podIpsView';
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -24,17 +20,18 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(log, connections, createStatusBar(connections), registerObjectDocuments(connections), registerReportDocuments(), registerManifestHover(connections, log));
 
   const views: Array<[string, StoreTreeProvider]> = [
-    ['cniLens.cluster', new ClusterView(connections)],
-    ['cniLens.nodes', new NodesView(connections)],
-    ['cniLens.enis', new EnisView(connections)],
-    ['cniLens.podIps', new PodIpsView(connections)],
-    ['cniLens.endpoints', new EndpointsView(connections)],
+    ['cniLens.cluster', new StoreTreeProvider(connections, 'cluster')],
+    ['cniLens.nodes', new StoreTreeProvider(connections, 'nodes')],
+    ['cniLens.enis', new StoreTreeProvider(connections, 'enis')],
+    ['cniLens.podIps', new StoreTreeProvider(connections, 'podIps')],
+    ['cniLens.endpoints', new StoreTreeProvider(connections, 'endpoints')],
   ];
   for (const [id, provider] of views) {
     const view = vscode.window.createTreeView(id, { treeDataProvider: provider, showCollapseAll: id !== 'cniLens.cluster' });
     registered.set(id, { provider, view });
     context.subscriptions.push(provider, view);
   }
+  context.subscriptions.push(registerLoadingProgress(connections, views.map(([id]) => id)));
   for (const [id, handler] of COMMANDS) {
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => handler(services, ...args)));
   }

@@ -4,19 +4,20 @@ import type { ClusterStore } from '../core/store/clusterStore';
 import type { ConnectionManager } from './connectionManager';
 import type { ExtensionLog } from './extensionLog';
 import { runtime } from './runtime';
+import { WorkspaceManifests } from './workspaceManifests';
 
 /** The only command links a hover may carry (arguments are validated by the core). */
 const HOVER_COMMANDS = ['cniLens.showPathDiagram', 'cniLens.trace.fromPod'];
 
 /**
  * Adds a CNI Lens section to hovers on Kubernetes YAML (other extensions' hovers stay). Facts come
- * from the connected cluster or snapshot; when nothing is connected, from the manifests of the
- * file itself. The logic is core's `manifestHover`; this only adapts it.
+ * from the connected cluster or snapshot; when nothing is connected, from the workspace's manifests
+ * (`WorkspaceManifests`). The logic is core's `manifestHover`; this only adapts it.
  */
 export function registerManifestHover(connections: ConnectionManager, log: ExtensionLog): vscode.Disposable {
   const caches = new Map<string, HoverDocumentCache>();
   const prepared = new WeakSet<ClusterStore>();
-  const offline = new Map<string, { version: number; store: ClusterStore }>();
+  const workspace = new WorkspaceManifests(log);
 
   async function storeFor(document: vscode.TextDocument): Promise<{ store: ClusterStore; label: string } | undefined> {
     const session = connections.current;
@@ -24,15 +25,31 @@ export function registerManifestHover(connections: ConnectionManager, log: Exten
       return { store: session.store, label: session.target.kind === 'snapshot' ? `snapshot ${session.label}` : `live cluster ${session.label}` };
     }
     if (document.uri.scheme !== 'file') return undefined;
-    const key = document.uri.toString();
-    let entry = offline.get(key);
-    if (!entry || entry.version !== document.version) {
-      const loaded = await runtime().loadSnapshotStore(document.uri.fsPath);
-      entry = { version: document.version, store: loaded.store };
-      offline.set(key, entry);
-    }
-    return { store: entry.store, label: 'manifests in this file (no cluster connected)' };
+    return workspace.facts(document.uri.fsPath);
   }
+
+  /**
+   * Builds the hover indexes of a connected store while the user looks at a manifest, not on the
+   * first hover's path (building them takes a few hundred ms on a large cluster).
+   */
+  let prepareTimer: NodeJS.Timeout | undefined;
+  function prepareSoon(): void {
+    const session = connections.current;
+    if (prepareTimer || !session || session.state.phase === 'connecting' || session.state.phase === 'error' || prepared.has(session.store)) return;
+    if (!vscode.window.visibleTextEditors.some((e) => e.document.languageId === 'yaml')) return;
+    prepareTimer = setTimeout(() => {
+      prepareTimer = undefined;
+      const current = connections.current;
+      if (!current || prepared.has(current.store)) return;
+      try {
+        runtime().prepareManifestHover(current.store);
+        prepared.add(current.store);
+      } catch (err) {
+        log.warn(`hover: cannot prepare the indexes: ${(err as Error).message}`);
+      }
+    }, 300);
+  }
+  const preparers = [vscode.window.onDidChangeVisibleTextEditors(prepareSoon), connections.onDidChange(prepareSoon)];
 
   const provider = vscode.languages.registerHoverProvider([{ language: 'yaml' }], {
     async provideHover(document, position) {
@@ -67,7 +84,6 @@ export function registerManifestHover(connections: ConnectionManager, log: Exten
   });
   const closed = vscode.workspace.onDidCloseTextDocument((d) => {
     caches.delete(d.uri.toString());
-    offline.delete(d.uri.toString());
   });
-  return vscode.Disposable.from(provider, closed);
+  return vscode.Disposable.from(provider, closed, workspace, ...preparers, { dispose: () => clearTimeout(prepareTimer) });
 }

@@ -5,6 +5,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSession } from '../core/sources/clusterSession';
+import { kubeconfigErrorMessage } from '../core/sources/kubeconfig';
 import type { TraceResult } from '../core/analysis/datapath/datapathTypes';
 import { traceDatapath, type TraceRequest } from '../core/analysis/datapath/traceDatapath';
 import { choosePolicyEngine } from '../core/analysis/policy/choosePolicyEngine';
@@ -27,7 +28,7 @@ export function listKubeContexts(path: string | undefined): { contexts: KubeCont
     if (path) kc.loadFromFile(path);
     else kc.loadFromDefault();
   } catch (err) {
-    return { contexts: [], current: '', error: (err as Error).message };
+    return { contexts: [], current: '', error: kubeconfigErrorMessage(err) };
   }
   return {
     contexts: kc.getContexts().map((c) => ({ name: c.name, server: kc.getCluster(c.cluster)?.server, namespace: c.namespace })),
@@ -79,3 +80,5 @@ export function traceWithPolicy(session: ClusterSession, request: TraceRequest):
 export { manifestHover, prepareManifestHover } from '../core/hover/manifestHover';
 export { HoverDocumentCache } from '../core/hover/hoverDocumentCache';
 export { loadSnapshotStore } from '../core/sources/snapshotStore';
+export { loadManifestSet } from '../core/sources/manifestSetStore';
+export { traceReport } from '../core/analysis/datapath/traceReport';

@@ -14,6 +14,7 @@ import { serveControlApi, SIM_CONTROL_PREFIX } from './serveControlApi';
 import { serveGet, serveList } from './serveRead';
 import { serveWatch } from './serveWatch';
 import type { SimApiContext, SimRequestRecord } from './simApiContext';
+import { nameFromFieldSelector, type RbacAttributes } from './simRbac';
 import { DEFAULT_SIM_USER, type SimForbiddenRule } from './simScenario';
 
 /** What `/version` answers: an EKS 1.32 control plane. */
@@ -100,14 +101,32 @@ async function dispatch(
   }
   if (!rr) throw notFound ?? new StatusError(Statuses.noSuchResource());
   if (await ctx.faults.intercept(req, res, record)) return;
-  if (isForbidden(ctx.scenario.forbidden ?? [], rr)) {
-    throw new StatusError(Statuses.forbidden(ctx.scenario.user ?? DEFAULT_SIM_USER, rr.verb, rr.resource, rr.subresource, rr.namespace, rr.name));
+  const attrs = rbacAttributes(rr, url.searchParams);
+  const decision = ctx.rbac?.authorize(attrs) ?? { allowed: true };
+  const denied = !decision.allowed || isForbidden(ctx.scenario.forbidden ?? [], rr);
+  record.authz = { ...attrs, decision: denied ? 'deny' : 'allow', ...(decision.by && !denied ? { by: decision.by } : {}) };
+  if (denied) {
+    const user = ctx.scenario.user ?? DEFAULT_SIM_USER;
+    throw new StatusError(Statuses.forbidden(user, rr.verb, rr.resource, rr.subresource, rr.namespace, attrs.name, decision.reason));
   }
   if (rr.subresource === 'portforward') return servePortForward(ctx, portForwards, req, res, rr, url, record);
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new StatusError(Statuses.methodNotAllowed());
   if (rr.watch) serveWatch(ctx, req, res, rr, url.searchParams, record);
   else if (rr.name) serveGet(ctx, req, res, rr, url.searchParams);
   else serveList(ctx, req, res, rr, url.searchParams);
+}
+
+/** The request as RBAC sees it; a list or watch takes its name from a `metadata.name` field selector. */
+function rbacAttributes(rr: ResourceRequest, query: URLSearchParams): RbacAttributes {
+  const name = rr.name ?? (rr.verb === 'list' || rr.verb === 'watch' ? nameFromFieldSelector(query.get('fieldSelector')) : undefined);
+  return {
+    verb: rr.verb,
+    apiGroup: rr.resource.group,
+    resource: rr.resource.resource,
+    ...(rr.subresource ? { subresource: rr.subresource } : {}),
+    ...(rr.namespace ? { namespace: rr.namespace } : {}),
+    ...(name ? { name } : {}),
+  };
 }
 
 function hasToken(req: IncomingMessage, token: string): boolean {

@@ -43,10 +43,11 @@ export const Statuses = {
   objectNotFound: (resource: SimResource, name: string) =>
     kubeStatus(404, 'NotFound', `${resource.qualifiedName} "${name}" not found`, detailsOf(resource, name)),
   methodNotAllowed: () => kubeStatus(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {}),
-  forbidden: (user: string, verb: string, resource: SimResource, subresource: string | undefined, namespace: string | undefined, name: string | undefined) => {
+  /** `reason` is the authorizer's, appended after a colon (RBAC names a bound role that does not exist). */
+  forbidden: (user: string, verb: string, resource: SimResource, subresource: string | undefined, namespace: string | undefined, name: string | undefined, reason?: string) => {
     const what = subresource ? `${resource.resource}/${subresource}` : resource.resource;
     const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
-    const message = `${resource.qualifiedName}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${what}" in API group "${resource.group}" ${scope}`;
+    const message = `${resource.qualifiedName}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${what}" in API group "${resource.group}" ${scope}${reason ? `: ${reason}` : ''}`;
     return kubeStatus(403, 'Forbidden', message, detailsOf(resource, name));
   },
   /** A watch or continue token from a resourceVersion the history no longer holds. */

@@ -39,6 +39,20 @@ export async function serveControlApi(ctx: SimApiContext, req: IncomingMessage, 
     sendJson(res, 200, { resourceVersion: String(ctx.store.compact()) });
   } else if (route === 'POST watches' && segments[1] === 'close' && segments.length === 2) {
     sendJson(res, 200, { closed: closeWatches(ctx) });
+  } else if (route === 'POST churn' && segments.length === 1 && ctx.churn) {
+    let rate: unknown;
+    try {
+      rate = (JSON.parse(await readBody(req)) as { podsPerSecond?: unknown }).podsPerSecond;
+    } catch (err) {
+      throw new StatusError(Statuses.badRequest(`body must be JSON like {"podsPerSecond": 100}: ${(err as Error).message}`));
+    }
+    try {
+      sendJson(res, 200, ctx.churn.setRate(typeof rate === 'number' ? rate : NaN));
+    } catch (err) {
+      throw new StatusError(Statuses.badRequest((err as Error).message));
+    }
+  } else if (route === 'GET churn' && segments.length === 1 && ctx.churn) {
+    sendJson(res, 200, ctx.churn.stats);
   } else if (route === 'GET requests' && segments.length === 1) {
     sendJson(res, 200, { requests: ctx.requests });
   } else if (segments[0] === 'faults') {

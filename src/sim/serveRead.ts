@@ -1,7 +1,7 @@
 /** GET of one object and of lists (with selectors, pagination and server-side printing). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeContinue, encodeContinue } from './continueToken';
-import { sendJson } from './httpResponse';
+import { sendJson, sendJsonText } from './httpResponse';
 import { Statuses, StatusError } from './kubeStatus';
 import { objectFilter, outputFormat } from './requestOptions';
 import type { ResourceRequest } from './resourceRequest';
@@ -33,23 +33,23 @@ export function serveList(ctx: SimApiContext, req: IncomingMessage, res: ServerR
   const position = token ? decodeContinue(token) : undefined;
   if (position && position.rv < ctx.store.floor(resource)) throw new StatusError(Statuses.expired(EXPIRED_CONTINUE));
 
-  let items = ctx.store.list(resource).filter(filter.matches);
-  if (position) items = items.filter((o) => keyOf(o) > position.after);
   const listRv = position?.rv ?? ctx.store.resourceVersion;
-  const page = limit > 0 ? items.slice(0, limit) : items;
+  const page = ctx.store.page(resource, { after: position?.after, namespace: rr.namespace, limit, matches: filter.matches });
   const metadata: ListMeta = { resourceVersion: String(listRv) };
-  if (page.length < items.length) {
-    metadata.continue = encodeContinue({ rv: listRv, after: keyOf(page[page.length - 1]!) });
-    if (!filter.hasSelectors) metadata.remainingItemCount = items.length - page.length;
+  if (page.more) {
+    metadata.continue = encodeContinue({ rv: listRv, after: keyOf(page.items[page.items.length - 1]!) });
+    if (!filter.hasSelectors) metadata.remainingItemCount = page.remaining;
   }
 
   if (format.tableApiVersion) {
-    sendJson(res, 200, toTable(resource, page, metadata, { includeObject: format.includeObject, apiVersion: format.tableApiVersion }));
+    sendJson(res, 200, toTable(resource, page.items, metadata, { includeObject: format.includeObject, apiVersion: format.tableApiVersion }));
     return;
   }
   // Like kube-apiserver: items of built-in lists carry no kind/apiVersion; custom resources keep theirs.
-  const listed = resource.crd ? page : page.map(({ kind: _kind, apiVersion: _apiVersion, ...rest }) => rest);
-  sendJson(res, 200, { kind: resource.listKind, apiVersion: resource.groupVersion, metadata, items: listed });
+  // Each item's JSON is cached by the store, so a page is joined, not serialized again.
+  const items = page.items.map((o) => (resource.crd ? ctx.store.objectJson(o) : ctx.store.bodyJson(o)));
+  const head = `{"kind":${JSON.stringify(resource.listKind)},"apiVersion":${JSON.stringify(resource.groupVersion)},"metadata":${JSON.stringify(metadata)},"items":[`;
+  sendJsonText(res, 200, `${head}${items.join(',')}]}`);
 }
 
 function parseLimit(text: string | null): number {

@@ -31,12 +31,16 @@ export function serveWatch(ctx: SimApiContext, req: IncomingMessage, res: Server
   res.flushHeaders();
   record.status = 200;
 
-  const render = (obj: KubeObject): unknown =>
+  // objects as JSON text: the store caches each stored object's JSON
+  const render = (obj: KubeObject): string =>
     format.tableApiVersion
-      ? toTable(resource, [obj], { resourceVersion: obj.metadata.resourceVersion }, { includeObject: format.includeObject, apiVersion: format.tableApiVersion })
-      : obj;
+      ? JSON.stringify(toTable(resource, [obj], { resourceVersion: obj.metadata.resourceVersion }, { includeObject: format.includeObject, apiVersion: format.tableApiVersion }))
+      : ctx.store.objectJson(obj);
   const send = (type: WatchEventType, object: unknown): void => {
-    res.write(`${JSON.stringify({ type, object })}\n`);
+    sendText(type, JSON.stringify(object));
+  };
+  const sendText = (type: WatchEventType, objectJson: string): void => {
+    res.write(`{"type":"${type}","object":${objectJson}}\n`);
   };
   const bookmark = (annotations?: Record<string, string>): void => {
     const metadata = { resourceVersion: String(ctx.store.resourceVersion), ...(annotations ? { annotations } : {}) };
@@ -51,13 +55,13 @@ export function serveWatch(ctx: SimApiContext, req: IncomingMessage, res: Server
     if (e.resourceVersion <= from) return;
     const now = filter.matches(e.object);
     if (e.type !== 'MODIFIED') {
-      if (now) send(e.type, render(e.object));
+      if (now) sendText(e.type, render(e.object));
       return;
     }
     const before = e.previous !== undefined && filter.matches(e.previous);
-    if (before && now) send('MODIFIED', render(e.object));
-    else if (now) send('ADDED', render(e.object));
-    else if (before) send('DELETED', render(e.object));
+    if (before && now) sendText('MODIFIED', render(e.object));
+    else if (now) sendText('ADDED', render(e.object));
+    else if (before) sendText('DELETED', render(e.object));
   };
 
   const timers: NodeJS.Timeout[] = [];
@@ -83,7 +87,7 @@ export function serveWatch(ctx: SimApiContext, req: IncomingMessage, res: Server
   }
   ctx.watches.add(watch);
   if (initialState) {
-    for (const obj of ctx.store.list(resource)) if (filter.matches(obj)) send('ADDED', render(obj));
+    for (const obj of ctx.store.list(resource)) if (filter.matches(obj)) sendText('ADDED', render(obj));
     if (sendInitialEvents && allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
   }
   for (const e of start.events) onEvent(e);

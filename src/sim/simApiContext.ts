@@ -1,7 +1,9 @@
 /** What the request handlers of the simulated API server share. */
 import type { SimFaults } from './faults/simFaults';
 import type { ResourceRegistry } from './resourceRegistry';
+import type { SimChurn } from './simChurn';
 import type { SimObjectStore } from './simObjectStore';
+import type { RbacAttributes, SimRbac } from './simRbac';
 import type { SimScenario } from './simScenario';
 
 /** One request as the server saw it; `status` is filled in when the answer's head is sent. */
@@ -20,6 +22,12 @@ export interface SimRequestRecord {
   accept?: string;
   /** HTTP status; 0 while unanswered. */
   status: number;
+  /** What authorization saw of a resource request (verb, API group, resource, subresource, namespace, name). */
+  authz?: RbacAttributes & {
+    /** `allow` or `deny`; with RBAC, which binding, role and rule allowed it. */
+    decision: 'allow' | 'deny';
+    by?: string;
+  };
 }
 
 /** An open watch response, closable from outside (tests force reconnects with it). */
@@ -32,6 +40,8 @@ export interface SimApiContext {
   store: SimObjectStore;
   registry: ResourceRegistry;
   scenario: SimScenario;
+  /** RBAC of the scenario; undefined = every request is authorized (except the scenario's `forbidden`). */
+  rbac?: SimRbac;
   token: string;
   /** `host:port`, for legacy discovery's serverAddressByClientCIDRs. */
   serverAddress: string;
@@ -43,6 +53,8 @@ export interface SimApiContext {
   maxRecordedRequests: number;
   /** Fault injection (faults/simFaults.ts). */
   faults: SimFaults;
+  /** Pod churn for live-update measurements (control API `churn`). */
+  churn?: SimChurn;
 }
 
 /** Ends every open watch cleanly; returns how many there were. */

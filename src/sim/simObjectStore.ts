@@ -28,6 +28,14 @@ type Listener = (event: SimStoreEvent) => void;
 /** What a watch from a resourceVersion gets: the missed events, or nothing because they are gone. */
 export type SimWatchStart = { expired: false; events: SimStoreEvent[] } | { expired: true; oldest: number };
 
+/** One page of a list: the items, and whether more matching items follow. */
+export interface SimListPage {
+  items: KubeObject[];
+  more: boolean;
+  /** Objects of the namespace (or all) after the page, matching or not: remainingItemCount when there are no selectors. */
+  remaining: number;
+}
+
 class ResourceState {
   readonly objects = new Map<string, KubeObject>();
   history: SimStoreEvent[] = [];
@@ -36,9 +44,39 @@ class ResourceState {
   readonly listeners = new Set<Listener>();
   private sortedKeys: string[] | undefined;
 
+  keys(): string[] {
+    return (this.sortedKeys ??= [...this.objects.keys()].sort());
+  }
+
   sorted(): KubeObject[] {
-    this.sortedKeys ??= [...this.objects.keys()].sort();
-    return this.sortedKeys.map((key) => this.objects.get(key)!);
+    return this.keys().map((key) => this.objects.get(key)!);
+  }
+
+  /**
+   * Up to `limit` (0: all) matching objects with a key after `after`, within `namespace` when given;
+   * a binary search finds the start, so a page costs what it returns, not the size of the list.
+   */
+  page(after: string | undefined, namespace: string | undefined, limit: number, matches: (obj: KubeObject) => boolean): SimListPage {
+    const keys = this.keys();
+    const prefix = namespace === undefined ? undefined : `${namespace}/`;
+    let from = after ?? '';
+    if (prefix !== undefined && from < prefix) from = prefix;
+    let i = after === undefined && prefix === undefined ? 0 : upperBound(keys, from, after !== undefined && from === after);
+    const items: KubeObject[] = [];
+    let more = false;
+    for (; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (prefix !== undefined && !key.startsWith(prefix)) break;
+      const obj = this.objects.get(key)!;
+      if (!matches(obj)) continue;
+      if (limit > 0 && items.length === limit) {
+        more = true;
+        break;
+      }
+      items.push(obj);
+    }
+    const end = prefix === undefined ? keys.length : upperBound(keys, `${namespace}0`, false); // '0' follows '/'
+    return { items, more, remaining: more ? end - i : 0 };
   }
 
   invalidateOrder(): void {
@@ -55,6 +93,7 @@ export class SimObjectStore {
   private rv = 0;
   private readonly states = new Map<SimResource, ResourceState>();
   private readonly historyLimit: number;
+  private readonly serialized = new WeakMap<KubeObject, string>();
 
   constructor(
     readonly registry: ResourceRegistry,
@@ -72,19 +111,23 @@ export class SimObjectStore {
    * Creates or replaces an object (ADDED or MODIFIED). Assigns resourceVersion, and uid and
    * creationTimestamp when missing (kept from the stored copy on replace). An object equal to the
    * stored one changes nothing. Throws when the kind is not one the simulated cluster can serve.
+   * The input is copied unless `adopt` is set.
    */
-  apply(input: KubeObject): { result: SimApplyResult; object: KubeObject; resource: SimResource } {
+  apply(input: KubeObject, opts: { adopt?: boolean } = {}): { result: SimApplyResult; object: KubeObject; resource: SimResource } {
     const resource = this.resourceOf(input);
     const state = this.state(resource);
     const namespace = resource.namespaced ? input.metadata.namespace || 'default' : undefined;
     const key = objectKey(namespace, input.metadata.name);
     const previous = state.objects.get(key);
-    const metadata: KubeObject['metadata'] = { ...structuredClone(input.metadata) };
+    // `adopt`: the caller hands the object over and never changes it (a freshly loaded snapshot),
+    // so its nested parts are shared instead of copied
+    const clone = opts.adopt ? <T>(v: T): T => v : structuredClone;
+    const metadata: KubeObject['metadata'] = { ...clone(input.metadata) };
     if (namespace) metadata.namespace = namespace;
     else delete metadata.namespace;
     metadata.uid = previous?.metadata.uid ?? metadata.uid ?? randomUUID();
     metadata.creationTimestamp = previous?.metadata.creationTimestamp ?? metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const object: KubeObject = { ...structuredClone(input), apiVersion: resource.groupVersion, kind: resource.kind, metadata };
+    const object: KubeObject = { ...clone(input), apiVersion: resource.groupVersion, kind: resource.kind, metadata };
     if (previous) {
       metadata.resourceVersion = previous.metadata.resourceVersion;
       if (isDeepStrictEqual(previous, object)) return { result: 'unchanged', object: previous, resource };
@@ -137,6 +180,31 @@ export class SimObjectStore {
     return this.states.get(resource)?.sorted() ?? [];
   }
 
+  /** One page of a list, ordered by namespace then name (see `ResourceState.page`). */
+  page(resource: SimResource, opts: { after?: string; namespace?: string; limit: number; matches: (obj: KubeObject) => boolean }): SimListPage {
+    return this.states.get(resource)?.page(opts.after, opts.namespace, opts.limit, opts.matches) ?? { items: [], more: false, remaining: 0 };
+  }
+
+  /**
+   * The object as JSON without `kind` and `apiVersion` (the form items of built-in lists take),
+   * serialized once per stored version: stored objects never change in place.
+   */
+  bodyJson(obj: KubeObject): string {
+    let json = this.serialized.get(obj);
+    if (json === undefined) {
+      const { kind: _kind, apiVersion: _apiVersion, ...rest } = obj;
+      json = JSON.stringify(rest);
+      this.serialized.set(obj, json);
+    }
+    return json;
+  }
+
+  /** The whole object as JSON, from the cached body. */
+  objectJson(obj: KubeObject): string {
+    const body = this.bodyJson(obj);
+    return `{"apiVersion":${JSON.stringify(obj.apiVersion)},"kind":${JSON.stringify(obj.kind)}${body.length > 2 ? ',' : ''}${body.slice(1)}`;
+  }
+
   /** resourceVersions below this are expired for the resource. */
   floor(resource: SimResource): number {
     return this.states.get(resource)?.floor ?? 0;
@@ -184,6 +252,19 @@ export class SimObjectStore {
     }
     for (const listener of [...state.listeners]) listener(event);
   }
+}
+
+/** First index whose key is after `key` (`strict`) or at or after it. */
+function upperBound(keys: readonly string[], key: string, strict: boolean): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = keys[mid]!;
+    if (k < key || (strict && k === key)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function objectKey(namespace: string | undefined, name: string): string {

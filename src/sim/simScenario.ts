@@ -3,9 +3,10 @@
  * CRDs not installed). Given in code or read from `DIR/sim-scenario.yaml` (see README.md).
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import type { CrdInstallation } from './resourceRegistry';
+import { SimRbac, type RbacPolicyRule } from './simRbac';
 
 /** The caller lacks RBAC permission for these requests: they get 403 Forbidden. */
 export interface SimForbiddenRule {
@@ -27,9 +28,25 @@ export interface SimPortForwardScenario {
   refuseNodes?: string[];
 }
 
+/**
+ * RBAC authorization: with it, a request is served only when a role bound to the user allows it
+ * (see simRbac.ts). Without it every request is allowed (except `forbidden` ones).
+ */
+export interface SimRbacScenario {
+  /** A YAML/JSON file of ClusterRole, Role, ClusterRoleBinding and RoleBinding objects (relative to the scenario file). */
+  file?: string;
+  /** The same objects inline. */
+  objects?: unknown[];
+  /** Rules granted to the user at every scope, without writing roles and bindings. */
+  rules?: RbacPolicyRule[];
+}
+
 export interface SimScenario {
-  /** The user the API server names in Forbidden messages. */
+  /** The user the API server names in Forbidden messages and RBAC evaluates. */
   user?: string;
+  /** The user's groups for RBAC; default `system:authenticated` (plus the service account groups for one). */
+  groups?: string[];
+  rbac?: SimRbacScenario;
   forbidden?: SimForbiddenRule[];
   crds?: CrdInstallation;
   portForward?: SimPortForwardScenario;
@@ -50,7 +67,10 @@ export async function loadSimScenario(dir: string): Promise<SimScenario | undefi
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw err;
   }
-  return parseSimScenario(text, file);
+  const scenario = parseSimScenario(text, file);
+  // a relative rbac.file is relative to the scenario file
+  if (scenario.rbac?.file && !isAbsolute(scenario.rbac.file)) scenario.rbac.file = resolve(dirname(file), scenario.rbac.file);
+  return scenario;
 }
 
 /** Parses and checks a scenario document; throws `SimScenarioError` naming the file and the field. */
@@ -74,10 +94,27 @@ export function parseSimScenario(text: string, file = SIM_SCENARIO_FILE): SimSce
   };
 
   if (!isRecord(doc)) return fail('the document', 'a mapping');
-  known(doc, '', ['user', 'forbidden', 'crds', 'portForward']);
+  known(doc, '', ['user', 'groups', 'rbac', 'forbidden', 'crds', 'portForward']);
   const scenario: SimScenario = {};
   const user = optString(doc.user, 'user');
   if (user !== undefined) scenario.user = user;
+  const groups = strings(doc.groups, 'groups');
+  if (groups) scenario.groups = groups;
+  if (doc.rbac !== undefined) {
+    if (!isRecord(doc.rbac)) fail('rbac', 'a mapping (file, objects, rules)');
+    const rbac = doc.rbac as Record<string, unknown>;
+    known(rbac, 'rbac.', ['file', 'objects', 'rules']);
+    scenario.rbac = {};
+    const rbacFile = optString(rbac.file, 'rbac.file');
+    if (rbacFile !== undefined) scenario.rbac.file = rbacFile;
+    if (rbac.objects !== undefined) scenario.rbac.objects = Array.isArray(rbac.objects) ? rbac.objects : fail('rbac.objects', 'a list of RBAC objects');
+    if (rbac.rules !== undefined) scenario.rbac.rules = Array.isArray(rbac.rules) ? (rbac.rules as RbacPolicyRule[]) : fail('rbac.rules', 'a list of rules');
+    try {
+      SimRbac.compile(scenario.rbac, user ?? DEFAULT_SIM_USER, groups, 'rbac'); // checks every object and rule now
+    } catch (err) {
+      throw new SimScenarioError(`${file}: ${(err as Error).message}`);
+    }
+  }
   if (doc.forbidden !== undefined) {
     if (!Array.isArray(doc.forbidden)) fail('forbidden', 'a list');
     scenario.forbidden = (doc.forbidden as unknown[]).map((rule, i) => {

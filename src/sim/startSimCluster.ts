@@ -17,9 +17,11 @@ import { holdUpgrade } from './portForward/upgradeStash';
 import { ResourceRegistry } from './resourceRegistry';
 import { closeWatches, type SimApiContext, type SimRequestRecord } from './simApiContext';
 import { generateSimCertificate } from './simCertificate';
+import { SimChurn } from './simChurn';
 import { simKubeconfig } from './simKubeconfig';
 import { SimObjectStore } from './simObjectStore';
-import type { SimScenario } from './simScenario';
+import { scenarioRbac } from './simRbac';
+import { DEFAULT_SIM_USER, type SimScenario } from './simScenario';
 
 export interface SimClusterOptions {
   snapshot: RawSnapshot;
@@ -38,6 +40,11 @@ export interface SimClusterOptions {
   maxRecordedRequests?: number;
   /** Called for each snapshot object that cannot be served (also kept in `warnings`); default console.warn. */
   onWarning?: (message: string) => void;
+  /**
+   * The snapshot's Kubernetes objects become the served objects without a copy (saves memory and
+   * time at 100,000s of objects); only when the caller never changes them afterwards.
+   */
+  adoptSnapshot?: boolean;
   /** Hubble Relay (see hubble/README.md): options, or false for none; default on when the snapshot has flows or a Relay pod. */
   hubble?: SimClusterHubbleOptions | false;
 }
@@ -60,6 +67,8 @@ export interface SimCluster {
   closeWatches(): number;
   /** Port-forward: pod port backends, the in-process ipamd, open tunnels (see portForward/). */
   portForwards: SimPortForwards;
+  /** Pod churn: `churn.setRate(podsPerSecond)` replaces pods at that rate (0 stops); also the control API `churn`. */
+  churn: SimChurn;
   /** The simulated Hubble Relay (behind port-forward to the hubble-relay pod's port 4245), when started. */
   hubble?: SimHubbleRelay;
   /** Fault injection: failing, slow, cut and corrupt answers, restarts, refused port-forwards, broken Hubble streams (faults/). */
@@ -81,7 +90,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
   const store = new SimObjectStore(registry, { historyLimit: opts.historyLimit });
   for (const { object, origin } of opts.snapshot.kubernetes) {
     try {
-      store.apply(object);
+      store.apply(object, { adopt: opts.adoptSnapshot === true });
     } catch (err) {
       const where = origin.line ? `${origin.file}:${origin.line}` : origin.file;
       warn(`${where}: skipped ${object?.kind ?? 'object'} ${object?.metadata?.name ?? ''}: ${(err as Error).message}`);
@@ -89,10 +98,12 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
   }
 
   const cert = await generateSimCertificate(host);
+  const rbac = await scenarioRbac(scenario, DEFAULT_SIM_USER);
   const ctx: SimApiContext = {
     store,
     registry,
     scenario,
+    ...(rbac ? { rbac } : {}),
     token,
     serverAddress: '',
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
@@ -100,6 +111,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     requests: [],
     maxRecordedRequests: opts.maxRecordedRequests ?? 100_000,
     faults: new SimFaults(),
+    churn: new SimChurn(store),
   };
   const portForwards = new SimPortForwards(store, opts.snapshot.ipamd, scenario.portForward);
   const handler = createSimRequestHandler(ctx, portForwards);
@@ -163,10 +175,12 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     warnings,
     closeWatches: () => closeWatches(ctx),
     portForwards,
+    churn: ctx.churn!,
     hubble,
     faults: ctx.faults,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
+        ctx.churn?.stop();
         closeWatches(ctx);
         portForwards.close();
         void hubble?.close();

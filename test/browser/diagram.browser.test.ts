@@ -67,6 +67,13 @@ for (const theme of ['dark', 'light'] as const) {
         expect(r.laneTitleOverlaps).toEqual([]);
         expect(r.minScreenFontPx).toBeGreaterThanOrEqual(11);
         if (which === 'path') expect(r.scale, 'the whole path fits the 1200×800 view').toBeGreaterThanOrEqual(11 / 12);
+        if (which === 'overview') {
+          // the overview opens at 100%, as wide as the 1200 px panel: every lane in view, scroll down for more
+          expect(r.scale).toBe(1);
+          const edges = await w.page.$$eval('g.node .node-box', (els) => ({ left: Math.min(...els.map((e) => e.getBoundingClientRect().left)), right: Math.max(...els.map((e) => e.getBoundingClientRect().right)) }));
+          expect(edges.left, 'the leftmost box (the pod) is inside the panel').toBeGreaterThanOrEqual(0);
+          expect(edges.right, 'the rightmost box (Destinations) is inside the panel').toBeLessThanOrEqual(w.page.viewportSize()?.width ?? 0);
+        }
       });
 
       it('draws the lanes in order with their titles', async () => {
@@ -191,14 +198,24 @@ describe('interaction (overview, dark)', () => {
     expect(Buffer.from(png, 'base64').length).toBeGreaterThan(10_000);
   });
 
-  it('zooms with the buttons and the wheel', async () => {
+  it('scrolls with the wheel, zooms with the buttons and Ctrl + wheel', async () => {
     const level = () => w.page.locator('.zoom-level').textContent();
+    const viewBox = async () => ((await w.page.getAttribute('svg.cni-diagram', 'viewBox')) ?? '').split(' ').map(Number);
+    // the overview again (the test before drew a path), at its first view: 100%, from the top
+    await w.send(initMessage(demo.overview, demo.choices, 'dark'));
+    await expect.poll(() => w.page.locator('g.node').count()).toBe(demo.overview.nodes.length);
     const before = await level();
+    expect(before).toBe('100%');
+    await w.page.mouse.move(600, 400);
+    const [, top] = await viewBox();
+    await w.page.mouse.wheel(0, 200);
+    await expect.poll(async () => (await viewBox())[1]).toBeGreaterThan(top as number);
+    expect(await level(), 'a plain wheel scrolls, it does not zoom').toBe(before);
     await w.page.locator('vscode-button.zoom-in').click();
     const zoomed = await level();
     expect(zoomed).not.toBe(before);
-    await w.page.mouse.move(600, 400);
-    await w.page.mouse.wheel(0, 400);
+    // a pinch on a trackpad arrives as a wheel event with ctrlKey
+    await w.page.$eval('.canvas', (c) => c.dispatchEvent(new WheelEvent('wheel', { deltaY: 400, ctrlKey: true, clientX: 600, clientY: 400, bubbles: true, cancelable: true })));
     expect(await level()).not.toBe(zoomed);
     await w.page.locator('vscode-button.fit').click();
     const fitted = parseInt((await level()) ?? '0', 10);

@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { demoSnapshotDir, isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
-import { expandRow, openView, resizeSideBar, screenshot, waitForTreeRows } from './harness/workbench';
+import type { Page } from 'playwright-core';
+import { expandRow, expandView, openView, resizeSideBar, screenshot, viewPane, waitForTreeRows } from './harness/workbench';
 
 interface Eni { NetworkInterfaceId: string; Attachment?: { InstanceId?: string; DeviceIndex?: number }; PrivateIpAddresses: { PrivateIpAddress: string }[] }
-interface Pod { metadata: { name: string; namespace: string; creationTimestamp?: string }; spec: { nodeName?: string; hostNetwork?: boolean }; status: { podIP?: string } }
+interface Pod { metadata: { name: string; namespace: string; creationTimestamp?: string }; spec: { nodeName?: string; hostNetwork?: boolean }; status: { podIP?: string; conditions?: Array<{ type: string; status: string }> } }
 interface Node { metadata: { name: string }; spec: { providerID: string } }
 
 const enis = (JSON.parse(readFileSync(join(demoSnapshotDir, 'aws', 'describe-network-interfaces.json'), 'utf8')) as { NetworkInterfaces: Eni[] }).NetworkInterfaces;
@@ -24,6 +25,24 @@ const nodeInstance = nodes.find((n) => n.metadata.name === NODE)!.spec.providerI
 const nodeEnis = enis.filter((e) => e.Attachment?.InstanceId === nodeInstance);
 const frontend = pods.find((p) => p.metadata.namespace === 'shop' && p.metadata.name.startsWith('frontend-'))!;
 const frontendEni = enis.find((e) => e.PrivateIpAddresses.some((a) => a.PrivateIpAddress === frontend.status.podIP))!;
+
+const VIEWS = ['Cluster', 'Nodes', 'ENIs', 'Pod IPs', 'Cilium Endpoints'];
+
+/** Takes `name` with the other CNI Lens views collapsed (this one at full height), then opens them again. */
+async function screenshotOf(page: Page, viewTitle: string, name: string, expand: string[] = []): Promise<void> {
+  const toggle = async (title: string, expanded: boolean) => {
+    const header = viewPane(page, title).locator('.pane-header');
+    if (((await header.getAttribute('aria-expanded')) === 'true') !== expanded) await header.click();
+  };
+  // a row's hover would cover the headers
+  await page.mouse.move(1200, 700);
+  await page.keyboard.press('Escape');
+  for (const title of VIEWS) if (title !== viewTitle) await toggle(title, false);
+  await expandView(page, viewTitle);
+  for (const label of expand) await expandRow(page, label, { viewTitle });
+  await screenshot(page, name);
+  for (const title of VIEWS) if (title !== viewTitle) await expandView(page, title);
+}
 
 const missing = missingForE2e();
 if (missing.length > 0 && !isCi) process.stderr.write(`[e2e] SKIPPED tree views: missing ${missing.join('; ')}\n`);
@@ -54,7 +73,6 @@ describe.skipIf(missing.length > 0 && !isCi)('the tree views on the demo cluster
     }
     const nodeRow = rows.find((r) => r.label === 'ip-10-0-17-42');
     expect(nodeRow?.description).toMatch(/m5\.large · us-west-2a · 10\.0\.17\.42 · pods \d+\/20 · IPs \d+\/18/);
-    await screenshot(session.page, 'view-nodes.png');
   });
 
   it('Pod IPs: a pod shows its IP, node and the ENI that holds the IP', async () => {
@@ -64,14 +82,12 @@ describe.skipIf(missing.length > 0 && !isCi)('the tree views on the demo cluster
     expect(row.description).toContain(frontend.status.podIP!);
     expect(row.description).toContain(frontend.spec.nodeName!.replace('.us-west-2.compute.internal', ''));
     expect(row.description).toContain(frontendEni.NetworkInterfaceId);
-    await screenshot(session.page, 'view-pod-ips.png');
   });
 
   it('ENIs: pod subnets are marked as ENIConfig subnets (custom networking)', async () => {
     const rows = await waitForTreeRows(session.page, 'ENIs', (r) => r.some((x) => x.label === '100.64.0.0/18'));
     expect(rows.find((x) => x.label === '100.64.0.0/18')?.description).toContain('ENIConfig us-west-2a');
     expect(rows.find((x) => x.label === '10.0.16.0/20')?.description).not.toContain('ENIConfig');
-    await screenshot(session.page, 'view-enis.png');
   });
 
   it('Cilium Endpoints: the two pods older than Cilium are listed as not managed', async () => {
@@ -79,7 +95,22 @@ describe.skipIf(missing.length > 0 && !isCi)('the tree views on the demo cluster
     const rows = await waitForTreeRows(session.page, 'Cilium Endpoints', (r) => r.some((x) => x.label.startsWith('data/legacy-reporter-')));
     const unmanaged = rows.filter((x) => x.level === 2 && /^(data|payments)\//.test(x.label)).map((x) => x.label.split('-')[0]).sort();
     expect(unmanaged).toEqual(['data/legacy', 'payments/worker']);
-    await screenshot(session.page, 'view-endpoints.png');
+  });
+
+  it('a pod that turns not ready in the cluster is updated in its row; the rows around it keep their state', async () => {
+    const sim = session.demo!.sim;
+    const name = frontend.metadata.name;
+    const notReady = structuredClone(frontend);
+    notReady.status.conditions = (notReady.status.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c));
+    sim.api.apply(notReady as never);
+    const rows = await waitForTreeRows(session.page, 'Pod IPs', (r) => r.find((x) => x.label === name)?.description.endsWith('not ready') === true, 30_000);
+    // only the pod's row was refreshed: its namespace stays open, and so does the node opened in Nodes
+    expect(rows.find((x) => x.label === 'shop')?.expanded).toBe(true);
+    const nodeRows = await waitForTreeRows(session.page, 'Nodes', (r) => r.some((x) => x.label === 'ip-10-0-17-42'));
+    expect(nodeRows.find((x) => x.label === 'ip-10-0-17-42')?.expanded).toBe(true);
+    expect(nodeRows.filter((x) => x.level === 2).map((x) => x.label).sort()).toEqual(nodeEnis.map((e) => e.NetworkInterfaceId).sort());
+    sim.api.apply(frontend as never);
+    await waitForTreeRows(session.page, 'Pod IPs', (r) => r.find((x) => x.label === name)?.description.includes('not ready') === false, 30_000);
   });
 
   it('a pod created in the cluster while the view is open appears without a refresh, and goes when deleted', async () => {
@@ -96,5 +127,13 @@ describe.skipIf(missing.length > 0 && !isCi)('the tree views on the demo cluster
     expect(rows.find((x) => x.label === name)?.description).toContain('100.64.9.250');
     sim.api.delete('pods', 'shop', name);
     await waitForTreeRows(session.page, 'Pod IPs', (r) => !r.some((x) => x.label === name), 30_000);
+  });
+
+  it('screenshots of each view, with the rows the tests above opened', async () => {
+    const eth2 = nodeEnis.find((e) => e.Attachment?.DeviceIndex === 2)?.NetworkInterfaceId;
+    await screenshotOf(session.page, 'Nodes', 'view-nodes.png', eth2 ? [eth2] : []);
+    await screenshotOf(session.page, 'ENIs', 'view-enis.png', ['100.64.0.0/18']);
+    await screenshotOf(session.page, 'Pod IPs', 'view-pod-ips.png');
+    await screenshotOf(session.page, 'Cilium Endpoints', 'view-endpoints.png', ['shop']);
   });
 });

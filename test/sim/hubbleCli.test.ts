@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeRequests, nonReadRequests } from '../../src/sim/readOnlyAudit';
 import type { CliIo } from '../../src/cli/cliCommand';
 import { runCli } from '../../src/cli/main';
 import { decodeHubbleJsonLine } from '../../src/core/hubble/hubbleJson';
@@ -109,5 +110,10 @@ describe('cni-lens flows, live', () => {
     } finally {
       await bare.close();
     }
+  });
+
+  it('sent nothing but reads: get, list and the port-forwards to Relay', () => {
+    expect(sim.requests.some((r) => r.authz?.subresource === 'portforward')).toBe(true);
+    expect(describeRequests(nonReadRequests(sim.requests))).toBe('');
   });
 });

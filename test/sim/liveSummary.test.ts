@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeRequests, nonReadRequests } from '../../src/sim/readOnlyAudit';
 import { summarizeCluster } from '../../src/core/analysis/clusterSummary';
 import { loadKubeConfig } from '../../src/core/sources/kubeconfig';
 import { openLiveStore } from '../../src/core/sources/liveStore';
@@ -85,5 +86,10 @@ describe('summary of the demo: live through the simulated cluster vs from files'
     const b = JSON.parse(files.stdout) as { counts: unknown; mode: unknown };
     expect(a.counts).toEqual(b.counts);
     expect(a.mode).toEqual(b.mode);
+  });
+
+  it('sent nothing but reads: get, list, watch and port-forward', () => {
+    expect(cluster.requests.filter((r) => r.authz?.verb === 'list').length).toBeGreaterThan(0);
+    expect(describeRequests(nonReadRequests(cluster.requests))).toBe('');
   });
 });

@@ -144,6 +144,35 @@ describe('get and list', () => {
     expect(names).toEqual(PODS.map((p) => `${p.ns}/${p.name}`).sort());
   });
 
+  it('pages within a namespace and with selectors: same items as one list, counts only the namespace', async () => {
+    const all = async (path: string, limit: number): Promise<{ names: string[]; remaining: Array<number | undefined> }> => {
+      const names: string[] = [];
+      const remaining: Array<number | undefined> = [];
+      let token: string | undefined;
+      do {
+        const sep = path.includes('?') ? '&' : '?';
+        const page = (await simRequest(sim, `${path}${sep}limit=${limit}${token ? `&continue=${encodeURIComponent(token)}` : ''}`)).json<{
+          metadata: { continue?: string; remainingItemCount?: number };
+          items: Array<{ metadata: { namespace: string; name: string } }>;
+        }>();
+        expect(page.items.length).toBeLessThanOrEqual(limit);
+        names.push(...page.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`));
+        remaining.push(page.metadata.remainingItemCount);
+        token = page.metadata.continue;
+      } while (token);
+      return { names, remaining };
+    };
+    const shop = PODS.filter((p) => p.ns === 'shop').map((p) => `${p.ns}/${p.name}`).sort();
+    expect(shop.length).toBeGreaterThan(2);
+    const paged = await all('/api/v1/namespaces/shop/pods', 2);
+    expect(paged.names).toEqual(shop);
+    expect(paged.remaining[0]).toBe(shop.length - 2);
+    const web = await all(`/api/v1/pods?labelSelector=${encodeURIComponent('app=web')}`, 1);
+    expect(web.names).toEqual(PODS.filter((p) => p.app === 'web').map((p) => `${p.ns}/${p.name}`).sort());
+    expect(web.names.length).toBe(2);
+    expect(web.remaining.every((r) => r === undefined)).toBe(true);
+  });
+
   it('answers a continue token older than the compacted history with 410 Expired', async () => {
     const page = (await simRequest(sim, '/api/v1/pods?limit=1')).json<{ metadata: { continue: string } }>();
     sim.api.compact();

@@ -103,11 +103,15 @@ describe('ClusterStore events', () => {
     store.upsert('pod', pod('shop', 'web-1', '100.64.1.10', 'node-a', { app: 'web' }));
     store.remove('pod', 'shop/web-1');
     expect(store.remove('pod', 'shop/web-1')).toBe(false);
-    expect(seen).toEqual([
+    expect(seen.map((batch) => batch.map(({ kind, key, type }) => ({ kind, key, type })))).toEqual([
       [{ kind: 'pod', key: 'shop/web-1', type: 'added' }],
       [{ kind: 'pod', key: 'shop/web-1', type: 'modified' }],
       [{ kind: 'pod', key: 'shop/web-1', type: 'deleted' }],
     ]);
+    // modified and deleted carry the value before the change (what a view showed)
+    expect(seen[0]?.[0]?.previous).toBeUndefined();
+    expect((seen[1]?.[0]?.previous as PodInfo | undefined)?.labels).toEqual({});
+    expect((seen[2]?.[0]?.previous as PodInfo | undefined)?.labels).toEqual({ app: 'web' });
   });
 
   it('publishes a batch once, after the batch, and keeps going when a listener throws', () => {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DatapathTrace, DirectionPolicyQuery, Hop, PolicyEvaluator } from '../../src/core/analysis/datapath/datapathTypes';
+import { formatTrace } from '../../src/core/analysis/datapath/formatTrace';
 import { hostVethName } from '../../src/core/analysis/datapath/hostVethName';
 import { traceDatapath, type TraceRequest } from '../../src/core/analysis/datapath/traceDatapath';
 import type { ClusterStore } from '../../src/core/store/clusterStore';
@@ -533,7 +534,9 @@ describe('missing EC2 data: unknown, and why (ARCHITECTURE: never a silent guess
       from: 'shop/web-1',
       to: 'ip:1.1.1.1',
     });
-    expect(hop(t, 'vpc-route')).toMatchObject({ status: 'drop', routeTable: 'rtb-only-local' });
+    expect(hop(t, 'vpc-route')).toMatchObject({ status: 'drop', routeTable: 'rtb-only-local', dropsPacket: expect.any(String) });
+    expect(t.hops.slice(kinds(t).indexOf('vpc-route') + 1).every((h) => h.reached === false)).toBe(true);
+    expect(t.hops.slice(0, kinds(t).indexOf('vpc-route') + 1).every((h) => h.reached === undefined)).toBe(true);
     expect(t.verdict).toBe('deny');
   });
 });
@@ -573,6 +576,36 @@ describe('policy: the injection point for the policy engine (B8)', () => {
     ]);
     expect(t.policy.ingress.by).toEqual([deny]);
     expect(t.verdict).toBe('deny');
+  });
+
+  // B8: egress policy is decided in cil_from_container, before the packet is routed; ingress policy in
+  // cil_to_container, before delivery to the pod. A deny drops the packet there.
+  it('an egress deny: the packet stops in cil_from_container; routing, SNAT, the ENI and the VPC are not reached', () => {
+    const deny = { kind: 'CiliumNetworkPolicy', namespace: 'shop', name: 'web-egress', rule: 'spec.egressDeny[0]' };
+    const t = trace(cluster(), { from: 'shop/web-1', to: 'shop/api-1' }, (q) => (q.direction === 'egress' ? { verdict: 'deny', by: [deny] } : { verdict: 'allow', by: [] }));
+    const at = kinds(t).indexOf('cilium-egress');
+    expect(t.hops[at]).toMatchObject({ kind: 'cilium-egress', dropsPacket: 'egress policy denies' });
+    expect(t.hops.slice(0, at + 1).every((h) => h.reached === undefined)).toBe(true);
+    const after = t.hops.slice(at + 1);
+    expect(after.map((h) => h.kind)).toEqual(['host-routing', 'snat', 'eni-egress', 'vpc-route', 'eni-ingress', 'host-routing', 'cilium-ingress', 'pod-interface']);
+    expect(after.every((h) => h.reached === false && h.dropsPacket === undefined)).toBe(true);
+    const text = formatTrace(t);
+    expect(text).toContain('⛔ the packet is dropped here (egress policy denies); the 8 hops below are where it would have gone, not reached');
+    expect(text.split('\n').filter((l) => l.endsWith('[not reached]'))).toHaveLength(8);
+    expect(text).toMatch(/^Path \(dropped at cilium-egress: egress policy denies; the hops after it are not reached\)/m);
+  });
+
+  it('an ingress deny: only the delivery into the pod is not reached', () => {
+    const t = trace(cluster(), { from: 'shop/web-1', to: 'shop/api-1' }, (q) => (q.direction === 'ingress' ? { verdict: 'deny', by: [] } : { verdict: 'allow', by: [] }));
+    expect(hop(t, 'cilium-ingress').dropsPacket).toBe('ingress policy denies');
+    expect(t.hops.filter((h) => h.reached === false).map((h) => h.kind)).toEqual(['pod-interface']);
+    expect(t.hops.filter((h) => h.reached === false)[0]).toBe(t.hops[t.hops.length - 1]);
+  });
+
+  it('an allowed path: every hop is reached, nothing drops', () => {
+    const t = trace(cluster(), { from: 'shop/web-1', to: 'shop/api-1' }, () => ({ verdict: 'allow', by: [] }));
+    expect(t.hops.some((h) => h.reached === false || h.dropsPacket !== undefined)).toBe(false);
+    expect(formatTrace(t)).not.toContain('not reached');
   });
 
   it('enable-policy=never: nothing is enforced', () => {

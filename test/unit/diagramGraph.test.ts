@@ -253,6 +253,28 @@ describe('podOverviewGraph: every kind of path of shop/frontend (B1–B6)', () =
   });
 });
 
+describe('pathGraph after an egress deny (B8: cil_from_container decides before routing)', () => {
+  it('cart → the instance metadata address: denied by deny-imds at cil_from_container; the boxes after it are not reached', () => {
+    const t = trace({ from: CART, to: 'ip:169.254.169.254', port: 80 });
+    expect(t.verdict).toBe('deny');
+    const g = pathGraph(t, { store });
+    const egress = node(g, (n) => n.title === 'cil_from_container');
+    expect(egress.verdict?.verdict).toBe('deny');
+    expect(egress.verdict?.byPath[0]?.rules[0]?.text).toBe('CiliumClusterwideNetworkPolicy deny-imds spec.egressDeny[0].toCIDRSet[0]');
+    expect(egress.blocked).toBeUndefined();
+    expect(egress.details.find((d) => d.kind === 'cilium-egress')?.dropsPacket).toBe('egress policy denies');
+    const after = g.nodes.filter((n) => ['host', 'eni', 'vpc', 'destination'].includes(n.lane));
+    expect(after.length).toBeGreaterThanOrEqual(3);
+    for (const n of after) {
+      expect(n.blocked, n.title).toBe(true);
+      expect(n.details.every((d) => d.reached === false), n.title).toBe(true);
+    }
+    const out = g.edges.filter((e) => e.from === egress.id);
+    expect(out.map((e) => [e.status, e.label])).toEqual([['drop', 'denied by policy']]);
+    expect(g.edges.filter((e) => e.status === 'blocked').length).toBe(g.edges.length - g.edges.findIndex((e) => e.from === egress.id) - 1);
+  });
+});
+
 describe('toElkGraph', () => {
   it('is a layered, left-to-right ELK graph with one partition per lane, sized so every label fits', () => {
     const g = pathGraph(trace({ from: CART, to: 'svc:payments/api' }), { store });

@@ -15,7 +15,7 @@ import { PolicyEngine } from '../../src/core/analysis/policy/policyEngine';
 import { tracePolicyEvaluator } from '../../src/core/analysis/tracePolicyEvaluator';
 import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
 import type { ClusterStore } from '../../src/core/store/clusterStore';
-import { buildDiagramState, changeTouchesDiagram, type DiagramState } from '../../src/extension/diagram/diagramModel';
+import { buildDiagramState, changeTouchesDiagram, diagramPodOfTrace, pathOfTrace, type DiagramState } from '../../src/extension/diagram/diagramModel';
 import { podKeyOfArgument } from '../../src/extension/diagram/podArgument';
 import { contentSecurityPolicy, diagramWebviewHtml } from '../../src/extension/diagram/webviewHtml';
 import { createNonce } from '../../src/extension/diagram/createNonce';
@@ -113,6 +113,38 @@ describe('the panel model', () => {
     const gone = buildDiagramState(store, 'shop/cart-78d4d6b5d-n4pww', 'nope', trace);
     expect(gone).toMatchObject({ selected: 'all', notice: expect.stringContaining('no longer') });
     expect(buildDiagramState(store, 'shop/nope', 'all', trace)).toEqual({ error: 'pod shop/nope is not in the store (deleted, or not loaded yet)' });
+  });
+
+  it('a trace command\'s path: one of the pod\'s paths when the request is the same, else a new choice drawn with its verdicts', () => {
+    const cart = 'shop/cart-78d4d6b5d-n4pww';
+    // the overview's Service path is cart → svc:payments/api TCP/443
+    expect(pathOfTrace(store, cart, { from: cart, to: 'svc:payments/api', port: 443, protocol: 'TCP' }, [])).toEqual({ id: 'service' });
+    const imds = { from: cart, to: 'ip:169.254.169.254', port: 80, protocol: 'TCP' as const };
+    const picked = pathOfTrace(store, cart, imds, []);
+    if ('error' in picked || !picked.added) throw new Error('expected a new path');
+    expect(picked).toMatchObject({ id: 'trace-1', added: { id: 'trace-1', category: 'custom', label: 'trace: 169.254.169.254 TCP/80', request: imds } });
+    // the same trace again is the path already added
+    expect(pathOfTrace(store, cart, imds, [picked.added])).toEqual({ id: 'trace-1' });
+    const state = buildDiagramState(store, cart, 'trace-1', trace, [picked.added]);
+    if ('error' in state) throw new Error(state.error);
+    expect(state.choices.map((c) => c.id)).toEqual([...overview.choices.map((c) => c.id), 'trace-1']);
+    expect(state.choices.find((c) => c.id === 'trace-1')?.verdict).toBe('deny');
+    expect(state.graph.kind).toBe('path');
+    expect(state.title).toBe('trace: 169.254.169.254 TCP/80 — DENY');
+    const egress = state.graph.nodes.find((n) => n.verdict?.direction === 'egress');
+    expect(egress?.verdict?.byPath[0]?.rules.map((r) => r.text)).toEqual(['CiliumClusterwideNetworkPolicy deny-imds spec.egressDeny[0].toCIDRSet[0]']);
+    expect(state.graph.nodes.filter((n) => n.blocked).length).toBeGreaterThan(0);
+    // the overview draws the traced path too
+    const all = buildDiagramState(store, cart, 'all', trace, [picked.added]);
+    expect('error' in all ? [] : all.graph.paths.map((p) => p.id)).toContain('trace-1');
+    expect(pathOfTrace(store, 'shop/nope', imds, [])).toEqual({ error: 'pod shop/nope is not in the store' });
+  });
+
+  it('draws a trace on its source pod, or on its destination pod when it comes from outside', () => {
+    expect(diagramPodOfTrace({ from: 'shop/cart-1', to: 'svc:payments/api' })).toBe('shop/cart-1');
+    expect(diagramPodOfTrace({ from: 'world', to: 'shop/frontend-1' })).toBe('shop/frontend-1');
+    expect(diagramPodOfTrace({ from: 'ip:10.0.0.1', to: 'shop/frontend-1' })).toBe('shop/frontend-1');
+    expect(diagramPodOfTrace({ from: 'ip:10.0.0.1', to: 'ip:10.0.0.2' })).toBeUndefined();
   });
 
   it('redraws for the pod, its node, its node\'s pods and ENIs, objects on its paths and policies; not for others', () => {

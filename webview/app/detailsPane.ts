@@ -119,10 +119,12 @@ export class DetailsPane {
     node.details.forEach((d, i) => {
       const c = custom('vscode-collapsible', this.root);
       c.setAttribute('heading', HOP_KINDS[d.kind] ?? d.kind);
-      c.setAttribute('description', `${OWNER_LABELS[d.owner] ?? d.owner}${d.status !== 'ok' ? ` · ${d.status}` : ''}`);
+      c.setAttribute('description', `${OWNER_LABELS[d.owner] ?? d.owner}${d.status !== 'ok' ? ` · ${d.status}` : ''}${d.dropsPacket ? ' · packet dropped here' : d.reached === false ? ' · not reached' : ''}`);
       if (i === 0) c.setAttribute('open', '');
       const body = el('div', c, undefined, 'hop-body');
       el('p', body, d.text, 'hop-text');
+      if (d.dropsPacket) el('p', body, `The packet is dropped here: ${d.dropsPacket}.`, 'details-reason');
+      else if (d.reached === false) el('p', body, 'Not reached: the packet is dropped before this hop.', 'details-reason');
       if (d.reason) el('p', body, `${d.status === 'absent' ? 'Why' : 'Missing'}: ${d.reason}`, 'details-reason');
       if (d.facts.length > 0) this.facts(d.facts, body);
       el('p', body, `datapath.md ${d.ref}${graph.paths.length > 1 ? ` · ${d.paths.map(pathLabel).join('; ')}` : ''}`, 'source');

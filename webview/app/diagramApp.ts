@@ -164,7 +164,8 @@ export class DiagramApp {
   private setChoices(choices: DestinationChoice[], selected: string): void {
     this.choices = choices;
     this.selected = selected;
-    const options = [{ id: ALL, label: 'All paths' }, ...choices];
+    // each path with its policy verdict, so a deny is seen before it is picked
+    const options = [{ id: ALL, label: 'All paths' }, ...choices.map((c) => ({ id: c.id, label: `${c.label} — ${c.verdict}` }))];
     this.select.replaceChildren(
       ...options.map((c) => {
         const o = this.doc.createElement('vscode-option');

@@ -1,7 +1,9 @@
 /**
- * Zoom and pan of the diagram through the SVG's viewBox: the wheel zooms around the pointer, dragging
- * the background pans, buttons and keys zoom in, out and fit. The first view is the whole diagram
- * when it fits at a readable size, else a readable zoom centred on the pod the diagram is about.
+ * Zoom and pan of the diagram through the SVG's viewBox: the wheel scrolls (Ctrl/Cmd + wheel zooms
+ * around the pointer), dragging the background pans, buttons and keys zoom in, out and fit. The
+ * first view is the whole diagram when it fits at a readable size; else its full width from the top
+ * when that is readable (an overview in a 1200 px panel: 100%, scroll down for more); else a
+ * readable zoom centred on the pod the diagram is about.
  */
 
 /** The smallest zoom at which 12 px text is still 11 px on screen. */
@@ -71,6 +73,14 @@ export class Viewport {
       this.apply();
       return;
     }
+    const widthFit = width / this.content.width;
+    if (widthFit >= READABLE_SCALE) {
+      // as wide as the panel (an overview): from the top, where the pod is; the wheel scrolls down
+      const scale = Math.min(1, widthFit);
+      this.state = { scale, x: this.content.width / 2 - width / scale / 2, y: -8 / scale };
+      this.apply();
+      return;
+    }
     const scale = READABLE_SCALE;
     const viewW = width / scale;
     const viewH = height / scale;
@@ -130,10 +140,32 @@ export class Viewport {
     this.onChange(this.view);
   }
 
+  /** The wheel scrolls (Shift: sideways), as in an editor; with Ctrl or Cmd (and a pinch) it zooms around the pointer. */
   private onWheel(e: WheelEvent): void {
     e.preventDefault();
-    const delta = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
-    this.zoomBy(Math.exp(-delta * 0.0015), e);
+    const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? this.size().height : 1;
+    if (e.ctrlKey || e.metaKey) {
+      this.zoomBy(Math.exp(-e.deltaY * unit * 0.0015), e);
+      return;
+    }
+    const dx = (e.shiftKey && e.deltaX === 0 ? e.deltaY : e.deltaX) * unit;
+    const dy = (e.shiftKey ? 0 : e.deltaY) * unit;
+    this.scrollBy(dx, dy);
+  }
+
+  /** Pans by screen pixels, keeping some of the diagram in view. */
+  scrollBy(dx: number, dy: number): void {
+    const { width, height } = this.size();
+    const s = this.state.scale;
+    const viewW = width / s;
+    const viewH = height / s;
+    const margin = 40;
+    // along an axis where all of the diagram is in view there is nothing to scroll to
+    const along = (from: number, delta: number, content: number, view: number): number => (content + 2 * margin <= view ? from : clamp(from + delta / s, -margin, content - view + margin));
+    const x = along(this.state.x, dx, this.content.width, viewW);
+    const y = along(this.state.y, dy, this.content.height, viewH);
+    this.state = { ...this.state, x, y };
+    this.apply();
   }
 
   private onPointerDown(e: PointerEvent): void {

@@ -9,7 +9,7 @@ export const simCommand: CliCommand = {
   name: 'sim',
   summary: 'Serve a snapshot directory as a simulated EKS cluster (Kubernetes API over HTTPS, EC2 API)',
   usage: [
-    'Usage: cni-lens sim --snapshot DIR --kubeconfig OUT [--port N] [--ec2-port N] [--host 127.0.0.1]',
+    'Usage: cni-lens sim --snapshot DIR --kubeconfig OUT [--port N] [--ec2-port N] [--host 127.0.0.1] [--churn N]',
     '',
     'Serves the snapshot over the real wire protocols until stopped (Ctrl-C):',
     '  - the Kubernetes API (HTTPS, bearer token, self-signed CA) for kubectl and client libraries;',
@@ -24,6 +24,8 @@ export const simCommand: CliCommand = {
     '  --ec2-port N       EC2 API port (default: any free port)',
     '  --host ADDR        address to listen on (default 127.0.0.1)',
     '  --live-flows       Hubble Relay keeps producing flows (the snapshot\'s, with fresh times; some drops)',
+    '  --churn N          replace N pods a second (delete one, create one of the same workload on its node and IP);',
+    '                     change it later with POST /_sim/v1/churn {"podsPerSecond": N}',
   ].join('\n'),
   options: {
     snapshot: { type: 'string' },
@@ -32,6 +34,7 @@ export const simCommand: CliCommand = {
     'ec2-port': { type: 'string' },
     host: { type: 'string' },
     'live-flows': { type: 'boolean' },
+    churn: { type: 'string' },
   },
   async run(values, _positionals, io, signal) {
     const snapshotPath = requireString(values, 'snapshot');
@@ -39,13 +42,15 @@ export const simCommand: CliCommand = {
     const port = optionalInt(values, 'port', 0, 65535);
     const ec2Port = optionalInt(values, 'ec2-port', 0, 65535);
     const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
+    const churn = optionalInt(values, 'churn', 0, 100_000);
 
     const snapshot = await loadSnapshot(snapshotPath, { signal });
     for (const p of snapshot.problems) {
       io.err(`${p.severity}: ${p.file}${p.line ? `:${p.line}` : ''}${p.column ? `:${p.column}` : ''}: ${p.message}\n`);
     }
-    const cluster = await startSimCluster({ snapshot, host, port, ...(values['live-flows'] ? { hubble: { live: true } } : {}) });
+    const cluster = await startSimCluster({ snapshot, host, port, adoptSnapshot: true, ...(values['live-flows'] ? { hubble: { live: true } } : {}) });
     const ec2 = await startSimEc2({ aws: snapshot.aws, host, port: ec2Port });
+    if (churn) cluster.churn.setRate(churn);
     const tmp = `${kubeconfigPath}.tmp-${process.pid}`;
     await writeFile(tmp, cluster.kubeconfig(), { mode: 0o600 });
     await rename(tmp, kubeconfigPath);

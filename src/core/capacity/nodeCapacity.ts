@@ -14,6 +14,7 @@
  * - Free (the warm pool): allocated − assigned.
  */
 import type { EniInfo, NodeInfo, PodInfo, Provenance, Setting, VpcCniSettings } from '../model';
+import { parseAnyCidr } from '../net/ipAddress';
 import type { ClusterStore } from '../store/clusterStore';
 import { IPS_PER_PREFIX, instanceLimits, maxPodsForLimits, maxPods as maxPodsForType, type InstanceLimits, type MaxPodsResult } from './instanceCapacity';
 
@@ -175,7 +176,8 @@ export function nodeCapacity(
   let coolingDown = 0;
   const prefixes = new Set<string>();
   for (const eni of pool) {
-    for (const p of eni.prefixes) prefixes.add(p);
+    // IPv4 /28 prefixes only: an IPv6 prefix (IPv6 clusters) is not 16 pod IPv4 addresses
+    for (const p of eni.prefixes) if (parseAnyCidr(p)?.family === 4) prefixes.add(p);
     for (const ip of eni.ips) {
       if (ip.primary || !isIpv4(ip.ip)) continue;
       if (ip.prefix) prefixes.add(ip.prefix);

@@ -68,7 +68,7 @@ export function findHoverTarget(slice: ParsedSlice, offset: number): HoverTarget
     if (!root) continue;
     const hit = descend(slice.text, root, local, [{ node: root }]);
     if (!hit) continue;
-    return toTarget(slice, document, hit);
+    return toTarget(slice, document, hit, local);
   }
   return undefined;
 }
@@ -133,7 +133,7 @@ function keyName(key: YamlNode | null): string {
   return key ? String(key) : '';
 }
 
-function toTarget(slice: ParsedSlice, document: Document.Parsed, hit: RawHit): HoverTarget | undefined {
+function toTarget(slice: ParsedSlice, document: Document.Parsed, hit: RawHit, local: number): HoverTarget | undefined {
   // the innermost mapping with apiVersion and kind
   let objectIndex = -1;
   for (let i = hit.steps.length - 1; i >= 0; i--) {
@@ -155,7 +155,11 @@ function toTarget(slice: ParsedSlice, document: Document.Parsed, hit: RawHit): H
   if (hit.scalar) {
     const recovered = scalarText(hit.scalar, slice, document);
     text = recovered.text;
-    if (recovered.end !== undefined) range = [range[0], recovered.end];
+    if (recovered.end !== undefined) {
+      // the lines an unclosed quote swallowed are not part of the value the user meant
+      if (local > recovered.end) return undefined;
+      range = [range[0], recovered.end];
+    }
   }
   const target: HoverTarget = {
     object,

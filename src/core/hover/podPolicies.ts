@@ -23,7 +23,11 @@ export interface PodPolicies {
   notEnforced: PodInfo[];
 }
 
-export function policiesSelecting(facts: ClusterFacts, pods: readonly PodInfo[]): PodPolicies {
+/**
+ * `assumeManaged`: the pods are a workload's pod template, not running pods — once created they get
+ * a CiliumEndpoint, so Cilium's rules count for them.
+ */
+export function policiesSelecting(facts: ClusterFacts, pods: readonly PodInfo[], opts: { assumeManaged?: boolean } = {}): PodPolicies {
   const ingress = new Map<string, SelectingPolicy>();
   const egress = new Map<string, SelectingPolicy>();
   const notEnforced: PodInfo[] = [];
@@ -37,7 +41,7 @@ export function policiesSelecting(facts: ClusterFacts, pods: readonly PodInfo[])
   };
   for (const pod of pods) {
     if (pod.hostNetwork) continue;
-    if (facts.engine === 'cilium' && !facts.managed(pod)) {
+    if (facts.engine === 'cilium' && !opts.assumeManaged && !facts.managed(pod)) {
       notEnforced.push(pod);
       continue;
     }

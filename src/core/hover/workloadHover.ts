@@ -48,6 +48,7 @@ export function workloadHover(req: HoverRequest): string | undefined {
     lines.push(`${title}: ${plural(found.pods.length, 'pod')} now${how ? ` (${how})` : ''}`);
   }
   if (found.note) lines.push('', found.note);
+  if (found.pods.length === 0) lines.push(...templateLines(req.facts, object.kind, name, ns, object.json()));
   if (found.pods.length > 0) {
     lines.push('', ...podTable(req.facts, found.pods, { namespaced: true }));
     const policies = policiesSelecting(req.facts, found.pods);
@@ -130,4 +131,26 @@ function workloadSelector(kind: string, json: Record<string, unknown>): Selector
   const labels = asRecord(asRecord(asRecord(podSpecHolder?.template)?.metadata)?.labels);
   if (labels && Object.keys(labels).length > 0) return parseSelector({ matchLabels: labels }, { cilium: false });
   return undefined;
+}
+
+/**
+ * For a workload with no pods (not deployed yet, or facts from manifests only): the policies that
+ * will select its pods, from the pod template's labels.
+ */
+function templateLines(facts: ClusterFacts, kind: string, name: string, ns: string, json: Record<string, unknown>): string[] {
+  if (kind === 'Pod') return [];
+  const spec = asRecord(json.spec);
+  const holder = kind === 'CronJob' ? asRecord(asRecord(spec?.jobTemplate)?.spec) : spec;
+  const template = asRecord(holder?.template);
+  const rawLabels = asRecord(asRecord(template?.metadata)?.labels);
+  if (!rawLabels) return [];
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rawLabels)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') labels[k] = String(v);
+  if (Object.keys(labels).length === 0) return [];
+  const hostNetwork = asRecord(template?.spec)?.hostNetwork === true;
+  if (hostNetwork) return ['', 'Its pods use the host network: pod policies will not apply to them.'];
+  const templatePod: PodInfo = { namespace: ns, name: `${name} (pod template)`, labels, ips: [], hostNetwork: false, ready: false, containerPorts: [], origin: { source: 'snapshot' } };
+  const policies = policiesSelecting(facts, [templatePod], { assumeManaged: true });
+  const text = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ');
+  return ['', `Its pod template (labels ${markdownEscape(text)}) is selected by:`, ...policyLines(policies, 1)];
 }

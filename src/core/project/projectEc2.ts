@@ -4,6 +4,7 @@
  * gives strings, and no timestamp is copied here, so both work the same (reference: datapath.md A3).
  *
  * Never throws: a field of the wrong type is skipped; an item without its id gives `undefined`.
+ * An address or CIDR that is neither IPv4 nor IPv6 is dropped and reported through `note`.
  */
 import type {
   EniInfo,
@@ -18,6 +19,7 @@ import type {
   SubnetInfo,
   VpcInfo,
 } from '../model';
+import { ipFamily, parseAnyCidr } from '../net/ipAddress';
 import type { RawAws } from '../snapshot/rawSnapshot';
 import { asArray, asBool, asInt, asNonEmpty, asRecord, setOwn } from './jsonFields';
 
@@ -45,6 +47,33 @@ function tagsOf(item: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
+/** Receives what was dropped from an item, e.g. `PrivateIpAddresses[2]: "10.0.0.256" is not an IP address`. */
+export type ProjectionNote = (message: string) => void;
+
+const ignoreNote: ProjectionNote = () => undefined;
+
+function shown(v: string): string {
+  return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+}
+
+/** The text when it is an IPv4 or IPv6 address; otherwise a note and undefined. */
+function address(v: unknown, field: string, note: ProjectionNote): string | undefined {
+  const text = asNonEmpty(v);
+  if (text === undefined) return undefined;
+  if (ipFamily(text) !== undefined) return text;
+  note(`${field}: ${shown(text)} is not an IPv4 or IPv6 address, skipped`);
+  return undefined;
+}
+
+/** The text when it is an IPv4 or IPv6 CIDR; otherwise a note and undefined. */
+function cidrText(v: unknown, field: string, note: ProjectionNote): string | undefined {
+  const text = asNonEmpty(v);
+  if (text === undefined) return undefined;
+  if (parseAnyCidr(text) !== undefined) return text;
+  note(`${field}: ${shown(text)} is not an IPv4 or IPv6 CIDR, skipped`);
+  return undefined;
+}
+
 function safely<T>(fn: () => T | undefined): T | undefined {
   try {
     return fn();
@@ -66,36 +95,36 @@ function eniKind(interfaceType: string | undefined): string {
   }
 }
 
-export function projectNetworkInterface(item: unknown, origin: Provenance): EniInfo | undefined {
+export function projectNetworkInterface(item: unknown, origin: Provenance, note: ProjectionNote = ignoreNote): EniInfo | undefined {
   return safely(() => {
     const it = asRecord(item);
     const id = asNonEmpty(it?.NetworkInterfaceId);
     if (!it || id === undefined) return undefined;
     const attachment = asRecord(it.Attachment);
     const interfaceType = asNonEmpty(it.InterfaceType);
-    const primaryIp = asNonEmpty(it.PrivateIpAddress);
+    const primaryIp = address(it.PrivateIpAddress, 'PrivateIpAddress', note);
 
     const ips: EniIp[] = [];
-    for (const p of asArray(it.PrivateIpAddresses)) {
+    asArray(it.PrivateIpAddresses).forEach((p, i) => {
       const rec = asRecord(p);
-      const ip = asNonEmpty(rec?.PrivateIpAddress);
+      const ip = address(rec?.PrivateIpAddress, `PrivateIpAddresses[${i}].PrivateIpAddress`, note);
       if (rec && ip !== undefined) ips.push({ ip, primary: asBool(rec.Primary) ?? ip === primaryIp });
-    }
+    });
     if (ips.length === 0 && primaryIp !== undefined) ips.push({ ip: primaryIp, primary: true });
-    for (const p of asArray(it.Ipv6Addresses)) {
+    asArray(it.Ipv6Addresses).forEach((p, i) => {
       const rec = asRecord(p);
-      const ip = asNonEmpty(rec?.Ipv6Address);
+      const ip = address(rec?.Ipv6Address, `Ipv6Addresses[${i}].Ipv6Address`, note);
       if (rec && ip !== undefined) ips.push({ ip, primary: asBool(rec.IsPrimaryIpv6) === true });
-    }
+    });
     const prefixes: string[] = [];
-    for (const p of asArray(it.Ipv4Prefixes)) {
-      const v = asNonEmpty(asRecord(p)?.Ipv4Prefix);
+    asArray(it.Ipv4Prefixes).forEach((p, i) => {
+      const v = cidrText(asRecord(p)?.Ipv4Prefix, `Ipv4Prefixes[${i}].Ipv4Prefix`, note);
       if (v !== undefined) prefixes.push(v);
-    }
-    for (const p of asArray(it.Ipv6Prefixes)) {
-      const v = asNonEmpty(asRecord(p)?.Ipv6Prefix);
+    });
+    asArray(it.Ipv6Prefixes).forEach((p, i) => {
+      const v = cidrText(asRecord(p)?.Ipv6Prefix, `Ipv6Prefixes[${i}].Ipv6Prefix`, note);
       if (v !== undefined) prefixes.push(v);
-    }
+    });
     const securityGroups: EniInfo['securityGroups'] = [];
     for (const g of asArray(it.Groups)) {
       const rec = asRecord(g);
@@ -128,20 +157,23 @@ export function projectNetworkInterface(item: unknown, origin: Provenance): EniI
   });
 }
 
-export function projectSubnet(item: unknown, origin: Provenance): SubnetInfo | undefined {
+export function projectSubnet(item: unknown, origin: Provenance, note: ProjectionNote = ignoreNote): SubnetInfo | undefined {
   return safely(() => {
     const it = asRecord(item);
     const id = asNonEmpty(it?.SubnetId);
     if (!it || id === undefined) return undefined;
-    let cidr = asNonEmpty(it.CidrBlock);
-    if (cidr === undefined) {
+    let cidr = cidrText(it.CidrBlock, 'CidrBlock', note);
+    if (cidr === undefined && asNonEmpty(it.CidrBlock) === undefined) {
       // IPv6-only subnet
-      for (const a of asArray(it.Ipv6CidrBlockAssociationSet)) {
-        cidr = asNonEmpty(asRecord(a)?.Ipv6CidrBlock);
+      for (const [i, a] of asArray(it.Ipv6CidrBlockAssociationSet).entries()) {
+        cidr = cidrText(asRecord(a)?.Ipv6CidrBlock, `Ipv6CidrBlockAssociationSet[${i}].Ipv6CidrBlock`, note);
         if (cidr !== undefined) break;
       }
     }
-    if (cidr === undefined) return undefined;
+    if (cidr === undefined) {
+      note('no usable CidrBlock or Ipv6CidrBlock');
+      return undefined;
+    }
     const tags = tagsOf(it);
     return {
       id,
@@ -156,17 +188,17 @@ export function projectSubnet(item: unknown, origin: Provenance): SubnetInfo | u
   });
 }
 
-export function projectVpc(item: unknown, origin: Provenance): VpcInfo | undefined {
+export function projectVpc(item: unknown, origin: Provenance, note: ProjectionNote = ignoreNote): VpcInfo | undefined {
   return safely(() => {
     const it = asRecord(item);
     const id = asNonEmpty(it?.VpcId);
     if (!it || id === undefined) return undefined;
     const cidrs: string[] = [];
-    const primary = asNonEmpty(it.CidrBlock);
+    const primary = cidrText(it.CidrBlock, 'CidrBlock', note);
     if (primary !== undefined) cidrs.push(primary);
-    for (const a of asArray(it.CidrBlockAssociationSet)) {
+    for (const [i, a] of asArray(it.CidrBlockAssociationSet).entries()) {
       const rec = asRecord(a);
-      const cidr = asNonEmpty(rec?.CidrBlock);
+      const cidr = cidrText(rec?.CidrBlock, `CidrBlockAssociationSet[${i}].CidrBlock`, note);
       const state = asNonEmpty(asRecord(rec?.CidrBlockState)?.State);
       if (cidr !== undefined && (state === undefined || state === 'associated') && !cidrs.includes(cidr)) cidrs.push(cidr);
     }
@@ -198,7 +230,7 @@ function routeTarget(route: Record<string, unknown>): RouteInfo['target'] {
   );
 }
 
-export function projectRouteTable(item: unknown, origin: Provenance): RouteTableInfo | undefined {
+export function projectRouteTable(item: unknown, origin: Provenance, note: ProjectionNote = ignoreNote): RouteTableInfo | undefined {
   return safely(() => {
     const it = asRecord(item);
     const id = asNonEmpty(it?.RouteTableId);
@@ -213,9 +245,12 @@ export function projectRouteTable(item: unknown, origin: Provenance): RouteTable
       if (subnet !== undefined && !subnetIds.includes(subnet)) subnetIds.push(subnet);
     }
     const routes: RouteInfo[] = [];
-    for (const r of asArray(it.Routes)) {
+    for (const [i, r] of asArray(it.Routes).entries()) {
       const rec = asRecord(r);
-      const destination = asNonEmpty(rec?.DestinationCidrBlock) ?? asNonEmpty(rec?.DestinationIpv6CidrBlock) ?? asNonEmpty(rec?.DestinationPrefixListId);
+      const destination =
+        cidrText(rec?.DestinationCidrBlock, `Routes[${i}].DestinationCidrBlock`, note) ??
+        cidrText(rec?.DestinationIpv6CidrBlock, `Routes[${i}].DestinationIpv6CidrBlock`, note) ??
+        asNonEmpty(rec?.DestinationPrefixListId);
       if (!rec || destination === undefined) continue;
       const route: RouteInfo = { destination, target: routeTarget(rec) };
       const state = asNonEmpty(rec.State);
@@ -226,17 +261,17 @@ export function projectRouteTable(item: unknown, origin: Provenance): RouteTable
   });
 }
 
-export function projectNatGateway(item: unknown, origin: Provenance): NatGatewayInfo | undefined {
+export function projectNatGateway(item: unknown, origin: Provenance, note: ProjectionNote = ignoreNote): NatGatewayInfo | undefined {
   return safely(() => {
     const it = asRecord(item);
     const id = asNonEmpty(it?.NatGatewayId);
     if (!it || id === undefined) return undefined;
     const publicIps: string[] = [];
     const privateIps: string[] = [];
-    for (const a of asArray(it.NatGatewayAddresses)) {
+    for (const [i, a] of asArray(it.NatGatewayAddresses).entries()) {
       const rec = asRecord(a);
-      const pub = asNonEmpty(rec?.PublicIp);
-      const priv = asNonEmpty(rec?.PrivateIp);
+      const pub = address(rec?.PublicIp, `NatGatewayAddresses[${i}].PublicIp`, note);
+      const priv = address(rec?.PrivateIp, `NatGatewayAddresses[${i}].PrivateIp`, note);
       if (pub !== undefined && !publicIps.includes(pub)) publicIps.push(pub);
       if (priv !== undefined && !privateIps.includes(priv)) privateIps.push(priv);
     }
@@ -270,7 +305,7 @@ export function projectSecurityGroup(item: unknown, origin: Provenance): Securit
   });
 }
 
-export function projectInstance(item: unknown, origin: Provenance): InstanceInfo | undefined {
+export function projectInstance(item: unknown, origin: Provenance, note: ProjectionNote = ignoreNote): InstanceInfo | undefined {
   return safely(() => {
     const it = asRecord(item);
     const id = asNonEmpty(it?.InstanceId);
@@ -279,7 +314,7 @@ export function projectInstance(item: unknown, origin: Provenance): InstanceInfo
       id,
       type: asNonEmpty(it.InstanceType),
       zone: asNonEmpty(asRecord(it.Placement)?.AvailabilityZone),
-      privateIp: asNonEmpty(it.PrivateIpAddress),
+      privateIp: address(it.PrivateIpAddress, 'PrivateIpAddress', note),
       privateDnsName: asNonEmpty(it.PrivateDnsName),
       subnetId: asNonEmpty(it.SubnetId),
       vpcId: asNonEmpty(it.VpcId),
@@ -294,16 +329,17 @@ function projectList<T extends { id: string }>(
   items: readonly unknown[] | undefined,
   listName: string,
   idField: string,
-  fn: (item: unknown, origin: Provenance) => T | undefined,
+  fn: (item: unknown, origin: Provenance, note: ProjectionNote) => T | undefined,
   origin: Provenance,
   problems: string[],
 ): T[] {
   const byId = new Map<string, T>();
   const list = Array.isArray(items) ? items : [];
   list.forEach((item, i) => {
-    const value = fn(item, origin);
+    const itemId = safely(() => asNonEmpty(asRecord(item)?.[idField]));
+    const value = fn(item, origin, (message) => problems.push(`${listName}[${i}]${itemId !== undefined ? ` ${itemId}` : ''}: ${message}`));
     if (value === undefined) {
-      const id = asNonEmpty(asRecord(item)?.[idField]);
+      const id = itemId;
       problems.push(`${listName}[${i}]${id !== undefined ? ` ${id}` : ''}: ${id === undefined ? `no ${idField}` : 'cannot be read'}, skipped`);
       return;
     }

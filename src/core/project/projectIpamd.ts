@@ -15,6 +15,7 @@
  * The ENI's primary IP is not listed by ipamd, so `primaryIp` stays undefined.
  */
 import type { EniInfo, EniIp, Provenance } from '../model';
+import { ipFamily, parseAnyCidr } from '../net/ipAddress';
 import { asArray, asBool, asInt, asNonEmpty, asRecord, asScalarString, describeValue, setOwn, type JsonRecord } from './jsonFields';
 
 export type IpamdShape = 'v1.8-or-older' | 'v1.9-v1.19' | 'v1.20-or-newer' | 'unknown';
@@ -157,15 +158,15 @@ function projectCidrs(v: unknown, eni: EniInfo, ctx: Ctx): void {
       ctx.problems.push(`${ctx.where}: CIDR ${key} of ENI ${eni.id} should be an object, found ${describeValue(value)}`);
       continue;
     }
-    const cidr = ipNetToCidr(info.Cidr) ?? (key.includes('/') ? key : undefined);
-    if (cidr === undefined) {
-      ctx.problems.push(`${ctx.where}: CIDR ${key} of ENI ${eni.id} has no usable Cidr`);
+    const cidrText = ipNetToCidr(info.Cidr) ?? (key.includes('/') ? key : undefined);
+    const parsed = parseAnyCidr(cidrText);
+    if (cidrText === undefined || parsed === undefined) {
+      ctx.problems.push(`${ctx.where}: CIDR ${JSON.stringify(key)} of ENI ${eni.id} has no usable Cidr${cidrText === undefined ? '' : ` (${JSON.stringify(cidrText)} is not an IPv4 or IPv6 CIDR)`}, skipped`);
       continue;
     }
-    const [base, lenText] = cidr.split('/');
-    const len = Number(lenText);
-    const full = base.includes(':') ? 128 : 32;
-    const isPrefix = asBool(info.IsPrefix) === true || len < full;
+    const cidr = `${parsed.address}/${parsed.bits}`;
+    const base = parsed.address;
+    const isPrefix = asBool(info.IsPrefix) === true || parsed.bits < (parsed.family === 4 ? 32 : 128);
     const addresses = asRecord(info.IPAddresses) ?? {};
     if (!isPrefix) {
       const addr = asRecord(addresses[base]) ?? asRecord(Object.values(addresses)[0]);
@@ -175,10 +176,17 @@ function projectCidrs(v: unknown, eni: EniInfo, ctx: Ctx): void {
     eni.prefixes.push(cidr);
     for (const [ipKey, a] of Object.entries(addresses)) {
       const addr = asRecord(a);
-      const ip = asNonEmpty(addr?.Address) ?? ipKey;
-      eni.ips.push(addressToIp(ip, addr, cidr, ctx));
+      const ip = checkedAddress(asNonEmpty(addr?.Address) ?? ipKey, eni, ctx);
+      if (ip !== undefined) eni.ips.push(addressToIp(ip, addr, cidr, ctx));
     }
   }
+}
+
+/** The address when it is an IPv4 or IPv6 address; otherwise a problem naming it, and undefined. */
+function checkedAddress(ip: string, eni: EniInfo, ctx: Ctx): string | undefined {
+  if (ipFamily(ip) !== undefined) return ip;
+  ctx.problems.push(`${ctx.where}: address ${JSON.stringify(ip.length > 60 ? `${ip.slice(0, 60)}…` : ip)} of ENI ${eni.id} is not an IPv4 or IPv6 address, skipped`);
+  return undefined;
 }
 
 /** ≤ v1.8: `IPv4Addresses{<ip>: {Address, IPAMKey | Assigned, UnassignedTime}}`. */
@@ -191,8 +199,8 @@ function projectLegacyAddresses(v: unknown, eni: EniInfo, ctx: Ctx): void {
   }
   for (const [key, a] of Object.entries(addresses)) {
     const addr = asRecord(a);
-    const ip = asNonEmpty(addr?.Address) ?? key;
-    eni.ips.push(addressToIp(ip, addr, undefined, ctx));
+    const ip = checkedAddress(asNonEmpty(addr?.Address) ?? key, eni, ctx);
+    if (ip !== undefined) eni.ips.push(addressToIp(ip, addr, undefined, ctx));
   }
 }
 

@@ -278,12 +278,19 @@ async function loadKubernetesFile(ctx: LoadContext, file: string): Promise<void>
 
 function parseYamlManifests(ctx: LoadContext, file: string, text: string): KubeDocument[] {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true });
   const at = (offset: number): LineColumn => {
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
-  return Array.from(documents).flatMap((document) => yamlDocument(ctx, file, document, at) ?? []);
+  try {
+    const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true });
+    return Array.from(documents).flatMap((document) => yamlDocument(ctx, file, document, at) ?? []);
+  } catch (error) {
+    // the parser recurses per nesting level: a deeply nested file exhausts the stack
+    const why = error instanceof RangeError ? 'nesting too deep to read' : errorMessage(error);
+    ctx.problem('error', file, `YAML cannot be read: ${why}`);
+    return [];
+  }
 }
 
 function yamlDocument(

@@ -63,6 +63,8 @@ export class ClusterSession {
   private readonly controller = new AbortController();
   private readonly listeners = new Set<(state: SessionState) => void>();
   private readonly informerStates = new Map<string, InformerState>();
+  private readonly loadingNow = new Set<string>();
+  private readonly loadingListeners = new Set<(loading: readonly string[]) => void>();
   /** Sources of a snapshot, or of a live cluster before its first full list. */
   private fixedSources: SourceStatus[] = [];
   private aws: AwsRead = {};
@@ -104,9 +106,35 @@ export class ClusterSession {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /** What is still being read (`kubernetes pods`, `ec2`, `ipamd`, `snapshot files`): empty once everything was read once. */
+  get loading(): readonly string[] {
+    return [...this.loadingNow];
+  }
+
+  onLoading(listener: (loading: readonly string[]) => void): { dispose(): void } {
+    this.loadingListeners.add(listener);
+    return { dispose: () => this.loadingListeners.delete(listener) };
+  }
+
+  private setLoading(what: string, loading: boolean): void {
+    if (loading === this.loadingNow.has(what)) return;
+    if (loading) this.loadingNow.add(what);
+    else this.loadingNow.delete(what);
+    const now = this.loading;
+    for (const listener of this.loadingListeners) {
+      try {
+        listener(now);
+      } catch {
+        // a listener's failure must not stop loading
+      }
+    }
+  }
+
   /** Starts loading once; later calls return the same promise. Never rejects. */
   start(): Promise<void> {
-    this.started ??= this.run().catch((err: unknown) => {
+    this.started ??= this.run().finally(() => {
+      for (const what of this.loadingNow) this.setLoading(what, false);
+    }).catch((err: unknown) => {
       this.setState({ phase: 'error', detail: (err as Error)?.message ?? String(err) });
       this.log.error(`${this.describe()}: ${(err as Error)?.message ?? String(err)}`);
     });
@@ -149,8 +177,10 @@ export class ClusterSession {
     const started = performance.now();
     if (this.target.kind === 'snapshot') {
       this.log.info(`loading snapshot ${this.target.path}`);
+      this.setLoading('snapshot files', true);
       // fill this session's store directly (views already listen to it)
       const loaded = storeFromRawSnapshot(await loadSnapshot(this.target.path, { signal: this.controller.signal }), this.store);
+      this.setLoading('snapshot files', false);
       this.fixedSources = loaded.sources;
       this.problems = loaded.problems;
       for (const p of loaded.problems) this.log.warn(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
@@ -168,6 +198,7 @@ export class ClusterSession {
       signal: this.controller.signal,
       aws: this.target.aws,
       onState: (id, state) => this.onInformerState(id, state),
+      onLoading: (source, loading) => this.setLoading(source, loading),
     }, this.store);
     if (this.controller.signal.aborted) return;
     this.aws = live.aws;
@@ -227,6 +258,7 @@ export class ClusterSession {
     if (this.controller.signal.aborted) return; // stopping: keep the last states
     const before = this.informerStates.get(id);
     this.informerStates.set(id, state);
+    this.setLoading(`kubernetes ${id}`, state.phase === 'listing');
     if (state.phase === 'reconnecting') this.log.warn(`${id}: ${state.error}; retry ${state.attempt} in ${state.retryInMs} ms${state.hadData ? `; stale since ${clockTime(state.staleSince)}` : ''}`);
     if (state.phase === 'forbidden') this.log.warn(`${id}: ${state.message}`);
     if (state.phase === 'synced' && (before?.phase === 'reconnecting' || (before?.phase === 'listing' && before.staleSince !== undefined))) this.log.info(`${id}: watching again, up to date`);

@@ -8,6 +8,7 @@ import { ClusterStore } from '../store/clusterStore';
 import { fetchEc2 } from './ec2Source';
 import type { AwsAccess } from './clusterSession';
 import { readIpamd, ipamdTargets } from './ipamdSource';
+import { specQuery } from './kubeInformer';
 import { KubeApiError, kubeListAll } from './kubeRequest';
 import { LIVE_RESOURCES } from './liveCluster';
 
@@ -57,12 +58,12 @@ export async function collectSnapshot(kc: KubeConfig, dir: string, opts: Collect
   const store = new ClusterStore();
   for (const spec of LIVE_RESOURCES) {
     try {
-      const { items } = await kubeListAll(kc, spec.path, { pageSize: opts.pageSize, signal: opts.signal });
+      const { items } = await kubeListAll(kc, spec.path, { pageSize: opts.pageSize, signal: opts.signal, query: specQuery(spec) });
       for (const item of items) {
         const p = projectKubeObject(item, { source: 'kubernetes-api' });
         if (p) store.upsert(p.kind, p.value as never);
       }
-      await write(`kubernetes/${spec.id.replace('/', '-')}.json`, { apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } });
+      await write(`kubernetes/${spec.id.replaceAll('/', '-')}.json`, { apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } });
       log(`kubernetes ${spec.id}: ${items.length} objects`);
     } catch (err) {
       if (opts.signal?.aborted) throw err;

@@ -12,8 +12,18 @@ export interface ResourceSpec {
   group: string;
   resource: string;
   namespace?: string;
+  /**
+   * Only this object: list and watch with a `metadata.name` field selector, which RBAC can grant
+   * with `resourceNames` (the tool needs two ConfigMaps of kube-system, not all of them).
+   */
+  name?: string;
   /** The resource is a CRD that may not be installed; a 404 means "not installed", not an error. */
   optional?: boolean;
+}
+
+/** Query parameters that narrow a resource's list and watch (the field selector of a named spec). */
+export function specQuery(spec: ResourceSpec): Record<string, string> {
+  return spec.name ? { fieldSelector: `metadata.name=${spec.name}` } : {};
 }
 
 /**
@@ -38,7 +48,8 @@ export type InformerState =
       /** The delay is the server's `Retry-After`. */
       retryAfter?: boolean;
     }
-  | { phase: 'forbidden'; message: string }
+  /** `verb`: the list was denied (nothing is known), or the list worked and the watch was denied. */
+  | { phase: 'forbidden'; message: string; verb: 'list' | 'watch' }
   | { phase: 'missing'; message: string }
   | { phase: 'stopped' };
 
@@ -132,6 +143,7 @@ export class KubeInformer {
     try {
       const { items, resourceVersion } = await kubeListAll(this.kc, this.spec.path, {
         pageSize: this.options.pageSize,
+        query: specQuery(this.spec),
         signal,
         onPage: this.sink.page ? (page) => this.guard(() => this.sink.page!(page)) : undefined,
         timeoutMs: this.options.requestTimeoutMs,
@@ -145,7 +157,7 @@ export class KubeInformer {
     } catch (err) {
       if (signal.aborted) return true;
       if (err instanceof KubeApiError && err.status === 403) {
-        this.state({ phase: 'forbidden', message: err.message });
+        this.state({ phase: 'forbidden', message: err.message, verb: 'list' });
         return true;
       }
       if (err instanceof KubeApiError && err.status === 404 && this.spec.optional) {
@@ -198,7 +210,7 @@ export class KubeInformer {
     const end = await kubeWatchOnce(
       this.kc,
       this.spec.path,
-      { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true' },
+      { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true', ...specQuery(this.spec) },
       {
         signal,
         onEvent,
@@ -248,7 +260,8 @@ export class KubeInformer {
         return false;
       case 'failed':
         if (end.status === 403) {
-          this.state({ phase: 'forbidden', message: end.error });
+          // the list was allowed, the watch is not: what was listed stays, but nothing keeps it fresh
+          this.state({ phase: 'forbidden', verb: 'watch', message: `${end.error.replace(/^watch failed: /, '')}; the objects shown are from the first list and are not kept up to date` });
           return true;
         }
         if (end.status === 404 && this.spec.optional) {

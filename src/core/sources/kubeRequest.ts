@@ -121,13 +121,13 @@ interface ListBody {
 export async function kubeListAll(
   kc: KubeConfig,
   path: string,
-  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void; timeoutMs?: number } = {},
+  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void; query?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<{ items: unknown[]; resourceVersion: string }> {
   const items: unknown[] = [];
   let cont: string | undefined;
   let resourceVersion = '';
   do {
-    const body = (await kubeGetJson(kc, path, { limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal, { timeoutMs: opts.timeoutMs })) as ListBody;
+    const body = (await kubeGetJson(kc, path, { ...opts.query, limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal, { timeoutMs: opts.timeoutMs })) as ListBody;
     if (!body || typeof body !== 'object' || !Array.isArray(body.items)) {
       throw new KubeApiError(`GET ${path} answered 200 with something that is not a list (no "items" array)`, path, 200);
     }

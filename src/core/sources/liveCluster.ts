@@ -4,7 +4,10 @@ import { projectKubeObject } from '../project/projectKube';
 import { ClusterStore, storeKey, type StoreKind } from '../store/clusterStore';
 import { KubeInformer, type InformerOptions, type InformerState, type ResourceSpec } from './kubeInformer';
 
-/** The resources CNI Lens reads from a live cluster: list and watch only. */
+/**
+ * The resources CNI Lens reads from a live cluster: list and watch only. `deploy/rbac/cni-lens-reader.yaml`
+ * grants exactly these (plus `get` of single objects and port-forward); change both together.
+ */
 export const LIVE_RESOURCES: readonly ResourceSpec[] = [
   { id: 'namespaces', path: '/api/v1/namespaces', group: '', resource: 'namespaces' },
   { id: 'nodes', path: '/api/v1/nodes', group: '', resource: 'nodes' },
@@ -12,7 +15,9 @@ export const LIVE_RESOURCES: readonly ResourceSpec[] = [
   { id: 'services', path: '/api/v1/services', group: '', resource: 'services' },
   { id: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices', group: 'discovery.k8s.io', resource: 'endpointslices' },
   { id: 'networkpolicies', path: '/apis/networking.k8s.io/v1/networkpolicies', group: 'networking.k8s.io', resource: 'networkpolicies' },
-  { id: 'kube-system/configmaps', path: '/api/v1/namespaces/kube-system/configmaps', group: '', resource: 'configmaps', namespace: 'kube-system' },
+  // only the two ConfigMaps with datapath settings: kube-system also holds aws-auth and other configuration
+  { id: 'kube-system/configmaps/cilium-config', path: '/api/v1/namespaces/kube-system/configmaps', group: '', resource: 'configmaps', namespace: 'kube-system', name: 'cilium-config' },
+  { id: 'kube-system/configmaps/amazon-vpc-cni', path: '/api/v1/namespaces/kube-system/configmaps', group: '', resource: 'configmaps', namespace: 'kube-system', name: 'amazon-vpc-cni' },
   { id: 'kube-system/daemonsets', path: '/apis/apps/v1/namespaces/kube-system/daemonsets', group: 'apps', resource: 'daemonsets', namespace: 'kube-system' },
   { id: 'ciliumendpoints', path: '/apis/cilium.io/v2/ciliumendpoints', group: 'cilium.io', resource: 'ciliumendpoints', optional: true },
   { id: 'ciliumnetworkpolicies', path: '/apis/cilium.io/v2/ciliumnetworkpolicies', group: 'cilium.io', resource: 'ciliumnetworkpolicies', optional: true },

@@ -6,6 +6,7 @@ import { applyAwsFacts } from './applyAwsFacts';
 import { fetchEc2 } from './ec2Source';
 import { readIpamdEnis } from './ipamdSource';
 import type { AwsAccess } from './clusterSession';
+import type { InformerState } from './kubeInformer';
 import { LiveCluster, type LiveClusterOptions } from './liveCluster';
 import { kubernetesSourceStatus } from './sourceFreshness';
 
@@ -16,6 +17,8 @@ export interface LiveStoreOptions extends LiveClusterOptions {
   aws?: AwsAccess | false;
   /** Read ipamd `/v1/enis` of every node through port-forward to its aws-node pod (default on). */
   ipamd?: boolean;
+  /** Told when reading EC2 (`ec2`) or ipamd (`ipamd`) starts and ends, for a progress indicator. */
+  onLoading?: (source: 'ec2' | 'ipamd', loading: boolean) => void;
 }
 
 export interface LiveStore {
@@ -47,7 +50,16 @@ export async function openLiveStore(kc: KubeConfig, opts: LiveStoreOptions = {},
 
   let aws: AwsRead = {};
   if (!opts.signal?.aborted) {
-    aws = await readAwsSources(kc, live.store, { ec2: opts.aws === false ? false : (opts.aws ?? {}), ipamd: opts.ipamd !== false, signal: opts.signal });
+    // EC2 needs the nodes (their instances), ipamd the pods (each node's aws-node pod): when the
+    // list was forbidden, say so with the permission instead of "no nodes" or "no aws-node pod"
+    aws = await readAwsSources(kc, live.store, {
+      ec2: opts.aws === false ? false : (opts.aws ?? {}),
+      ipamd: opts.ipamd !== false,
+      signal: opts.signal,
+      onLoading: opts.onLoading,
+      nodesForbidden: forbiddenMessage(live.states, 'nodes'),
+      podsForbidden: forbiddenMessage(live.states, 'pods'),
+    });
     applyAwsFacts(live.store, aws.ec2?.facts, aws.ipamd?.enis ?? []);
     sources.push(aws.ec2?.status ?? { name: 'ec2', state: 'not-configured', detail: 'turned off' });
     sources.push(aws.ipamd?.status ?? { name: 'ipamd', state: 'not-configured', detail: 'turned off' });
@@ -59,12 +71,43 @@ export async function openLiveStore(kc: KubeConfig, opts: LiveStoreOptions = {},
  * Reads EC2 and ipamd (independent: both at once); the caller merges their ENIs with
  * `applyAwsFacts` (EC2 first, ipamd as fallback). `false` skips one. Never rejects.
  */
-export async function readAwsSources(kc: KubeConfig, store: ClusterStore, opts: { ec2: AwsAccess | false; ipamd: boolean; signal?: AbortSignal; ipamdTimeoutMs?: number }): Promise<AwsRead> {
+export async function readAwsSources(
+  kc: KubeConfig,
+  store: ClusterStore,
+  opts: {
+    ec2: AwsAccess | false;
+    ipamd: boolean;
+    signal?: AbortSignal;
+    ipamdTimeoutMs?: number;
+    onLoading?: (source: 'ec2' | 'ipamd', loading: boolean) => void;
+    /** The nodes (or pods) list was forbidden: the source cannot be read, and says why. */
+    nodesForbidden?: string;
+    podsForbidden?: string;
+  },
+): Promise<AwsRead> {
+  const tracked = <T>(source: 'ec2' | 'ipamd', read: () => Promise<T>): Promise<T> => {
+    opts.onLoading?.(source, true);
+    return read().finally(() => opts.onLoading?.(source, false));
+  };
+  const ec2Access = opts.ec2;
   const [ec2, ipamd] = await Promise.all([
-    opts.ec2 === false ? undefined : readEc2(store, opts.ec2, opts.signal).catch((err: unknown) => ({ status: { name: 'ec2', state: 'error' as const, detail: (err as Error)?.message ?? String(err) }, retryable: true })),
-    opts.ipamd ? readIpamdLive(kc, store, opts.signal, opts.ipamdTimeoutMs).catch((err: unknown) => ({ status: { name: 'ipamd', state: 'error' as const, detail: (err as Error)?.message ?? String(err) }, enis: [], retryable: true })) : undefined,
+    ec2Access === false
+      ? undefined
+      : opts.nodesForbidden
+        ? { status: { name: 'ec2', state: 'forbidden', detail: `the nodes' EC2 instances are unknown: ${opts.nodesForbidden}` } satisfies SourceStatus, retryable: false }
+        : tracked('ec2', () => readEc2(store, ec2Access, opts.signal)).catch((err: unknown) => ({ status: { name: 'ec2', state: 'error' as const, detail: (err as Error)?.message ?? String(err) }, retryable: true })),
+    !opts.ipamd
+      ? undefined
+      : opts.podsForbidden
+        ? { status: { name: 'ipamd', state: 'forbidden', detail: `the aws-node pods to read ipamd through are unknown: ${opts.podsForbidden}` } satisfies SourceStatus, enis: [], retryable: false }
+        : tracked('ipamd', () => readIpamdLive(kc, store, opts.signal, opts.ipamdTimeoutMs)).catch((err: unknown) => ({ status: { name: 'ipamd', state: 'error' as const, detail: (err as Error)?.message ?? String(err) }, enis: [], retryable: true })),
   ]);
   return { ...(ec2 ? { ec2 } : {}), ...(ipamd ? { ipamd } : {}) };
+}
+
+function forbiddenMessage(states: ReadonlyMap<string, InformerState>, id: string): string | undefined {
+  const state = states.get(id);
+  return state?.phase === 'forbidden' && state.verb === 'list' ? state.message : undefined;
 }
 
 async function readIpamdLive(kc: KubeConfig, store: ClusterStore, signal?: AbortSignal, timeoutMs?: number): Promise<{ status: SourceStatus; enis: EniInfo[]; retryable: boolean }> {

@@ -58,6 +58,8 @@ export interface StoreChange {
   kind: StoreKind;
   key: string;
   type: ChangeType;
+  /** The value before a `modified` or `deleted` change (what a view showed), so listeners can find what the object was part of. */
+  previous?: StoreKinds[StoreKind];
 }
 
 export type StoreListener = (changes: readonly StoreChange[]) => void;
@@ -212,7 +214,7 @@ export class ClusterStore {
     if (previous !== undefined) this.unindex(kind, key, previous);
     table.set(key, value);
     this.index(kind, key, value);
-    this.emit({ kind, key, type: previous === undefined ? 'added' : 'modified' });
+    this.emit(previous === undefined ? { kind, key, type: 'added' } : { kind, key, type: 'modified', previous });
   }
 
   remove(kind: StoreKind, key: string): boolean {
@@ -221,7 +223,7 @@ export class ClusterStore {
     if (previous === undefined) return false;
     this.unindex(kind, key, previous as StoreKinds[StoreKind]);
     table.delete(key);
-    this.emit({ kind, key, type: 'deleted' });
+    this.emit({ kind, key, type: 'deleted', previous: previous as StoreKinds[StoreKind] });
     return true;
   }
 

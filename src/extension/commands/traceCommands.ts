@@ -3,6 +3,7 @@ import { isAbsolute, join } from 'node:path';
 import type { DatapathTrace } from '../../core/analysis/datapath/datapathTypes';
 import type { PodInfo } from '../../core/model';
 import type { ClusterSession } from '../../core/sources/clusterSession';
+import { showTraceInDiagram } from '../diagram/showPathDiagram';
 import { showReport } from '../reportDocuments';
 import { runtime } from '../runtime';
 import type { TreeNode } from '../views/treeNode';
@@ -132,41 +133,14 @@ async function showTrace(services: ExtensionServices, session: ClusterSession, r
   }
   services.log.info(`trace ${request.from} → ${request.to} ${request.protocol}/${request.port}: ${result.trace.verdict}`);
   await showReport(`trace ${request.from} → ${request.to} ${request.protocol}-${request.port}`, traceReport(result.trace, session));
+  showTraceInDiagram(services, request);
 }
 
-/** Characters that would start Markdown syntax inside a line (names from the cluster stay text). */
-const MD_SPECIAL = /[\\`*_[\]<>|~&]/g;
-const mdText = (t: string) => t.replace(MD_SPECIAL, (c) => `\\${c}`);
-
-/** The trace as a report an SRE reads top to bottom; each deciding rule links to its manifest line. */
+/** The trace report (core), with each deciding rule linked to its manifest line when the session is a snapshot. */
 export function traceReport(trace: DatapathTrace, session: ClusterSession): string {
-  const badge = trace.verdict === 'allow' ? '✅ ALLOW' : trace.verdict === 'deny' ? '⛔ DENY' : '❔ UNKNOWN';
-  const lines = [
-    `# ${badge}: ${mdText(trace.source.name ?? trace.source.ip)} → ${trace.service ? `${mdText(trace.service.name)} → ` : ''}${mdText(trace.destination.name ?? trace.destination.ip)} ${trace.request.protocol}/${trace.destination.port ?? trace.request.port ?? ''}`,
-    '',
-    `Source: ${mdText(session.describe())}`,
-    '',
-  ];
-  if (trace.service) {
-    const svc = trace.service;
-    lines.push(`Service ${mdText(svc.name)} ${svc.clusterIP}${svc.port ? `:${svc.port}` : ''} → backend ${mdText(svc.backend)} (${svc.backendIp}${svc.targetPort ? `:${svc.targetPort}` : ''}), translated by ${svc.translatedBy} ${svc.translatedAt === 'socket' ? 'at connect() (socket LB)' : 'per packet'}; ${svc.backends.length} ready backend${svc.backends.length === 1 ? '' : 's'}`, '');
-  }
-  lines.push(mdText(trace.verdictReason), '');
-  const rules = [...trace.policy.egress.by.map((r) => ['egress', r] as const), ...trace.policy.ingress.by.map((r) => ['ingress', r] as const)];
-  if (rules.length) {
-    lines.push('## Deciding rules', '');
-    for (const [direction, r] of rules) {
-      const name = `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name} ${r.rule}`;
-      const file = r.file && session.target.kind === 'snapshot' ? (isAbsolute(r.file) ? r.file : /\.(ya?ml|json)$/i.test(session.target.path) ? session.target.path : join(session.target.path, r.file)) : undefined;
-      lines.push(`- ${direction}: ${file ? `[${mdText(name)}](${vscode.Uri.file(file).toString()}#L${r.line ?? 1})` : mdText(name)}`);
-    }
-    lines.push('');
-  }
-  lines.push('## Hops', '');
-  trace.hops.forEach((hop, i) => {
-    const mark = hop.status === 'ok' ? '' : hop.status === 'drop' ? ' ⛔' : hop.status === 'unknown' ? ' ❔' : ' ∅';
-    lines.push(`${i + 1}. **${hop.owner}**${mark} — ${mdText(hop.text)}${hop.reason && hop.status !== 'ok' ? `  \n   _${hop.status === 'absent' ? 'why' : hop.status}: ${mdText(hop.reason)}_` : ''}`);
+  return runtime().traceReport(trace, session.describe(), (r) => {
+    if (!r.file || session.target.kind !== 'snapshot') return undefined;
+    const file = isAbsolute(r.file) ? r.file : /\.(ya?ml|json)$/i.test(session.target.path) ? session.target.path : join(session.target.path, r.file);
+    return `${vscode.Uri.file(file).toString()}#L${r.line ?? 1}`;
   });
-  if (trace.notes.length) lines.push('', '## Notes', '', ...trace.notes.map((n) => `- ${mdText(n)}`));
-  return lines.join('\n') + '\n';
 }

@@ -21,12 +21,16 @@ import {
 import type { ExtensionServices } from '../commands/extensionServices';
 import { runtime } from '../runtime';
 import { createNonce } from './createNonce';
-import { ALL_PATHS, buildDiagramState, changeTouchesDiagram, type DiagramState } from './diagramModel';
+import type { TraceRequest } from '../../core/analysis/datapath/traceDatapath';
+import type { OverviewDestination } from '../../core/analysis/diagram/overviewDestinations';
+import { ALL_PATHS, buildDiagramState, changeTouchesDiagram, pathOfTrace, type DiagramState } from './diagramModel';
 import { openObjectYaml } from './openObjectYaml';
 import { revealInTree } from './revealPod';
 import { diagramWebviewHtml } from './webviewHtml';
 
 const REDRAW_DEBOUNCE_MS = 400;
+/** Trace paths a panel keeps in its destination choices. */
+const MAX_TRACED = 5;
 
 export function themeKindOf(kind: vscode.ColorThemeKind): ThemeKind {
   switch (kind) {
@@ -45,15 +49,21 @@ export class DiagramPanel implements vscode.Disposable {
   static readonly viewType = 'cniLens.pathDiagram';
   private static readonly panels = new Map<string, DiagramPanel>();
 
-  /** Opens the panel of `podKey`, or brings its open panel to the front. */
-  static show(services: ExtensionServices, podKey: string): DiagramPanel {
-    const open = DiagramPanel.panels.get(podKey);
-    if (open) {
-      open.panel.reveal();
-      return open;
+  /**
+   * Opens the panel of `podKey`, or brings its open panel to the front. With `trace`, shows that
+   * trace's path (one of the pod's paths, or a new one in its destination choices); with `beside`,
+   * in the editor group beside the active one, keeping the focus where it is (next to a trace report).
+   */
+  static show(services: ExtensionServices, podKey: string, options: { trace?: TraceRequest; beside?: boolean } = {}): DiagramPanel {
+    let panel = DiagramPanel.panels.get(podKey);
+    if (panel) {
+      if (options.beside) panel.panel.reveal(vscode.ViewColumn.Beside, true);
+      else panel.panel.reveal();
+    } else {
+      panel = new DiagramPanel(services, podKey, options.beside ? { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } : vscode.ViewColumn.Active);
+      DiagramPanel.panels.set(podKey, panel);
     }
-    const panel = new DiagramPanel(services, podKey);
-    DiagramPanel.panels.set(podKey, panel);
+    if (options.trace) panel.showTrace(options.trace);
     return panel;
   }
 
@@ -68,12 +78,16 @@ export class DiagramPanel implements vscode.Disposable {
   /** Why the last rebuild failed (the pod was deleted…); the last good diagram stays, with this notice. */
   private lastError: string | undefined;
 
+  /** Paths of trace commands run on this pod, newest last (at most `MAX_TRACED`). */
+  private traced: OverviewDestination[] = [];
+
   private constructor(
     private readonly services: ExtensionServices,
     private readonly podKey: string,
+    column: vscode.ViewColumn | { viewColumn: vscode.ViewColumn; preserveFocus: boolean },
   ) {
     const dist = vscode.Uri.joinPath(services.context.extensionUri, 'dist');
-    this.panel = vscode.window.createWebviewPanel(DiagramPanel.viewType, `Paths: ${podKey.slice(podKey.indexOf('/') + 1)}`, vscode.ViewColumn.Active, {
+    this.panel = vscode.window.createWebviewPanel(DiagramPanel.viewType, `Paths: ${podKey.slice(podKey.indexOf('/') + 1)}`, column, {
       enableScripts: true,
       localResourceRoots: [dist],
     });
@@ -86,6 +100,23 @@ export class DiagramPanel implements vscode.Disposable {
       services.connections.onDidChange(() => this.follow()),
     );
     this.follow();
+  }
+
+  /** Selects the path of a trace (adding it to the choices when it is not one of the pod's paths) and redraws now. */
+  private showTrace(request: TraceRequest): void {
+    const session = this.services.connections.current;
+    if (!session) return;
+    const path = pathOfTrace(session.store, this.podKey, request, this.traced);
+    if ('error' in path) {
+      this.services.log.warn(`diagram of ${this.podKey}: ${path.error}`);
+      return;
+    }
+    if (path.added) this.traced = [...this.traced, path.added].slice(-MAX_TRACED);
+    this.selected = path.id;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.rebuild();
+    this.post(this.message('update'));
   }
 
   /** Sets the webview's HTML: a fresh nonce every time. */
@@ -126,7 +157,7 @@ export class DiagramPanel implements vscode.Disposable {
     }
     const started = performance.now();
     // the datapath and the policy engine live in the lazily loaded runtime (dist/runtime.js)
-    const built = buildDiagramState(session.store, this.podKey, this.selected, (request) => runtime().traceWithPolicy(session, request));
+    const built = buildDiagramState(session.store, this.podKey, this.selected, (request) => runtime().traceWithPolicy(session, request), this.traced);
     const ms = performance.now() - started;
     if (ms > 50) this.services.log.warn(`diagram of ${this.podKey} took ${Math.round(ms)} ms`);
     if ('error' in built) {

@@ -6,7 +6,9 @@
 import * as vscode from 'vscode';
 import type { ClusterSession } from '../../core/sources/clusterSession';
 import type { ExtensionServices } from '../commands/extensionServices';
+import type { TraceRequest } from '../../core/analysis/datapath/traceDatapath';
 import { DiagramPanel } from './diagramPanel';
+import { diagramPodOfTrace } from './diagramModel';
 import { podKeyOfArgument } from './podArgument';
 
 interface PodPick extends vscode.QuickPickItem {
@@ -44,4 +46,19 @@ export async function showPathDiagram(services: ExtensionServices, arg?: unknown
   }
   services.log.info(`path diagram of ${podKey}`);
   DiagramPanel.show(services, podKey);
+}
+
+/**
+ * A trace command's result in the path diagram, beside its report: the panel of the trace's pod
+ * (the source, or the destination of a trace into a pod) with the traced path selected, its verdict
+ * badges at the enforcement points. The focus stays on the report.
+ */
+export function showTraceInDiagram(services: ExtensionServices, request: TraceRequest): void {
+  const podKey = diagramPodOfTrace(request);
+  if (!podKey) return;
+  try {
+    DiagramPanel.show(services, podKey, { trace: request, beside: true });
+  } catch (err) {
+    services.log.warn(`path diagram of the trace ${request.from} → ${request.to}: ${(err as Error).message}`);
+  }
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startCodeServer, installVsix, seedUserData, type CodeServer } from './codeServer';
 import { e2eOutputDir, logVscodeVersion, repoRoot, vscodePaths, vsixPath } from './e2eEnvironment';
+import { auditDemoSession } from './auditDemoSession';
 import { startDemoSim, type DemoSim } from './startDemoSim';
 import { waitForWorkbench } from './workbench';
 
@@ -67,6 +68,8 @@ export async function launchVscode(opts: LaunchOptions): Promise<VscodeSession> 
   const runDir = mkdtempSync(join(tmpdir(), `cni-lens-${opts.label}-`));
   // run last to first: the folder goes once everything that used it has stopped
   const cleanups: (() => Promise<void> | void)[] = [() => rmSync(runDir, { recursive: true, force: true })];
+  // the read-only and secrets audit fails the suite; other teardown errors are only reported
+  const auditFailures: string[] = [];
   const close = async (): Promise<void> => {
     for (const c of cleanups.reverse()) {
       try {
@@ -76,6 +79,7 @@ export async function launchVscode(opts: LaunchOptions): Promise<VscodeSession> 
       }
     }
     cleanups.length = 0;
+    if (auditFailures.length) throw new Error(`[e2e] ${opts.label}: ${auditFailures.splice(0).join('\n')}`);
   };
   try {
     const workspaceDir = join(runDir, 'workspace');
@@ -89,6 +93,18 @@ export async function launchVscode(opts: LaunchOptions): Promise<VscodeSession> 
     if (!opts.noSim) {
       demo = await startDemoSim(runDir);
       cleanups.push(() => demo!.close());
+      // runs once code-server has stopped (cleanups run last to first), before the sim closes
+      cleanups.push(() => {
+        const audit = auditDemoSession(demo!, {
+          label: opts.label,
+          outputDir: e2eOutputDir,
+          logDirs: [join(runDir, 'ud', 'logs')],
+          logFiles: [join(e2eOutputDir, `${opts.label}-code-server.log`)],
+        });
+        if (audit.writes.length) auditFailures.push(`requests other than get/list/watch/port-forward reached the cluster:\n${audit.writes.join('\n')}`);
+        if (audit.leaks.length) auditFailures.push(`secrets in the logs:\n${audit.leaks.join('\n')}`);
+        if (!audit.cniLensLogFound) process.stderr.write(`[e2e] ${opts.label}: no "CNI Lens" log file among ${audit.logFiles.length} log files\n`);
+      });
     }
     const settings = { ...demo?.settings, ...opts.settings };
     const env = { ...demo?.env, ...opts.env };

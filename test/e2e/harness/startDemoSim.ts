@@ -2,6 +2,7 @@
  * The simulated EKS cluster for the end-to-end tests, served in the test process from the demo
  * snapshot: the Kubernetes API (HTTPS) and the EC2 API, as `cni-lens sim` serves them.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSnapshot } from '../../../src/core/snapshot/loadSnapshot';
@@ -23,6 +24,8 @@ export interface DemoSim {
   settings: Record<string, string>;
   /** AWS credentials for the extension host's environment (the simulated EC2 API takes any). */
   env: Record<string, string>;
+  /** What must never appear in a log: the kubeconfig's token and the AWS secret key, by name. */
+  secrets: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -36,6 +39,8 @@ export async function startDemoSim(dir: string, opts: { liveFlows?: boolean } = 
   });
   const kubeconfigPath = join(dir, 'kubeconfig.yaml');
   await writeFile(kubeconfigPath, sim.kubeconfig(DEMO_CONTEXT), { mode: 0o600 });
+  // distinctive, so that finding it in a log is a leak and not a coincidence
+  const awsSecret = `e2e-aws-secret-${randomBytes(12).toString('hex')}`;
   return {
     sim,
     ec2,
@@ -46,8 +51,9 @@ export async function startDemoSim(dir: string, opts: { liveFlows?: boolean } = 
       'cniLens.aws.endpoint': ec2.endpoint,
       'cniLens.aws.region': DEMO_REGION,
     },
-    // not secrets: the simulated EC2 API accepts any signature
-    env: { AWS_ACCESS_KEY_ID: 'AKIDE2ETEST', AWS_SECRET_ACCESS_KEY: 'e2e-test', AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: DEMO_REGION },
+    // the simulated EC2 API accepts any signature; the secret key is still treated as one (never logged)
+    env: { AWS_ACCESS_KEY_ID: 'AKIDE2ETEST', AWS_SECRET_ACCESS_KEY: awsSecret, AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: DEMO_REGION },
+    secrets: { 'kubeconfig token': sim.token, AWS_SECRET_ACCESS_KEY: awsSecret },
     close: async () => {
       await Promise.all([sim.close(), ec2.close()]);
     },

@@ -79,6 +79,13 @@ export interface Hop {
   facts: HopFact[];
   /** Section of datapath.md this hop follows (`B2`, `A2`…). */
   ref: string;
+  /**
+   * `false` when the packet never gets here: an earlier hop dropped it (a policy deny at
+   * `cil_from_container`/`cil_to_container`, or a hop with status `drop`). Absent when reached.
+   */
+  reached?: false;
+  /** Set on the hop where the packet is dropped: what drops it (`egress policy denies`, `no route`…). */
+  dropsPacket?: string;
 }
 
 export type EndpointKind =

@@ -18,9 +18,15 @@ export function formatTrace(trace: DatapathTrace): string {
   for (const note of trace.notes) lines.push(`  note: ${note}`);
   lines.push('');
   const width = String(trace.hops.length).length;
+  const indent = ' '.repeat(width + 2 + 13);
   trace.hops.forEach((hop, i) => {
-    lines.push(`${String(i + 1).padStart(width)}. ${`[${hop.owner}]`.padEnd(13)}${hop.text}${STATUS_MARK[hop.status]}`);
-    if (hop.reason && hop.status !== 'ok') lines.push(`${' '.repeat(width + 2 + 13)}${hop.status === 'absent' ? 'why' : hop.status}: ${hop.reason}`);
+    const unreached = hop.reached === false;
+    lines.push(`${String(i + 1).padStart(width)}. ${`[${hop.owner}]`.padEnd(13)}${hop.text}${STATUS_MARK[hop.status]}${unreached ? ' [not reached]' : ''}`);
+    if (hop.reason && hop.status !== 'ok' && !unreached) lines.push(`${indent}${hop.status === 'absent' ? 'why' : hop.status}: ${hop.reason}`);
+    if (hop.dropsPacket) {
+      const rest = trace.hops.length - i - 1;
+      lines.push(`${indent}⛔ the packet is dropped here (${hop.dropsPacket})${rest > 0 ? `; the ${rest === 1 ? 'hop' : `${rest} hops`} below ${rest === 1 ? 'is' : 'are'} where it would have gone, not reached` : ''}`);
+    }
   });
   lines.push('');
   const summary: string[] = [];
@@ -30,7 +36,8 @@ export function formatTrace(trace: DatapathTrace): string {
   else if (trace.hops.some((h) => h.kind === 'vpc-route')) summary.push(`enters the VPC from ${trace.source.name ?? trace.source.ip}`);
   summary.push(trace.snat ? `SNAT to ${trace.snat.to} (VPC CNI)` : 'no SNAT by the VPC CNI');
   if (trace.natGateway) summary.push(`NAT gateway ${trace.natGateway.id}${trace.natGateway.publicIp ? ` → ${trace.natGateway.publicIp}` : ''}`);
-  lines.push(`Path: ${summary.join('; ')}.`);
+  const stop = trace.hops.find((h) => h.dropsPacket);
+  lines.push(`Path${stop ? ` (dropped at ${stop.kind}: ${stop.dropsPacket}; the hops after it are not reached)` : ''}: ${summary.join('; ')}.`);
   lines.push(`Verdict: ${trace.verdict.toUpperCase()} — ${trace.verdictReason}`);
   for (const [direction, d] of [['egress', trace.policy.egress], ['ingress', trace.policy.ingress]] as const) {
     for (const r of d.by) {

@@ -11,6 +11,7 @@
  * reason; nothing is guessed silently.
  */
 import type { CiliumEndpointInfo, EniInfo, L4Protocol, NodeInfo } from '../../model';
+import { ipv6PodNote } from '../../net/ipAddress';
 import { cidrContains } from '../../net/ipv4';
 import type { ClusterStore } from '../../store/clusterStore';
 import { clusterSettings, type ClusterSettings } from '../clusterSettings';
@@ -20,7 +21,7 @@ import { pickServiceBackend, type ServicePick } from './serviceBackend';
 import { decideSnat, type SnatDecision } from './snatDecision';
 import { findPod, ipEndpoint, parseEndpointSpec, podEndpoint, type EndpointSpec, type ResolvedEndpoint } from './traceEndpoint';
 import { awsNodeEnv, fact, peerOf, peerText, podOrHostAt, settingFact, toEnd, type Dst, type End, type HostEnd, type PodEnd, type TraceContext } from './traceEnds';
-import { decidePolicy, traceVerdict, type PolicyPoint } from './tracePolicy';
+import { decidePolicy, markUnreachedHops, traceVerdict, type PolicyPoint } from './tracePolicy';
 import { eniDevice, eniRouteTable, longestPrefixMatch, primaryEniOfNode, subnetGateway, subnetLabel, subnetRouteTable, vpcCidrs } from './vpcLookup';
 
 export interface TraceRequest {
@@ -96,6 +97,7 @@ export function traceDatapath(store: ClusterStore, request: TraceRequest, option
   const trace = tracer.run(src, dst, pick, request.port);
   const policy = decidePolicy(trace.egressPoint, trace.ingressPoint, options.policyEvaluator);
   const { verdict, reason } = traceVerdict(policy, tracer.hops);
+  markUnreachedHops(tracer.hops, policy);
   const result: DatapathTrace = {
     request: { from: request.from, to: request.to, ...(request.port !== undefined ? { port: request.port } : {}), protocol },
     verdict,
@@ -131,6 +133,8 @@ function resolveSpec(store: ClusterStore, spec: EndpointSpec, argument: 'from' |
       if (!found) return { argument, message: `pod ${spec.namespace}/${spec.name} not found (no pod and no workload of that name in namespace ${spec.namespace})` };
       if (found.note) notes.push(found.note);
       const resolved = podEndpoint(store, found.pod);
+      const ipv6 = typeof resolved === 'string' ? undefined : ipv6PodNote(found.pod, 'traced');
+      if (ipv6) notes.push(ipv6);
       return typeof resolved === 'string' ? { argument, message: resolved } : resolved;
     }
   }

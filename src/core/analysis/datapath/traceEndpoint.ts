@@ -3,6 +3,7 @@
  * resolving them through the store (`ownersOfIp` for addresses).
  */
 import type { CiliumEndpointInfo, EniInfo, NatGatewayInfo, NodeInfo, PodInfo, ServiceInfo } from '../../model';
+import { ipFamily, ipv6PodNote, podAddresses } from '../../net/ipAddress';
 import { cidrContains, isIpv4 } from '../../net/ipv4';
 import type { ClusterStore } from '../../store/clusterStore';
 import type { TraceInputError } from './datapathTypes';
@@ -50,6 +51,7 @@ export function parseEndpointSpec(text: string, argument: Argument): EndpointSpe
   }
   if (t.startsWith('ip:')) {
     const ip = t.slice(3);
+    if (ipFamily(ip) === 6) return bad(`"${t}" is an IPv6 address: IPv6 is not yet supported (expected ip:A.B.C.D)`);
     return isIpv4(ip) ? { kind: 'ip', ip } : bad(`"${t}" is not an IPv4 address (expected ip:A.B.C.D)`);
   }
   if (t.startsWith('svc:') || t.startsWith('service:')) {
@@ -97,13 +99,16 @@ export function findPod(store: ClusterStore, namespace: string, name: string): {
 
 /** Resolves a pod to the end of a trace. */
 export function podEndpoint(store: ClusterStore, pod: PodInfo): ResolvedEndpoint | string {
-  if (!pod.ip) return `pod ${pod.namespace}/${pod.name} has no IP${pod.phase ? ` (phase ${pod.phase})` : ''}`;
+  if (!pod.ip && pod.ips.length === 0) return `pod ${pod.namespace}/${pod.name} has no IP${pod.phase ? ` (phase ${pod.phase})` : ''}`;
+  // the trace models IPv4: a dual-stack pod is traced with its IPv4 address, an IPv6-only pod is not traced
+  const ip = podAddresses(pod).ipv4[0];
+  if (ip === undefined) return `${ipv6PodNote(pod, 'traced') ?? `pod ${pod.namespace}/${pod.name} has no IPv4 address`}: the trace cannot follow it`;
   const node = pod.nodeName ? store.get('node', pod.nodeName) : undefined;
   if (pod.hostNetwork) {
-    return { kind: 'host', ip: pod.ip, pod, ...(node ? { node } : {}), ...(pod.nodeName ? { nodeName: pod.nodeName } : {}) };
+    return { kind: 'host', ip, pod, ...(node ? { node } : {}), ...(pod.nodeName ? { nodeName: pod.nodeName } : {}) };
   }
   const cep = store.get('ciliumEndpoint', `${pod.namespace}/${pod.name}`);
-  return { kind: 'pod', ip: pod.ip, pod, ...(node ? { node } : {}), ...(cep ? { cep } : {}) };
+  return { kind: 'pod', ip, pod, ...(node ? { node } : {}), ...(cep ? { cep } : {}) };
 }
 
 /** Resolves an address through everything the store knows holds it. */

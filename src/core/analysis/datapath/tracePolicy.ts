@@ -36,3 +36,19 @@ export function traceVerdict(policy: TracePolicy, hops: readonly Hop[]): { verdi
   const verdict: Verdict = verdicts.includes('deny') ? 'deny' : verdicts.includes('unknown') ? 'unknown' : 'allow';
   return { verdict, reason: parts + caveat };
 }
+
+/**
+ * Marks where the packet stops and what it never reaches: the first hop that drops it (status `drop`,
+ * or the enforcement point whose direction denies: `cilium-egress` for egress, `cilium-ingress` for
+ * ingress) gets `dropsPacket`, every hop after it `reached: false`. The hops keep their order and
+ * their other fields, so a reader still sees where the packet would have gone.
+ */
+export function markUnreachedHops(hops: Hop[], policy: TracePolicy): void {
+  const stop = hops.findIndex(
+    (h) => h.status === 'drop' || (h.kind === 'cilium-egress' && policy.egress.verdict === 'deny') || (h.kind === 'cilium-ingress' && policy.ingress.verdict === 'deny'),
+  );
+  if (stop < 0) return;
+  const at = hops[stop] as Hop;
+  at.dropsPacket = at.status === 'drop' ? (at.reason ?? `dropped at ${at.kind}`) : `${at.kind === 'cilium-egress' ? 'egress' : 'ingress'} policy denies`;
+  for (const hop of hops.slice(stop + 1)) hop.reached = false;
+}

@@ -63,6 +63,7 @@ export class DiagramBuilder {
     let previous: string | undefined;
     /** Edges after a deny: the first is the drop, the rest are never taken. */
     let afterDeny = 0;
+    let dropLabel = 'denied by policy';
     stages.forEach((stage, index) => {
       const box = describeStage(stages, index, trace, this.store);
       const id = nodeIdOf(box.key);
@@ -105,11 +106,16 @@ export class DiagramBuilder {
 
       if (previous !== undefined) {
         const status: DiagramEdgeStatus = afterDeny > 0 ? (afterDeny === 1 ? 'drop' : 'blocked') : box.status === 'unknown' ? 'unknown' : 'ok';
-        this.addEdge(previous, id, status, path.id, afterDeny === 1 ? 'denied by policy' : undefined);
+        this.addEdge(previous, id, status, path.id, afterDeny === 1 ? dropLabel : undefined);
         if (afterDeny > 0) afterDeny++;
       }
       if (afterDeny === 0) this.reached.add(id);
-      if (box.policy?.decision.verdict === 'deny' && afterDeny === 0) afterDeny = 1;
+      // where the trace says the packet stops (a policy deny, a hop that drops it), the path goes on as not reached
+      const stop = stage.hops.find((h) => h.dropsPacket !== undefined);
+      if (afterDeny === 0 && (box.policy?.decision.verdict === 'deny' || stop)) {
+        afterDeny = 1;
+        dropLabel = box.policy?.decision.verdict === 'deny' ? 'denied by policy' : 'dropped';
+      }
       previous = id;
     });
   }
@@ -127,6 +133,8 @@ export class DiagramBuilder {
         status: hop.status,
         text: hop.text,
         ...(hop.reason ? { reason: hop.reason } : {}),
+        ...(hop.reached === false ? { reached: false as const } : {}),
+        ...(hop.dropsPacket ? { dropsPacket: hop.dropsPacket } : {}),
         facts: hop.facts.map(fromHopFact),
         ref: hop.ref,
         paths: [pathId],

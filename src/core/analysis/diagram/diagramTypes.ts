@@ -51,6 +51,10 @@ export interface DiagramHopDetail {
   /** The hop as the trace says it, one line. */
   text: string;
   reason?: string;
+  /** The packet never gets to this hop on its path (dropped before it). */
+  reached?: false;
+  /** The packet is dropped at this hop: by what. */
+  dropsPacket?: string;
   facts: DiagramFact[];
   /** Section of datapath.md the hop follows. */
   ref: string;

@@ -15,6 +15,8 @@ export const BOX = {
   accent: 5,
   minWidth: 150,
   maxWidth: 232,
+  /** An overview has six lanes side by side: narrower boxes keep it within a 1200 px panel at 100%. */
+  maxWidthOverview: 172,
   /** Facts in a box of a path diagram; an overview shows fewer to stay compact. */
   maxFacts: 4,
   maxFactsOverview: 3,
@@ -83,9 +85,9 @@ export function fitText(text: string, maxWidth: number, style: TextStyle, measur
 }
 
 /**
- * `text` on at most `maxLines` lines of `maxWidth`: breaks after `-`, `.`, `/`, `:`, `_` or a space
- * when one is in the second half of the line, else where the width runs out; the last line is
- * ellipsized. Pod names stay whole up to two lines.
+ * `text` on at most `maxLines` lines of `maxWidth`: breaks after a space, else after `-`, `.`, `/`,
+ * `:` or `_`, when one is in the second half of the line, else where the width runs out; the last
+ * line is ellipsized. Pod names stay whole up to two lines.
  */
 export function wrapText(text: string, maxWidth: number, style: TextStyle, measure: MeasureText, maxLines = 2): Array<{ text: string; width: number; truncated: boolean }> {
   const lines: Array<{ text: string; width: number; truncated: boolean }> = [];
@@ -102,11 +104,14 @@ export function wrapText(text: string, maxWidth: number, style: TextStyle, measu
       if (measure(rest.slice(0, mid).join(''), style).width <= maxWidth) lo = mid;
       else hi = mid - 1;
     }
+    // a space in the second half first (`egress policy · ` / `ip-10-0-35-117`), else another break character
     let cut = lo;
-    for (let i = lo; i > lo / 2; i--) {
-      if (/[-./:_ ]/.test(rest[i - 1] as string)) {
-        cut = i;
-        break;
+    search: for (const breaks of [/ /, /[-./:_]/]) {
+      for (let i = lo; i > lo / 2; i--) {
+        if (breaks.test(rest[i - 1] as string)) {
+          cut = i;
+          break search;
+        }
       }
     }
     const line = rest.slice(0, cut).join('');
@@ -132,25 +137,26 @@ export function verdictBadgeText(v: DiagramVerdict): string {
 }
 
 /** Lays out the inside of a box. `minWidth` lets a lane give its boxes the width of its title. */
-export function nodeBox(node: DiagramNode, measure: MeasureText, minWidth: number = BOX.minWidth, maxFacts: number = BOX.maxFacts): NodeBox {
-  const textMax = BOX.maxWidth - BOX.padLeft - BOX.padRight;
+export function nodeBox(node: DiagramNode, measure: MeasureText, minWidth: number = BOX.minWidth, maxFacts: number = BOX.maxFacts, maxWidth: number = BOX.maxWidth): NodeBox {
+  const textMax = Math.max(maxWidth, minWidth) - BOX.padLeft - BOX.padRight;
   const markText = node.status === 'drop' ? '✕' : node.status === 'unknown' ? '?' : undefined;
   const markWidth = markText ? measure(markText, 'mark').width + BOX.markGap : 0;
   const lines: BoxLine[] = [];
   let top = BOX.padTop;
   let widest = 0;
-  const push = (style: TextStyle, text: string, extra: Partial<BoxLine> = {}, reserve = 0): void => {
-    const fit = fitText(text, textMax - reserve, style, measure);
-    lines.push({ style, text: fit.text, x: BOX.padLeft, baseline: baselineIn(top, style), width: fit.width, truncated: fit.truncated, ...extra });
-    widest = Math.max(widest, fit.width + reserve);
-    top += TEXT_STYLES[style].lineHeight;
-  };
   for (const [i, line] of wrapText(node.title, textMax - markWidth, 'title', measure).entries()) {
     lines.push({ style: 'title', text: line.text, x: BOX.padLeft, baseline: baselineIn(top, 'title'), width: line.width, truncated: line.truncated, ...(i > 0 ? { continued: true } : {}) });
     widest = Math.max(widest, line.width + markWidth);
     top += TEXT_STYLES.title.lineHeight;
   }
-  if (node.subtitle) push('subtitle', node.subtitle);
+  if (node.subtitle) {
+    // a narrow (overview) box wraps its subtitle rather than cut the node name off
+    for (const [i, line] of wrapText(node.subtitle, textMax, 'subtitle', measure, maxWidth < BOX.maxWidth ? 2 : 1).entries()) {
+      lines.push({ style: 'subtitle', text: line.text, x: BOX.padLeft, baseline: baselineIn(top, 'subtitle'), width: line.width, truncated: line.truncated, ...(i > 0 ? { continued: true } : {}) });
+      widest = Math.max(widest, line.width);
+      top += TEXT_STYLES.subtitle.lineHeight;
+    }
+  }
   for (const f of node.facts.slice(0, maxFacts)) {
     const prefix = f.name ? `${f.name} ` : '';
     const fit = fitText(f.value, textMax, 'fact', measure, prefix);
@@ -168,7 +174,7 @@ export function nodeBox(node: DiagramNode, measure: MeasureText, minWidth: numbe
     widest = Math.max(widest, width - 3);
     top += BOX.badgeHeight;
   }
-  const width = Math.ceil(Math.min(BOX.maxWidth, Math.max(minWidth, BOX.padLeft + widest + BOX.padRight)));
+  const width = Math.ceil(Math.min(Math.max(maxWidth, minWidth), Math.max(minWidth, BOX.padLeft + widest + BOX.padRight)));
   const title = lines[0] as BoxLine;
   const mark = markText ? { text: markText, x: width - BOX.padRight - measure(markText, 'mark').width, baseline: title.baseline, width: measure(markText, 'mark').width } : undefined;
   return { width, height: Math.ceil(top + BOX.padBottom), lines, ...(mark ? { mark } : {}), ...(badge ? { badge } : {}) };

@@ -71,13 +71,23 @@ export function laneMinWidth(lane: DiagramLane, measure: MeasureText): number {
 
 /** The box of `node` as this graph draws it: as wide as its lane's title at least; fewer facts in an overview. */
 export function graphNodeBox(graph: Pick<DiagramGraph, 'kind'>, node: DiagramNode, measure: MeasureText): NodeBox {
-  return nodeBox(node, measure, laneMinWidth(node.lane, measure), graph.kind === 'overview' ? BOX.maxFactsOverview : BOX.maxFacts);
+  const overview = graph.kind === 'overview';
+  return nodeBox(node, measure, laneMinWidth(node.lane, measure), overview ? BOX.maxFactsOverview : BOX.maxFacts, overview ? BOX.maxWidthOverview : BOX.maxWidth);
 }
+
+/** An overview's six lanes sit closer together, so that it fits a 1200 px panel's width at 100%. */
+export const ELK_OVERVIEW_OPTIONS: Readonly<Record<string, string>> = {
+  'elk.layered.spacing.nodeNodeBetweenLayers': '22',
+  'elk.layered.spacing.edgeNodeBetweenLayers': '10',
+  'elk.layered.spacing.edgeEdgeBetweenLayers': '8',
+  'elk.spacing.edgeEdge': '8',
+  'elk.padding': `[top=${LANE_TITLE_SPACE + 8},left=12,bottom=24,right=12]`,
+};
 
 export function toElkGraph(graph: DiagramGraph, measure: MeasureText): ElkNodeLike & { children: ElkNodeLike[]; edges: ElkEdgeLike[] } {
   return {
     id: 'root',
-    layoutOptions: { ...ELK_LAYOUT_OPTIONS },
+    layoutOptions: { ...ELK_LAYOUT_OPTIONS, ...(graph.kind === 'overview' ? ELK_OVERVIEW_OPTIONS : {}) },
     children: graph.nodes.map((node) => {
       const box = graphNodeBox(graph, node, measure);
       return { id: node.id, width: box.width, height: box.height, layoutOptions: { 'elk.partitioning.partition': String(laneIndex(node.lane)) } };

@@ -6,6 +6,7 @@
  * `host` or `remote-node` entity.
  */
 import type { CiliumEndpointInfo, Labels, NamespaceInfo, NodeInfo, PodInfo, ServiceInfo } from '../../model';
+import { podAddresses } from '../../net/ipAddress';
 import { formatIpv4, parseCidr, type Ipv4Cidr } from '../../net/ipv4';
 import type { ClusterStore } from '../../store/clusterStore';
 import { LabelSet, NAMESPACE_LABEL } from './labelSelector';
@@ -19,7 +20,7 @@ export interface PodEnd {
   namespaceLabels: Labels;
   namespaceLabelSet: LabelSet;
   podLabelSet: LabelSet;
-  /** The pod IP as a /32. */
+  /** The pod's IPv4 address as a /32. */
   ipRange?: Ipv4Cidr;
   cep?: CiliumEndpointInfo;
   /** Has a CiliumEndpoint, or assumed so when the input holds no CiliumEndpoints at all. */
@@ -81,11 +82,13 @@ export class LabelCache {
     return set;
   }
 
-  /** The pod IP as a /32. */
+  /** The pod's IPv4 address as a /32. */
   podRange(pod: PodInfo): Ipv4Cidr | undefined {
     let range = this.podRanges.get(pod);
     if (range === undefined) {
-      range = (pod.ip ? parseCidr(`${pod.ip}/32`) : undefined) ?? null;
+      // IPv4 only: a dual-stack pod's IPv4 address, none for an IPv6-only pod
+      const ipv4 = podAddresses(pod).ipv4[0];
+      range = (ipv4 !== undefined ? parseCidr(`${ipv4}/32`) : undefined) ?? null;
       this.podRanges.set(pod, range);
     }
     return range ?? undefined;

@@ -13,6 +13,7 @@
  * manifests to find rule lines.
  */
 import type { L4Protocol, NetworkPolicyInfo, NodeInfo, ServiceInfo } from '../../model';
+import { ipv6PodNote, podAddresses } from '../../net/ipAddress';
 import { parseCidr } from '../../net/ipv4';
 import type { ClusterStore } from '../../store/clusterStore';
 import { matchBlock } from './cidrBlock';
@@ -126,7 +127,8 @@ export class PolicyEngine {
   }
 
   private decideQuery(query: PolicyQuery, translateServices: boolean): PolicyVerdict {
-    const protocol = (query.protocol ?? 'TCP').toUpperCase() as L4Protocol;
+    // queries come from JSON files (`cni-lens verdicts --queries`): check the types, not only the values
+    const protocol = (typeof query.protocol === 'string' ? query.protocol.toUpperCase() : query.protocol ?? 'TCP') as L4Protocol;
     if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP') throw new PolicyQueryError(`protocol ${String(query.protocol)} is not TCP, UDP or SCTP`);
     if (!Number.isInteger(query.port) || query.port < 1 || query.port > 65535) throw new PolicyQueryError(`port ${String(query.port)} is not 1-65535`);
     const assumeManaged = this.engine === 'cilium' && this.store.count('ciliumEndpoint') === 0;
@@ -142,6 +144,10 @@ export class PolicyEngine {
     if (assumeManaged) notes.push('the input has no CiliumEndpoints: every pod-network pod is taken as managed by Cilium');
     if (from.kind === 'external' && from.resolvedFrom === undefined) notes.push(`source: ${from.description}`);
     if (to.kind === 'external') notes.push(`destination: ${to.description}`);
+    for (const end of [from, to]) {
+      const ipv6 = end.kind === 'pod' ? ipv6PodNote(end.pod, 'decided') : undefined;
+      if (ipv6 !== undefined && !notes.includes(ipv6)) notes.push(`${ipv6}${end.kind === 'pod' && !end.ipRange ? ': CIDR rules and ipBlock are not matched against it' : ''}`);
+    }
 
     const ctx: EvalContext = { from, to, port: query.port, protocol, knobs, notes };
     let egress: DirectionVerdict;
@@ -305,6 +311,7 @@ export class PolicyEngine {
       if (direction === 'ingress' ? !np.ingressIsolation : !np.egressIsolation) continue;
       const policyRef = this.policyRef(np.info);
       state.selectedBy.set(refKey(policyRef), policyRef);
+      noteProblems(ctx, np.info, np.problems);
       state.isolating.push(this.ruleRef(np.info, ['spec', 'podSelector'], 'isolate'));
       for (const rule of direction === 'ingress' ? np.ingress : np.egress) {
         if (rule.ports && !rule.ports.some((p) => this.npPortMatches(p, dest, ctx.port, ctx.protocol))) continue;
@@ -383,6 +390,7 @@ export class PolicyEngine {
       if (direction === 'ingress' ? !rule.hasIngress : !rule.hasEgress) continue;
       const policyRef = this.policyRef(policy.info);
       state.selectedBy.set(refKey(policyRef), policyRef);
+      noteProblems(ctx, policy.info, policy.problems);
       if (direction === 'ingress' ? rule.defaultDenyIngress : rule.defaultDenyEgress) {
         state.isolating.push(this.ruleRef(policy.info, [...rule.path, 'endpointSelector'], 'isolate'));
       }
@@ -555,7 +563,8 @@ export class PolicyEngine {
     let s: ResolvedEndpointSummary;
     if (end.kind === 'pod') {
       s = { kind: 'pod', name: end.key };
-      if (end.pod.ip) s.ip = end.pod.ip;
+      const ip = podAddresses(end.pod).ipv4[0] ?? end.pod.ip;
+      if (ip) s.ip = ip;
       if (this.engine === 'cilium') s.managed = end.managed;
       if (end.cep?.identityId !== undefined) s.identity = end.cep.identityId;
       if (end.resolvedFrom) s.resolvedFrom = end.resolvedFrom;
@@ -677,6 +686,14 @@ function sideVerdict(side: SideFacts, v: VerdictKind, by: RuleRef[], reason: str
 
 function notEnforced(direction: Direction, reason: string): DirectionVerdict {
   return { direction, verdict: 'allow', enforced: false, selectedBy: [], by: [], reason };
+}
+
+/** Names the invalid parts of a policy that selects this side (once per verdict), so a verdict never hides them. */
+function noteProblems(ctx: EvalContext, info: { kind: string; namespace?: string; name: string }, problems: readonly string[]): void {
+  if (problems.length === 0) return;
+  const shown = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
+  const note = `${describePolicy(info)} has invalid parts (an invalid peer or selector matches nothing): ${shown}`;
+  if (!ctx.notes.includes(note)) ctx.notes.push(note);
 }
 
 function describePolicy(info: { kind: string; namespace?: string; name: string }): string {

@@ -1,0 +1,139 @@
+/**
+ * The Cilium Endpoints tree: namespace → endpoint (id, identity, IPv4, state, and whether its pod
+ * agrees), a grouping by security identity, and the pods Cilium does not manage.
+ */
+import { unmanagedPods } from '../analysis/clusterSummary';
+import type { CiliumEndpointInfo } from '../model';
+import type { ClusterStore } from '../store/clusterStore';
+import { shortNodeName } from './nodesTree';
+import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
+
+export const IDENTITIES_ROW = 'cep-identities';
+export const UNMANAGED_ROW = 'cep-unmanaged';
+
+export function endpointNamespaceRowId(namespace: string): string {
+  return `cep-ns/${namespace}`;
+}
+export function endpointRowId(key: string): string {
+  return `cep/${key}`;
+}
+export function identityRowId(id: number): string {
+  return `identity/${id}`;
+}
+export function identityEndpointRowId(id: number, key: string): string {
+  return `identity/${id}/${key}`;
+}
+
+/** Namespaces that have at least one endpoint. */
+export function endpointNamespaces(store: ClusterStore): string[] {
+  const namespaces = new Set<string>();
+  for (const ep of store.list('ciliumEndpoint')) namespaces.add(ep.namespace);
+  return [...namespaces].sort();
+}
+
+export function endpointRows(store: ClusterStore): TreeRow[] {
+  const rows: TreeRow[] = endpointNamespaces(store).map((ns) => ({
+    id: endpointNamespaceRowId(ns),
+    label: ns,
+    description: `${store.endpointsInNamespace(ns).length} endpoints`,
+    icon: icon('symbol-namespace'),
+    children: () => store.endpointsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)).map((ep) => endpointRow(store, ep)),
+  }));
+  if (store.count('ciliumEndpoint') > 0) rows.push(identityGroup(store));
+  const unmanaged = unmanagedPods(store);
+  if (store.count('ciliumEndpoint') > 0 || unmanaged.length > 0) rows.push(unmanagedGroup(unmanaged));
+  return rows;
+}
+
+/** What the endpoint's pod says against the endpoint: gone, another IP, not ready. */
+function podDisagreement(store: ClusterStore, ep: CiliumEndpointInfo): string | undefined {
+  const pod = store.get('pod', `${ep.namespace}/${ep.name}`);
+  if (!pod) return 'pod not found';
+  if (pod.ip && ep.ipv4.length > 0 && !ep.ipv4.includes(pod.ip)) return `pod IP is ${pod.ip}`;
+  if (!pod.ready) return 'pod not ready';
+  return undefined;
+}
+
+function endpointRow(store: ClusterStore, ep: CiliumEndpointInfo): TreeRow {
+  const key = `${ep.namespace}/${ep.name}`;
+  const problem = podDisagreement(store, ep);
+  const pod = store.get('pod', key);
+  const node = pod?.nodeName ? shortNodeName(pod.nodeName) : ep.nodeIp ? `node ${ep.nodeIp}` : undefined;
+  return {
+    id: endpointRowId(key),
+    rebuild: () => {
+      const now = store.get('ciliumEndpoint', key);
+      return now ? endpointRow(store, now) : undefined;
+    },
+    label: ep.name,
+    description: [ep.endpointId !== undefined ? `id ${ep.endpointId}` : undefined, ep.identityId !== undefined ? `identity ${ep.identityId}` : undefined, ep.ipv4[0], node, ep.state, problem].filter(Boolean).join(' · '),
+    icon: ep.state === 'ready' && !problem ? icon('shield') : icon('warning', WARNING_COLOR),
+    contextValue: 'cniLens.endpoint',
+    ref: { kind: 'ciliumEndpoint', key },
+    ...(ep.ipv4[0] ? { ip: ep.ipv4[0] } : {}),
+    searchText: ep.identityLabels.join(' '),
+    tooltip: [
+      `**${esc(key)}**`,
+      `Identity ${ep.identityId ?? '?'}:\n\n${ep.identityLabels.map((l) => `- ${esc(l)}`).join('\n')}`,
+      pod?.nodeName ? `Node: ${esc(pod.nodeName)}` : ep.nodeIp ? `Node IP: ${esc(ep.nodeIp)}` : undefined,
+      pod ? `Pod: ${esc(pod.ip ?? 'no IP')}, ${esc(pod.phase ?? 'phase unknown')}, ${pod.ready ? 'ready' : 'not ready'}` : 'No pod of this name is among the pods read (a stale endpoint?).',
+    ].filter(Boolean).join('\n\n'),
+  };
+}
+
+/** Endpoints grouped by security identity: who shares policy decisions. */
+function identityGroup(store: ClusterStore): TreeRow {
+  const ids = new Set<number>();
+  for (const ep of store.list('ciliumEndpoint')) if (ep.identityId !== undefined) ids.add(ep.identityId);
+  return {
+    id: IDENTITIES_ROW,
+    label: 'By identity',
+    description: `${ids.size} identities`,
+    icon: icon('key'),
+    children: () => [...ids].sort((a, b) => a - b).map((id) => identityRow(store, id)),
+  };
+}
+
+function identityRow(store: ClusterStore, id: number): TreeRow {
+  const identity = store.get('ciliumIdentity', String(id));
+  const eps = store.endpointsWithIdentity(id);
+  const labels = identity ? Object.entries(identity.labels).map(([k, v]) => `${k}=${v}`) : eps[0]?.identityLabels ?? [];
+  const app = labels.find((l) => /(^|:)(app|k8s-app|app\.kubernetes\.io\/name)=/.test(l));
+  return {
+    id: identityRowId(id),
+    label: String(id),
+    description: `${app ?? labels[0] ?? ''} · ${eps.length} endpoints`,
+    icon: icon('key'),
+    searchText: labels.join(' '),
+    tooltip: `**Identity ${id}**\n\n${labels.map((l) => `- ${esc(l)}`).join('\n')}`,
+    children: () => store.endpointsWithIdentity(id).sort((a, b) => compareNames(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`)).map((ep) => ({
+      id: identityEndpointRowId(id, `${ep.namespace}/${ep.name}`),
+      label: `${ep.namespace}/${ep.name}`,
+      description: [ep.ipv4[0], ep.state].filter(Boolean).join(' · '),
+      icon: icon('shield'),
+      contextValue: 'cniLens.endpoint',
+      ref: { kind: 'ciliumEndpoint' as const, key: `${ep.namespace}/${ep.name}` },
+      ...(ep.ipv4[0] ? { ip: ep.ipv4[0] } : {}),
+    })),
+  };
+}
+
+function unmanagedGroup(unmanaged: ReturnType<typeof unmanagedPods>): TreeRow {
+  return {
+    id: UNMANAGED_ROW,
+    label: 'Not managed by Cilium',
+    description: `${unmanaged.length} pods`,
+    icon: icon(unmanaged.length ? 'warning' : 'pass'),
+    contextValue: 'cniLens.unmanagedGroup',
+    tooltip: 'Pods on the pod network with no CiliumEndpoint: they started before Cilium (or Cilium failed for them). Cilium applies no policy to them and Hubble has no endpoint data. Restart them to bring them under Cilium.',
+    children: () => unmanaged.map((pod) => ({
+      id: `unmanaged/${pod.namespace}/${pod.name}`,
+      label: `${pod.namespace}/${pod.name}`,
+      description: [pod.ip, pod.owner ? `${pod.owner.kind} ${pod.owner.name}` : undefined].filter(Boolean).join(' · '),
+      icon: icon('warning', WARNING_COLOR),
+      contextValue: 'cniLens.pod.unmanaged',
+      ref: { kind: 'pod' as const, key: `${pod.namespace}/${pod.name}` },
+      ...(pod.ip ? { ip: pod.ip } : {}),
+    })),
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The Nodes tree: node → ENIs → IPs and /28 prefixes (each IP → its pod, "node primary", "warm" or
+ * "cooling"). ENIs come from EC2, then ipamd, then inference from pod IPs (each ENI says which).
+ */
+import type { EniInfo, EniIp } from '../model';
+import { clusterSettings } from '../analysis/clusterSettings';
+import { nodeCapacity } from '../capacity/nodeCapacity';
+import { enisOfNode } from '../sources/inferEnis';
+import type { ClusterStore } from '../store/clusterStore';
+import { awsEniOwner } from '../analysis/datapath/vpcLookup';
+import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
+
+/** `ip-10-0-17-42.us-west-2.compute.internal` → `ip-10-0-17-42`: the rest is the same on every node (full name in the tooltip). */
+export function shortNodeName(name: string): string {
+  return name.replace(/\.(?:[a-z0-9-]+\.compute|ec2)\.internal$/, '');
+}
+
+export function nodeRowId(nodeName: string): string {
+  return `node/${nodeName}`;
+}
+
+export function nodeRows(store: ClusterStore): TreeRow[] {
+  const { vpcCni } = clusterSettings(store);
+  return [...store.list('node')]
+    .sort((a, b) => compareNames(a.name, b.name))
+    .map((node) => {
+      const pods = store.podsOnNode(node.name);
+      const { enis, inferred } = enisOfNode(store, node.name);
+      // capacity counts the ENIs AWS reported; inferred ones carry no allocation facts
+      const cap = nodeCapacity(node, inferred ? [] : enis, pods, vpcCni);
+      const of = (n: number, max: number | undefined) => (max === undefined ? String(n) : `${n}/${max}`);
+      const id = nodeRowId(node.name);
+      return {
+        id,
+        label: shortNodeName(node.name),
+        description: [node.instanceType, node.zone, node.internalIp, `pods ${of(cap.pods.total, cap.pods.max)}`, `IPs ${of(cap.ips.assigned, cap.ips.maxPossible)}`, cap.flags.includes('ip-exhausted') ? 'IPs exhausted' : undefined].filter(Boolean).join(' · '),
+        icon: node.ready ? icon('server') : icon('warning', WARNING_COLOR),
+        contextValue: 'cniLens.node',
+        ref: { kind: 'node', key: node.name },
+        ...(node.internalIp ? { ip: node.internalIp } : {}),
+        searchText: `${node.name} ${node.instanceId ?? ''} ${enis.map((e) => `${e.id} ${e.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' ')}`).join(' ')}`,
+        tooltip: `**${esc(node.name)}**\n\n${[
+          node.instanceId && `Instance: ${esc(node.instanceId)}`,
+          node.instanceType && `Type: ${esc(node.instanceType)}`,
+          node.zone && `Zone: ${esc(node.zone)}`,
+          node.internalIp && `InternalIP: ${esc(node.internalIp)}`,
+          `Ready: ${node.ready ? 'yes' : 'no'}`,
+          `Pods: ${cap.pods.total} of max ${cap.pods.max ?? '?'} (${esc(cap.pods.maxPods.formula)})`,
+          `ENIs: ${cap.enis.used} of ${cap.enis.max ?? '?'}; pod IPs ${cap.ips.assigned} assigned, ${cap.ips.free} warm, ${cap.ips.allocated} allocated, ${cap.ips.maxPossible ?? '?'} possible`,
+          inferred ? 'No ENI data from EC2 or ipamd for this node: its ENIs below are inferred from pod IPs and the node address.' : undefined,
+          ...cap.notes.map((n) => esc(n)),
+        ].filter(Boolean).join('\n\n')}`,
+        children: () => eniRows(store, enis, id),
+      };
+    });
+}
+
+/** Primary / secondary / trunk / branch / efa for a node's ENI; who owns it (NLB, NAT gateway, RDS…) otherwise. */
+export function eniRole(eni: EniInfo): string | undefined {
+  if (eni.kind !== 'interface') return eni.kind;
+  if (!eni.nodeName && !eni.instanceId) {
+    const owner = awsEniOwner(eni);
+    return owner.role === 'other' ? 'not on a node' : owner.label.replace(` network interface ${eni.id}`, '');
+  }
+  if (eni.deviceIndex === 0) return 'primary';
+  return eni.deviceIndex !== undefined || eni.origin.source === 'inferred' ? 'secondary' : undefined;
+}
+
+/** Where an ENI's facts come from, as the trees say it. */
+export function eniSourceText(eni: EniInfo): string {
+  const o = eni.origin;
+  if (o.source === 'inferred') return 'inferred from pod IPs';
+  const ipamd = o.detail?.includes('ipamd') ? ' + ipamd' : '';
+  if (o.source === 'snapshot' && o.file?.startsWith('aws')) return `from EC2${ipamd} (snapshot)`;
+  if (o.source === 'ec2') return `from EC2${ipamd}`;
+  return `from ${o.source}`;
+}
+
+/** The pod an ENI IP belongs to: the store's pod with that IP first (current), then ipamd's record unless that pod has another IP now. */
+export function podOfEniIp(store: ClusterStore, ip: EniIp): { namespace: string; name: string; inStore: boolean } | undefined {
+  if (ip.primary) return undefined;
+  const owner = store.ownersOfIp(ip.ip).find((o) => o.kind === 'pod');
+  if (owner) {
+    const pod = store.get('pod', owner.key);
+    if (pod) return { namespace: pod.namespace, name: pod.name, inStore: true };
+  }
+  if (!ip.pod) return undefined;
+  const named = store.get('pod', `${ip.pod.namespace}/${ip.pod.name}`);
+  // ipamd was read once: a pod that has moved to another IP since no longer holds this one
+  if (named && !named.hostNetwork && named.ip && named.ip !== ip.ip && !named.ips.includes(ip.ip)) return undefined;
+  return { ...ip.pod, inStore: named !== undefined };
+}
+
+/** Addresses an ENI can hand to pods: secondary IPs outside prefixes, plus 16 per IPv4 /28 prefix. */
+export function eniIpTotals(store: ClusterStore, eni: EniInfo): { used: number; total: number } {
+  let used = 0;
+  let loose = 0;
+  for (const ip of eni.ips) {
+    if (podOfEniIp(store, ip)) used++;
+    if (!ip.primary && !ip.prefix) loose++;
+  }
+  const ipv4Prefixes = eni.prefixes.filter((p) => !p.includes(':')).length;
+  return { used, total: loose + 16 * ipv4Prefixes };
+}
+
+export function eniRowId(parentId: string, eniId: string): string {
+  return `${parentId}/eni/${eniId}`;
+}
+
+/** The row id of an ENI's IP under the ENI's row (IPs of a /28 prefix sit under the prefix's row). */
+export function ipRowId(eniRow: string, ip: EniIp): string {
+  return ip.prefix ? `${eniRow}/prefix/${ip.prefix}/ip/${ip.ip}` : `${eniRow}/ip/${ip.ip}`;
+}
+
+export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId: string): TreeRow[] {
+  return [...enis]
+    .sort((a, b) => (a.deviceIndex ?? 99) - (b.deviceIndex ?? 99) || compareNames(a.id, b.id))
+    .map((eni) => {
+      const { used, total } = eniIpTotals(store, eni);
+      const id = eniRowId(parentId, eni.id);
+      const inferred = eni.origin.source === 'inferred';
+      const sgs = eni.securityGroups.map((g) => g.name ?? g.id);
+      return {
+        id,
+        label: inferred ? `${eni.deviceIndex === 0 ? 'eth0' : 'ENI'} (id unknown)` : eni.id,
+        description: [
+          eni.deviceIndex !== undefined && (eni.nodeName || eni.instanceId) ? `eth${eni.deviceIndex}` : undefined,
+          eniRole(eni),
+          `${used}/${total} IPs used`,
+          eni.subnetId ?? (inferred ? 'subnet unknown' : undefined),
+          sgs.length ? `SGs ${sgs.join(', ')}` : undefined,
+          eniSourceText(eni),
+        ].filter(Boolean).join(' · '),
+        icon: inferred ? icon('circuit-board', WARNING_COLOR) : icon('circuit-board'),
+        contextValue: inferred ? 'cniLens.inferredEni' : 'cniLens.eni',
+        ...(inferred ? {} : { ref: { kind: 'eni' as const, key: eni.id } }),
+        ...(eni.primaryIp ? { ip: eni.primaryIp } : {}),
+        searchText: eni.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' '),
+        tooltip: `**${esc(inferred ? eni.description ?? eni.id : eni.id)}**\n\n${[
+          eni.description && !inferred && `Description: ${esc(eni.description)}`,
+          eni.subnetId && `Subnet: ${esc(eni.subnetId)}`,
+          eni.securityGroups.length ? `Security groups: ${eni.securityGroups.map((g) => esc(g.name ? `${g.id} (${g.name})` : g.id)).join(', ')}` : undefined,
+          eni.prefixes.length ? `Prefixes: ${eni.prefixes.map(esc).join(', ')}` : undefined,
+          `Source: ${esc(eni.origin.source)}${eni.origin.detail ? ` (${esc(eni.origin.detail)})` : ''}`,
+          inferred ? 'Neither EC2 nor ipamd gave this node\'s ENIs: the node\'s InternalIP is taken as the primary ENI\'s primary IP and the pod IPs as its secondary IPs. Give CNI Lens AWS credentials (cniLens.aws.profile) or access to the aws-node pods for the real ENIs.' : undefined,
+        ].filter(Boolean).join('\n\n')}`,
+        children: () => eniChildren(store, eni, id),
+      };
+    });
+}
+
+function eniChildren(store: ClusterStore, eni: EniInfo, eniRow: string): TreeRow[] {
+  const rows = eni.ips.filter((ip) => !ip.prefix).map((ip) => ipRow(store, eni, ip, eniRow));
+  for (const prefix of eni.prefixes) {
+    const inPrefix = eni.ips.filter((ip) => ip.prefix === prefix);
+    const used = inPrefix.filter((ip) => podOfEniIp(store, ip)).length;
+    const prefixId = `${eniRow}/prefix/${prefix}`;
+    rows.push({
+      id: prefixId,
+      label: prefix,
+      description: `prefix · ${used}/${prefix.includes(':') ? '?' : 16} IPs used`,
+      icon: icon('symbol-array'),
+      tooltip: `**${esc(prefix)}**\n\nPrefix delegated to ${esc(eni.id)}: ipamd hands its addresses to pods one by one.`,
+      ...(inPrefix.length ? { children: () => inPrefix.map((ip) => ipRow(store, eni, ip, eniRow)) } : {}),
+    });
+  }
+  return rows;
+}
+
+function ipRow(store: ClusterStore, eni: EniInfo, ip: EniIp, eniRow: string): TreeRow {
+  let description: string;
+  let iconId = 'symbol-number';
+  const pod = podOfEniIp(store, ip);
+  if (pod) {
+    description = `${pod.namespace}/${pod.name}`;
+    iconId = pod.inStore ? 'symbol-variable' : 'question';
+  } else if (ip.primary) {
+    description = eni.deviceIndex === 0 ? 'node primary' : 'ENI primary';
+  } else if (ip.assigned && !ip.pod) {
+    description = 'assigned (pod not named by ipamd)';
+    iconId = 'question';
+  } else if (ip.coolingDown) {
+    description = 'cooling';
+    iconId = 'history';
+  } else {
+    description = 'warm';
+    iconId = 'circle-outline';
+  }
+  return {
+    id: ipRowId(eniRow, ip),
+    // the ENI's own changes refresh the ENI's parent; a pod's changes only this row
+    rebuild: () => ipRow(store, eni, ip, eniRow),
+    label: ip.ip,
+    description,
+    icon: icon(iconId),
+    contextValue: pod ? 'cniLens.ip.pod' : 'cniLens.ip',
+    ip: ip.ip,
+    ...(pod ? { ref: { kind: 'pod' as const, key: `${pod.namespace}/${pod.name}` } } : {}),
+    ...(pod && !pod.inStore ? { tooltip: `ipamd assigns ${esc(ip.ip)} to ${esc(pod.namespace)}/${esc(pod.name)}, which is not among the pods read.` } : {}),
+  };
+}

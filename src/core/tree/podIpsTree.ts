@@ -1,0 +1,58 @@
+/** The Pod IPs tree: namespace → pod (IP, node, ENI), with host network, not ready and unmanaged pods flagged. */
+import type { PodInfo } from '../model';
+import type { ClusterStore } from '../store/clusterStore';
+import { shortNodeName } from './nodesTree';
+import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
+
+export function podNamespaceRowId(namespace: string): string {
+  return `ns/${namespace}`;
+}
+
+export function podRowId(namespace: string, name: string): string {
+  return `pod/${namespace}/${name}`;
+}
+
+export function podNamespaceRows(store: ClusterStore): TreeRow[] {
+  return store.podNamespaces().sort().map((ns) => ({
+    id: podNamespaceRowId(ns),
+    label: ns,
+    description: `${store.podsInNamespace(ns).length} pods`,
+    icon: icon('symbol-namespace'),
+    children: () => store.podsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)).map((pod) => podRow(store, pod)),
+  }));
+}
+
+/** Flags of a pod as the Pod IPs tree shows them ("not managed" as `unmanagedPods` counts it). */
+export function podFlags(store: ClusterStore, pod: PodInfo): string[] {
+  const managed = pod.hostNetwork || !pod.ip || (pod.phase !== undefined && pod.phase !== 'Running') || store.get('ciliumEndpoint', `${pod.namespace}/${pod.name}`) !== undefined;
+  return [pod.hostNetwork ? 'host network' : undefined, pod.ready ? undefined : 'not ready', managed ? undefined : 'not managed by Cilium'].filter((f): f is string => f !== undefined);
+}
+
+export function podRow(store: ClusterStore, pod: PodInfo): TreeRow {
+  const eni = pod.ip && !pod.hostNetwork ? store.ownersOfIp(pod.ip).find((o) => o.kind === 'eni')?.key : undefined;
+  const flags = podFlags(store, pod);
+  const warn = flags.includes('not managed by Cilium') || flags.includes('not ready');
+  const key = `${pod.namespace}/${pod.name}`;
+  return {
+    id: podRowId(pod.namespace, pod.name),
+    rebuild: () => {
+      const now = store.get('pod', key);
+      return now ? podRow(store, now) : undefined;
+    },
+    label: pod.name,
+    description: [pod.ip ?? 'no IP', pod.nodeName ? shortNodeName(pod.nodeName) : undefined, eni, ...flags].filter(Boolean).join(' · '),
+    icon: warn ? icon('warning', WARNING_COLOR) : icon(pod.hostNetwork ? 'server-process' : 'symbol-variable'),
+    contextValue: 'cniLens.pod',
+    ref: { kind: 'pod', key: `${pod.namespace}/${pod.name}` },
+    ...(pod.ip ? { ip: pod.ip } : {}),
+    searchText: Object.entries(pod.labels).map(([k, v]) => `${k}=${v}`).join(' '),
+    tooltip: `**${esc(pod.namespace)}/${esc(pod.name)}**\n\n${[
+      `IP: ${esc(pod.ip ?? 'none')}`,
+      pod.phase && `Phase: ${esc(pod.phase)}`,
+      pod.nodeName && `Node: ${esc(pod.nodeName)}`,
+      eni && `ENI: ${esc(eni)}`,
+      pod.owner && `Owner: ${esc(pod.owner.kind)} ${esc(pod.owner.name)}`,
+      flags.length ? `Flags: ${flags.map(esc).join(', ')}` : undefined,
+    ].filter(Boolean).join('\n\n')}`,
+  };
+}

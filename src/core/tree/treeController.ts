@@ -1,0 +1,281 @@
+/**
+ * The editor-independent half of a CNI Lens tree view: hands out rows (one object per row id, kept
+ * across rebuilds so the editor can refresh a row by the object it holds), applies the filter,
+ * answers getParent/findNode for reveal, and turns store changes into a debounced refresh of only
+ * the rows they touch, or of the whole tree when its top level changes.
+ */
+import type { ClusterSession } from '../sources/clusterSession';
+import type { StoreChange } from '../store/clusterStore';
+import { sourceRows, type TreeModel } from './treeModels';
+import { messageRow, type TreeRow } from './treeRow';
+
+export interface TreeSessions {
+  /** The current session, started on first use; undefined when nothing is connected. */
+  ensureStarted(): ClusterSession | undefined;
+}
+
+/** `undefined`: the whole tree; otherwise these rows (objects handed out before) and their children. */
+export type TreeRefresh = readonly TreeRow[] | undefined;
+
+export interface TreeControllerOptions {
+  debounceMs?: number;
+  /** More affected rows than this refresh the whole tree instead. */
+  maxRowsPerRefresh?: number;
+}
+
+const ROOT = '';
+
+export class TreeController {
+  private readonly rows = new Map<string, TreeRow>();
+  private readonly parents = new Map<string, string>();
+  private readonly childIds = new Map<string, string[]>();
+  private filterText = '';
+  private subscribed: ClusterSession | undefined;
+  private subscription: { dispose(): void } | undefined;
+  private pending: StoreChange[] = [];
+  private pendingAll = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly debounceMs: number;
+  private readonly maxRows: number;
+
+  constructor(
+    private readonly model: TreeModel,
+    private readonly sessions: TreeSessions,
+    private readonly onRefresh: (refresh: TreeRefresh) => void,
+    options: TreeControllerOptions = {},
+  ) {
+    this.debounceMs = options.debounceMs ?? 150;
+    this.maxRows = options.maxRowsPerRefresh ?? 500;
+  }
+
+  get filter(): string {
+    return this.filterText;
+  }
+
+  /** Filter of this tree: a row shows when it, an ancestor or a descendant matches (name, IP, label). */
+  setFilter(text: string): void {
+    this.filterText = text.trim().toLowerCase();
+    this.fire(undefined);
+  }
+
+  /** The session changed or its state did: rebuild everything (debounced). */
+  refreshAll(): void {
+    this.pendingAll = true;
+    this.schedule();
+  }
+
+  getChildren(parent?: TreeRow): TreeRow[] {
+    const parentId = parent?.id ?? ROOT;
+    const fresh = this.build(parent);
+    const kept = fresh.map((row) => this.intern(row, parentId));
+    const before = this.childIds.get(parentId);
+    const now = kept.map((r) => r.id);
+    if (before) {
+      const still = new Set(now);
+      for (const id of before) if (!still.has(id)) this.forget(id);
+    }
+    this.childIds.set(parentId, now);
+    return kept;
+  }
+
+  getParent(row: TreeRow): TreeRow | undefined {
+    const parentId = this.parents.get(row.id);
+    return parentId ? this.rows.get(parentId) : undefined;
+  }
+
+  /** Finds a row by id, expanding rows breadth-first down to `maxDepth` (for reveal). */
+  findNode(id: string, maxDepth = 3): TreeRow | undefined {
+    let level = this.getChildren();
+    for (let depth = 0; depth <= maxDepth && level.length > 0; depth++) {
+      const hit = level.find((n) => n.id === id);
+      if (hit) return hit;
+      level = level.flatMap((n) => (n.children ? this.getChildren(n) : []));
+    }
+    return undefined;
+  }
+
+  /** Runs a pending refresh now (tests, and before disposing). */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const changes = this.pending;
+    const all = this.pendingAll;
+    this.pending = [];
+    this.pendingAll = false;
+    if (all) return this.fire(undefined);
+    if (changes.length === 0) return;
+    const session = this.subscribed;
+    if (!session) return this.fire(undefined);
+    let affected: ReturnType<TreeModel['affected']>;
+    try {
+      affected = this.model.affected(session.store, changes);
+    } catch {
+      affected = 'all';
+    }
+    if (affected === 'all') return this.fire(undefined);
+    const refresh = this.resolve(affected);
+    if (refresh === undefined) return this.fire(undefined);
+    if (refresh.length > 0) this.fire(refresh);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.subscription?.dispose();
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private fire(refresh: TreeRefresh): void {
+    try {
+      this.onRefresh(refresh);
+    } catch {
+      // the editor's failure to refresh must not break the next refresh
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), this.debounceMs);
+  }
+
+  private subscribe(session: ClusterSession): void {
+    if (this.subscribed === session) return;
+    this.subscription?.dispose();
+    this.subscribed = session;
+    this.subscription = session.store.onChange((changes) => {
+      if (!this.pendingAll) this.pending.push(...changes);
+      if (this.pending.length > 10_000) {
+        this.pending = [];
+        this.pendingAll = true;
+      }
+      this.schedule();
+    });
+  }
+
+  /**
+   * The handed-out rows to refresh for `ids`, updated in place from a fresh build of their
+   * parents' children; a row that is gone refreshes its parent instead. Rows under another row of
+   * the set are left out (refreshing a row refreshes its children). Undefined: refresh everything.
+   */
+  private resolve(ids: ReadonlySet<string>): TreeRow[] | undefined {
+    const targets = new Set<string>();
+    const freshByParent = new Map<string, Map<string, TreeRow>>();
+    const freshChildren = (parentId: string): Map<string, TreeRow> => {
+      let map = freshByParent.get(parentId);
+      if (!map) {
+        map = new Map(this.build(parentId === ROOT ? undefined : this.rows.get(parentId)).map((r) => [r.id, r]));
+        freshByParent.set(parentId, map);
+      }
+      return map;
+    };
+    // parents first: a row's fresh build comes from its parent's current children
+    const queue = [...ids].filter((id) => this.rows.has(id)).sort((a, b) => this.depth(a) - this.depth(b));
+    for (let i = 0; i < queue.length; i++) {
+      const id = queue[i] as string;
+      if (targets.has(id)) continue;
+      const parentId = this.parents.get(id) ?? ROOT;
+      if (parentId !== ROOT && !this.rows.has(parentId)) continue;
+      const known = this.rows.get(id) as TreeRow;
+      // one row alone when it can build itself (with a filter, its parent decides whether it shows)
+      const fresh = known.rebuild && !this.filterText && !freshByParent.has(parentId) ? known.rebuild() : freshChildren(parentId).get(id);
+      if (!fresh) {
+        if (parentId === ROOT) return undefined;
+        queue.push(parentId);
+        continue;
+      }
+      assignInPlace(known, fresh);
+      targets.add(id);
+      if (targets.size > this.maxRows) return undefined;
+    }
+    const out: TreeRow[] = [];
+    for (const id of targets) {
+      let ancestor = this.parents.get(id);
+      let covered = false;
+      while (ancestor && !covered) {
+        covered = targets.has(ancestor);
+        ancestor = this.parents.get(ancestor);
+      }
+      if (!covered) out.push(this.rows.get(id) as TreeRow);
+    }
+    return out;
+  }
+
+  private depth(id: string): number {
+    let depth = 0;
+    for (let p = this.parents.get(id); p; p = this.parents.get(p)) depth++;
+    return depth;
+  }
+
+  /** Keeps one object per id: a row built again updates the object handed out before. */
+  private intern(row: TreeRow, parentId: string): TreeRow {
+    const known = this.rows.get(row.id);
+    this.parents.set(row.id, parentId);
+    if (!known) {
+      this.rows.set(row.id, row);
+      return row;
+    }
+    if (known !== row) assignInPlace(known, row);
+    return known;
+  }
+
+  private forget(id: string): void {
+    for (const child of this.childIds.get(id) ?? []) this.forget(child);
+    this.childIds.delete(id);
+    this.rows.delete(id);
+    this.parents.delete(id);
+  }
+
+  /** The rows under `parent` (the top level when undefined), filtered, not yet interned. */
+  private build(parent: TreeRow | undefined): TreeRow[] {
+    try {
+      if (parent) return this.applyFilter(parent.children?.() ?? [], this.matches(parent));
+      return this.buildRoots();
+    } catch (err) {
+      return [messageRow(`${parent?.id ?? 'root'}/error`, `Cannot show this: ${(err as Error)?.message ?? String(err)}`, 'error')];
+    }
+  }
+
+  private buildRoots(): TreeRow[] {
+    const session = this.sessions.ensureStarted();
+    if (!session) {
+      return this.model.showsDisconnectedMessage
+        ? [messageRow('none', 'No cluster connected', 'debug-disconnect', 'Select a kube context, open a snapshot or connect to the demo cluster from the Cluster view.')]
+        : [];
+    }
+    this.subscribe(session);
+    const phase = session.state.phase;
+    if (phase === 'error') return [messageRow('error', `Cannot load ${session.describe()}`, 'error', session.state.detail)];
+    const input = {
+      store: session.store,
+      sources: session.sources,
+      label: session.label || session.describe(),
+      offline: session.target.kind === 'snapshot',
+      phase,
+      ...(session.state.detail ? { detail: session.state.detail } : {}),
+    };
+    const rows = [...sourceRows(session.sources, this.model.sourcesShown), ...this.applyFilter(this.model.roots(input), false)];
+    if (this.filterText && rows.length === 0) return [messageRow('no-match', `Nothing matches "${this.filterText}"`, 'filter')];
+    if (rows.length === 0 && (phase === 'connecting' || phase === 'unreachable')) {
+      return [messageRow('loading', phase === 'connecting' ? `Loading ${session.describe()}…` : `Cannot reach ${session.describe()}: ${session.state.detail ?? ''}`, phase === 'connecting' ? 'loading~spin' : 'warning')];
+    }
+    return rows;
+  }
+
+  private matches(row: TreeRow): boolean {
+    if (!this.filterText) return true;
+    return `${row.label} ${row.description ?? ''} ${row.searchText ?? ''}`.toLowerCase().includes(this.filterText);
+  }
+
+  /** Keeps rows that match or have a matching descendant (two levels down); all rows when the parent matched. */
+  private applyFilter(rows: TreeRow[], parentMatched: boolean): TreeRow[] {
+    if (!this.filterText || parentMatched) return rows;
+    return rows.filter((row) => this.matches(row) || (row.children !== undefined && row.children().some((child) => this.matches(child) || (child.children?.().some((g) => this.matches(g)) ?? false))));
+  }
+}
+
+/** Makes `target` carry exactly `source`'s fields, keeping `target`'s identity. */
+function assignInPlace(target: TreeRow, source: TreeRow): void {
+  if (target === source) return;
+  for (const key of Object.keys(target) as Array<keyof TreeRow>) if (!(key in source)) delete target[key];
+  Object.assign(target, source);
+}

@@ -1,0 +1,61 @@
+/**
+ * A row of a CNI Lens tree as plain data: no editor types, so the trees can be built and checked
+ * without VS Code. The extension's tree provider maps icons to ThemeIcons and tooltips to
+ * MarkdownStrings.
+ */
+
+/** A codicon id (`server`, `loading~spin`) and an optional theme colour id (`problemsWarningIcon.foreground`). */
+export interface RowIcon {
+  id: string;
+  color?: string;
+}
+
+export type RowRefKind = 'pod' | 'node' | 'eni' | 'ciliumEndpoint' | 'subnet' | 'service' | 'networkPolicy';
+
+export interface TreeRow {
+  /** Stable across rebuilds: VS Code keeps expansion and selection by it, and refreshes by it. */
+  id: string;
+  label: string;
+  description?: string;
+  /** Markdown; cluster text in it is escaped with `esc`. */
+  tooltip?: string;
+  icon?: RowIcon;
+  contextValue?: string;
+  /** Children computed when the row is expanded. */
+  children?: () => TreeRow[];
+  expanded?: boolean;
+  /** The store object this row shows (for Copy Name, Open YAML, Show Path Diagram). */
+  ref?: { kind: RowRefKind; key: string };
+  /** The IP this row is about (for Copy IP). */
+  ip?: string;
+  /** More text the view filter matches (labels, IPs) besides label and description. */
+  searchText?: string;
+  /**
+   * Builds this row again from the store (undefined when it is gone), so one row can be refreshed
+   * without building its siblings; rows without it are rebuilt through their parent.
+   */
+  rebuild?: () => TreeRow | undefined;
+}
+
+export const WARNING_COLOR = 'problemsWarningIcon.foreground';
+export const ERROR_COLOR = 'problemsErrorIcon.foreground';
+
+export function icon(id: string, color?: string): RowIcon {
+  return color ? { id, color } : { id };
+}
+
+export function messageRow(id: string, label: string, iconId = 'info', tooltip?: string): TreeRow {
+  return { id, label, icon: icon(iconId), ...(tooltip ? { tooltip: esc(tooltip) } : {}) };
+}
+
+/** Escapes text from the cluster for Markdown: names and labels cannot inject links or HTML. */
+export function esc(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => `\\${c}`);
+}
+
+const COLLATOR = new Intl.Collator('en');
+
+/** Sort order of names in the trees (as `localeCompare`, many times faster on large lists). */
+export function compareNames(a: string, b: string): number {
+  return COLLATOR.compare(a, b);
+}
