@@ -19,5 +19,9 @@ if (existsSync('src/extension/extension.ts')) {
 if (existsSync('webview/main.ts')) {
   targets.push(build({ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' }));
 }
+// the other webviews, each its own entry (flows table, trace report)
+for (const [entry, out] of [['webview/flows/main.ts', 'dist/flowsWebview.js'], ['webview/report/main.ts', 'dist/reportWebview.js']]) {
+  if (existsSync(entry)) targets.push(build({ ...common, entryPoints: [entry], outfile: out, platform: 'browser', format: 'iife', target: 'es2022' }));
+}
 await Promise.all(targets);
 await chmod('dist/cli.js', 0o755);

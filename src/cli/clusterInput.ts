@@ -1,4 +1,6 @@
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { SourceStatus } from '../core/model';
+import type { RawHubbleLine } from '../core/snapshot/rawSnapshot';
 import { loadKubeConfig } from '../core/sources/kubeconfig';
 import { openLiveStore } from '../core/sources/liveStore';
 import { loadSnapshotStore } from '../core/sources/snapshotStore';
@@ -29,6 +31,10 @@ export interface ClusterInput {
   label: string;
   /** The snapshot's root, for finding rule lines in its files. */
   snapshotRoot?: string;
+  /** The snapshot's `hubble/*.jsonl` lines. */
+  hubbleLines?: RawHubbleLine[];
+  /** The live cluster's kubeconfig (for port-forwards, e.g. to Hubble Relay). */
+  kubeConfig?: KubeConfig;
 }
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -51,7 +57,7 @@ export async function withClusterInput<T>(values: Values, io: CliIo, signal: Abo
   if (typeof values.snapshot === 'string') {
     const loaded = await loadSnapshotStore(values.snapshot, { signal });
     for (const p of loaded.problems) io.err(`${p.severity}: ${p.file}${p.line ? `:${p.line}` : ''}${p.column ? `:${p.column}` : ''}: ${p.message}\n`);
-    return use({ store: loaded.store, sources: loaded.sources, label: `snapshot ${values.snapshot}`, snapshotRoot: loaded.raw.root });
+    return use({ store: loaded.store, sources: loaded.sources, label: `snapshot ${values.snapshot}`, snapshotRoot: loaded.raw.root, hubbleLines: loaded.raw.hubble });
   }
   const kubeconfig = values.kubeconfig as string;
   const kc = loadKubeConfig({ path: kubeconfig === '-' ? undefined : kubeconfig, context: typeof values.context === 'string' ? values.context : undefined });
@@ -59,7 +65,7 @@ export async function withClusterInput<T>(values: Values, io: CliIo, signal: Abo
   const live = await openLiveStore(kc, { signal, syncTimeoutMs: timeout * 1000, aws: values['no-aws'] ? false : {} });
   try {
     for (const s of live.sources) if (s.state !== 'ok') io.err(`${s.name}: ${s.state}${s.detail ? ` (${s.detail})` : ''}\n`);
-    return await use({ store: live.store, sources: live.sources, label: `context ${kc.getCurrentContext()}` });
+    return await use({ store: live.store, sources: live.sources, label: `context ${kc.getCurrentContext()}`, kubeConfig: kc });
   } finally {
     await live.live.stop();
   }

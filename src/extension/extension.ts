@@ -40,6 +40,11 @@ export function activate(context: vscode.ExtensionContext): void {
       if (connections.current?.target.kind !== 'snapshot' || !connections.hasTarget) void connections.connect(liveTargetFromSettings());
     }
   }));
+  // the workspace's values of the restricted settings count once the workspace is trusted
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+    const target = liveTargetFromSettings();
+    if (connections.current?.target.kind !== 'snapshot' && JSON.stringify(target) !== JSON.stringify(connections.current?.target)) void connections.connect(target);
+  }));
   log.info(`CNI Lens activated in ${Math.round(performance.now() - started)} ms`);
 }
 

@@ -4,12 +4,28 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsAccess, SessionTarget } from '../core/sources/clusterSession';
 
-function setting(name: string): string | undefined {
-  const value = vscode.workspace.getConfiguration('cniLens').get<string>(name);
-  return value ? value : undefined;
+/**
+ * Settings that choose what CNI Lens connects to and so what runs: a kubeconfig (its exec plugins
+ * and servers), a context of it, the AWS profile (its credential_process), the EC2 endpoint and the
+ * region the endpoint is built from. The same list is `restrictedConfigurations` in package.json.
+ */
+export const RESTRICTED_SETTINGS: readonly string[] = ['kubeconfig', 'context', 'aws.profile', 'aws.endpoint', 'aws.region'];
+
+/**
+ * A `cniLens.*` setting. In an untrusted workspace a restricted setting is read from the user (and
+ * remote machine) settings only: VS Code already leaves the workspace's value out of `get()` for
+ * restricted settings; reading `inspect()` here keeps that true whatever the VS Code version.
+ */
+export function cniLensSetting(name: string): string | undefined {
+  const config = vscode.workspace.getConfiguration('cniLens');
+  if (vscode.workspace.isTrusted || !RESTRICTED_SETTINGS.includes(name)) return config.get<string>(name) || undefined;
+  const values = config.inspect<string>(name);
+  return values?.globalValue || undefined;
 }
 
-/** AWS access from the settings (restricted settings are ignored by VS Code in untrusted workspaces). */
+const setting = cniLensSetting;
+
+/** AWS access from the settings (in an untrusted workspace, from the user settings only). */
 export function awsAccessFromSettings(): AwsAccess {
   return { endpoint: setting('aws.endpoint'), profile: setting('aws.profile'), region: setting('aws.region') };
 }

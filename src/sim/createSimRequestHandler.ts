@@ -14,7 +14,8 @@ import { serveControlApi, SIM_CONTROL_PREFIX } from './serveControlApi';
 import { serveGet, serveList } from './serveRead';
 import { serveWatch } from './serveWatch';
 import type { SimApiContext, SimRequestRecord } from './simApiContext';
-import { nameFromFieldSelector, type RbacAttributes } from './simRbac';
+import { ACCESS_REVIEW_PATH, serveAccessReview } from './serveAccessReview';
+import { nameFromFieldSelector, type RbacAttributes, type RbacDecision } from './simRbac';
 import { DEFAULT_SIM_USER, type SimForbiddenRule } from './simScenario';
 
 /** What `/version` answers: an EKS 1.32 control plane. */
@@ -93,6 +94,11 @@ async function dispatch(
 
   if (!hasToken(req, ctx.token)) throw new StatusError(Statuses.unauthorized());
   if (path.startsWith(SIM_CONTROL_PREFIX)) return serveControlApi(ctx, req, res, path);
+  if (path === ACCESS_REVIEW_PATH) {
+    record.verb = 'create';
+    record.resource = 'selfsubjectaccessreviews.authorization.k8s.io';
+    return serveAccessReview(req, res, (attrs) => authorize(ctx, attrs, undefined));
+  }
   if (isDiscovery) {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new StatusError(Statuses.methodNotAllowed());
     const doc = discoveryResponse(ctx.registry, `/${segments.join('/')}`, req.headers.accept, ctx.serverAddress);
@@ -102,10 +108,9 @@ async function dispatch(
   if (!rr) throw notFound ?? new StatusError(Statuses.noSuchResource());
   if (await ctx.faults.intercept(req, res, record)) return;
   const attrs = rbacAttributes(rr, url.searchParams);
-  const decision = ctx.rbac?.authorize(attrs) ?? { allowed: true };
-  const denied = !decision.allowed || isForbidden(ctx.scenario.forbidden ?? [], rr);
-  record.authz = { ...attrs, decision: denied ? 'deny' : 'allow', ...(decision.by && !denied ? { by: decision.by } : {}) };
-  if (denied) {
+  const decision = authorize(ctx, attrs, rr.resource.namespaced);
+  record.authz = { ...attrs, decision: decision.allowed ? 'allow' : 'deny', ...(decision.by ? { by: decision.by } : {}) };
+  if (!decision.allowed) {
     const user = ctx.scenario.user ?? DEFAULT_SIM_USER;
     throw new StatusError(Statuses.forbidden(user, rr.verb, rr.resource, rr.subresource, rr.namespace, attrs.name, decision.reason));
   }
@@ -134,13 +139,24 @@ function hasToken(req: IncomingMessage, token: string): boolean {
   return match?.[1] === token;
 }
 
-function isForbidden(rules: SimForbiddenRule[], rr: ResourceRequest): boolean {
-  const target = rr.subresource ? `${rr.resource.resource}/${rr.subresource}` : rr.resource.resource;
+/**
+ * The scenario's authorization of a request: RBAC when the scenario has it (else everything), then
+ * its `forbidden` rules. `namespaced`: whether the resource is namespaced (unknown for an access review).
+ */
+function authorize(ctx: SimApiContext, attrs: RbacAttributes, namespaced: boolean | undefined): RbacDecision {
+  const decision = ctx.rbac?.authorize(attrs) ?? { allowed: true };
+  if (!decision.allowed) return decision;
+  if (isForbidden(ctx.scenario.forbidden ?? [], attrs, namespaced)) return { allowed: false };
+  return decision;
+}
+
+function isForbidden(rules: SimForbiddenRule[], attrs: RbacAttributes, namespaced: boolean | undefined): boolean {
+  const target = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
   return rules.some(
     (rule) =>
-      rule.group === rr.resource.group &&
+      rule.group === attrs.apiGroup &&
       (rule.resource === '*' || rule.resource === target) &&
-      (!rule.verbs || rule.verbs.includes('*') || rule.verbs.includes(rr.verb)) &&
-      (!rule.namespace || (rr.resource.namespaced && (rr.namespace === undefined || rr.namespace === rule.namespace))),
+      (!rule.verbs || rule.verbs.includes('*') || rule.verbs.includes(attrs.verb)) &&
+      (!rule.namespace || (namespaced !== false && (attrs.namespace === undefined || attrs.namespace === rule.namespace))),
   );
 }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
-import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText } from './harness/workbench';
+import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, webviewFrameWith } from './harness/workbench';
 
 const missing = missingForE2e();
 
@@ -43,10 +43,9 @@ describe.skipIf(missing.length > 0 && !isCi)('traces from the command palette', 
     await typeAndPick(service, service);
     await quickInputTitle(session.page, new RegExp(`→ ${escape(service)}: port`));
     await pickQuickItem(session.page, /^TCP 443/);
-    // the report opens as the active editor; its first line names the source pod
-    const editor = session.page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
-    // the editor wraps long lines: compare with whitespace collapsed
-    return expectPoll(async () => (await editor.innerText().catch(() => '')).replace(/\s+/g, ' '), (t) => /(ALLOW|DENY)/.test(t) && t.includes(fromPod), 'the trace report', 60_000);
+    // the report opens in a webview (the path diagram opens beside it); its heading names the verdict and the source pod
+    const report = (await webviewFrameWith(session.page, 'div.report h1', 60_000)).locator('body');
+    return expectPoll(async () => (await report.innerText().catch(() => '')).replace(/\s+/g, ' '), (t) => /(ALLOW|DENY)/.test(t) && t.includes(fromPod), 'the trace report', 60_000);
   }
 
   it('a denied flow: cart → payments/api is denied by the policies that isolate payments/api', async () => {

@@ -5,18 +5,23 @@
  * used. With one permission taken away, the session shows what it can and names what is missing.
  */
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/cliCommand';
+import { formatClusterSummary, summarizeCluster } from '../../src/core/analysis/clusterSummary';
 import { runDoctor } from '../../src/core/analysis/doctor/runDoctor';
 import type { SourceStatus } from '../../src/core/model';
 import { objectYaml } from '../../src/extension/runtimeEntry';
 import { describeRequests, nonReadRequests } from '../../src/sim/readOnlyAudit';
 import { parseSimScenario, SimScenarioError } from '../../src/sim/simScenario';
 import { SimRbac } from '../../src/sim/simRbac';
-import { findKubectl } from './simFixture';
+import { stringify } from 'yaml';
+import { startSimClusterFromDir } from '../../src/sim/startSimClusterFromDir';
+import { findKubectl, fixtureObjects } from './simFixture';
 import { simRequest } from './simHttp';
 import {
   captureLog,
@@ -136,6 +141,25 @@ describe('RBAC in the simulated cluster', () => {
     expect(one).toContain(`configmaps "cilium-config" is forbidden: User "${RBAC_USER}" cannot get resource "configmaps"`);
   });
 
+  it('kubectl auth can-i answers from the same RBAC', async () => {
+    const kubectl = findKubectl();
+    if (!kubectl) return;
+    const env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, HOME: cluster.dir };
+    const canI = (...args: string[]) =>
+      run(kubectl, ['auth', 'can-i', ...args], { env }).then(
+        (r) => r.stdout.trim(),
+        (err: { stdout: string }) => err.stdout.trim(),
+      );
+    expect(await canI('list', 'pods', '-A')).toBe('yes');
+    expect(await canI('watch', 'ciliumendpoints.cilium.io', '-A')).toBe('yes');
+    expect(await canI('get', 'ciliumnodes.cilium.io/x')).toBe('no');
+    expect(await canI('create', 'pods', '--subresource=portforward', '-n', 'kube-system')).toBe('yes');
+    expect(await canI('create', 'pods', '--subresource=portforward', '-n', 'shop')).toBe('no');
+    expect(await canI('list', 'configmaps', '-n', 'kube-system')).toBe('no');
+    expect(await canI('list', 'configmaps/cilium-config', '-n', 'kube-system')).toBe('yes');
+    expect(await canI('delete', 'pods', '-n', 'shop')).toBe('no');
+  });
+
   it('a binding to a role that does not exist is named in the denial, as RBAC names it', async () => {
     const objects: RbacObject[] = [
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'b' }, roleRef: { kind: 'ClusterRole', name: 'gone' }, subjects: [{ kind: 'Group', name: RBAC_GROUP }] },
@@ -157,6 +181,26 @@ describe('RBAC in the simulated cluster', () => {
     expect(scoped.authorize({ verb: 'list', apiGroup: '', resource: 'pods', namespace: 'payments' }).allowed).toBe(false);
     expect(scoped.authorize({ verb: 'list', apiGroup: '', resource: 'pods' }).allowed).toBe(false);
     expect(scoped.authorize({ verb: 'watch', apiGroup: '', resource: 'pods', namespace: 'shop' }).allowed).toBe(false);
+  });
+
+  it('sim-scenario.yaml names the RBAC file relative to itself', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cni-lens-rbac-dir-'));
+    try {
+      mkdirSync(join(dir, 'kubernetes'));
+      writeFileSync(join(dir, 'kubernetes', 'objects.yaml'), stringify({ apiVersion: 'v1', kind: 'List', items: fixtureObjects() }));
+      writeFileSync(join(dir, 'sim-scenario.yaml'), stringify({ user: 'alice', groups: [RBAC_GROUP], rbac: { file: relative(dir, RBAC_MANIFEST) } }));
+      const sim = await startSimClusterFromDir(dir, { onWarning: () => undefined });
+      try {
+        expect((await simRequest(sim, '/api/v1/pods')).status).toBe(200);
+        expect((await simRequest(sim, '/api/v1/namespaces/kube-system/configmaps')).json<{ message: string }>().message).toContain('User "alice" cannot list resource "configmaps"');
+      } finally {
+        await sim.close();
+      }
+      writeFileSync(join(dir, 'sim-scenario.yaml'), stringify({ rbac: { file: 'missing.yaml' } }));
+      await expect(startSimClusterFromDir(dir, { onWarning: () => undefined })).rejects.toThrow(`rbac.file ${join(dir, 'missing.yaml')}: ENOENT`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([
@@ -187,7 +231,8 @@ describe('CNI Lens with exactly the shipped role', () => {
     try {
       expect(session.state.phase).toBe('connected');
       expect(notOk(session.sources)).toEqual([]);
-      expect(session.sources.map((s) => s.name)).toEqual(['kubernetes', 'ec2', 'ipamd']);
+      expect(session.sources.map((s) => s.name)).toEqual(['kubernetes', 'ec2', 'ipamd', 'hubble']);
+      expect(session.sources.find((s) => s.name === 'hubble')?.detail).toMatch(/^Relay pod kube-system\/hubble-relay-\S+ port 4245 through port-forward/);
       expect(session.sources.find((s) => s.name === 'ipamd')?.detail).toMatch(/^\/v1\/enis of 7 of 7 nodes/);
       expect(session.store.get('configMap', 'kube-system/cilium-config')).toBeDefined();
       expect(session.store.get('configMap', 'kube-system/amazon-vpc-cni')).toBeDefined();
@@ -301,6 +346,11 @@ describe('CNI Lens with one permission missing shows what it can and names the p
       const check = report.findings.find((r) => r.id === 'sources.kubernetes');
       expect(check?.detail).toContain('kubernetes ciliumendpoints: forbidden');
       expect(check?.detail).toContain('affects: pods not managed by Cilium');
+      // and no pod is called unmanaged for lack of CiliumEndpoints: that is unknown
+      expect(report.findings.find((r) => r.id === 'cilium.unmanaged-pods')?.detail).toContain('this check did not run');
+      const summary = summarizeCluster(session.store, session.sources);
+      expect(summary.counts.unmanagedPods).toBeNull();
+      expect(formatClusterSummary(summary)).toContain('Unmanaged pods        n/a (CiliumEndpoints forbidden)');
     } finally {
       await session.stop();
       await cluster.close();
@@ -315,9 +365,12 @@ describe('CNI Lens with one permission missing shows what it can and names the p
     const cluster = await startDemoCluster(rbacScenario(objects));
     const session = await startSession(cluster, captureLog());
     try {
-      expect(notOk(session.sources).map((s) => s.name)).toEqual(['ipamd']);
+      expect(notOk(session.sources).map((s) => s.name)).toEqual(['ipamd', 'hubble']);
+      // the session's flows name the same missing permission
+      expect(session.sources.find((s) => s.name === 'hubble')).toMatchObject({ state: 'forbidden', detail: expect.stringContaining('cannot create resource "pods/portforward" in API group "" in the namespace "kube-system"') });
       const ipamd = session.sources.find((s) => s.name === 'ipamd')!;
       expect(ipamd.state).toBe('forbidden');
+      expect(ipamd.detail).toMatch(/^needs RBAC create on pods\/portforward in kube-system; \/v1\/enis of 0 of 7 nodes/);
       expect(ipamd.detail).toMatch(/cannot create resource "pods\/portforward" in API group "" in the namespace "kube-system"/);
       expect(ipamd.detail).toContain('reading ipamd needs RBAC `create` on `pods/portforward` in kube-system');
       expect(session.store.count('eni')).toBeGreaterThan(0);

@@ -105,6 +105,9 @@ export async function startSession(
     log,
   );
   await session.start();
+  // Hubble Relay is looked for in the background: wait until its source row says what it found
+  const deadline = Date.now() + 15_000;
+  while (session.sources.find((s) => s.name === 'hubble')?.state === 'loading' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return session;
 }
 

@@ -138,3 +138,25 @@ describe('cni-lens trace on the demo snapshot', () => {
     expect(badPort.err).toContain('--port: Service payments/api has no port 8443/TCP');
   });
 });
+
+describe('cni-lens trace: observed flows next to the prediction', () => {
+  it('the demo drop cart → api:8443: "observed" in --json places the POLICY_DENIED drop on the predicted hop', async () => {
+    const t = await json('--from', 'shop/cart-78d4d6b5d-n4pww', '--to', 'payments/api-f959c8b7-z9s4b', '--port', '8443');
+    // the existing fields stay as they were
+    expect(Object.keys(t)).toEqual(['request', 'verdict', 'verdictReason', 'source', 'destination', 'service', 'egress', 'snat', 'natGateway', 'policy', 'hops', 'notes', 'observed']);
+    expect(t.verdict).toBe('deny');
+    const hop = t.hops.findIndex((h: { kind: string }) => h.kind === 'cilium-ingress');
+    expect(t.observed).toMatchObject({ available: true, from: 'snapshot hubble/*.jsonl', verdict: 'deny', predicted: 'deny', predictedHop: hop, sameHop: true, mismatch: null });
+    expect(t.observed.drops).toEqual([expect.objectContaining({ hop, reason: 'POLICY_DENIED', node: 'ip-10-0-57-14.us-west-2.compute.internal', count: 4 })]);
+  });
+
+  it('text: an Observed line after the verdict; --no-flows leaves it out', async () => {
+    const args = ['--from', 'shop/checkout-5d746469b-c6bd5', '--to', 'payments/api-f959c8b7-z9s4b', '--port', '8443'];
+    const r = await cli(...args);
+    expect(r.out).toContain('Observed (snapshot hubble/*.jsonl): ALLOW — observed delivery matches the prediction — 3 flows (3 forwarded, 0 dropped)');
+    expect(r.out).toContain('  ingress allowed by NetworkPolicy payments/allow-checkout-to-api spec.ingress[0].from[0] (kubernetes/networkpolicies.yaml:15)');
+    const quiet = await cli(...args, '--no-flows');
+    expect(quiet.out).not.toContain('Observed');
+    expect(quiet.out).toContain('Verdict: ALLOW');
+  });
+});

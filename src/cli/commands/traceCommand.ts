@@ -8,6 +8,9 @@ import { PolicyEngine } from '../../core/analysis/policy/policyEngine';
 import type { PolicyEngineKind } from '../../core/analysis/policy/policyTypes';
 import { fileRuleLocator } from '../../core/analysis/policy/ruleLocator';
 import { tracePolicyEvaluator } from '../../core/analysis/tracePolicyEvaluator';
+import { observeTraceFlows } from '../../core/analysis/observeTraceFlows';
+import { engineResolver, formatObserved } from '../../core/analysis/traceObservation';
+import { relayFlows, snapshotFlows, type SessionFlows } from '../../core/sources/sessionFlows';
 import { UsageError, optionalInt, requireString, type CliCommand, type CliIo } from '../cliCommand';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, checkClusterArgs, withClusterInput } from '../clusterInput';
 
@@ -44,6 +47,12 @@ export const traceCommand: CliCommand = {
     '  --backend POD        for a Service: the backend to follow (default: the first by name)',
     '  --engine NAME        policy semantics: cilium (default when Cilium is detected) or kubernetes',
     '  --json               print the trace as JSON',
+    '  --no-flows           do not look for observed Hubble flows of this traffic',
+    '',
+    'Observed flows: the Hubble flows of the traced traffic (source, destination, port, protocol) from',
+    'the snapshot hubble/*.jsonl or live from Hubble Relay (port-forward to kube-system/hubble-relay)',
+    'are placed next to the prediction: the hop where a drop happened, the policies Hubble names resolved',
+    'to their rules, and a MISMATCH when the prediction and the flows disagree (JSON: "observed").',
     '',
     'Exit status: 0 when the trace was built (whatever the verdict), 2 on bad arguments (an unknown',
     'pod, Service or address syntax), 1 when the cluster or snapshot cannot be loaded.',
@@ -57,6 +66,7 @@ export const traceCommand: CliCommand = {
     backend: { type: 'string' },
     json: { type: 'boolean' },
     engine: { type: 'string' },
+    'no-flows': { type: 'boolean' },
   },
   async run(values, _positionals, io, signal) {
     checkClusterArgs(values);
@@ -75,7 +85,14 @@ export const traceCommand: CliCommand = {
       if ('message' in spec) return badArgument(io, argument, spec.message);
     }
 
-    return withClusterInput(values, io, signal, ({ store, snapshotRoot }) => printTrace(store, request, values.json === true, io, values.engine, snapshotRoot));
+    return withClusterInput(values, io, signal, async ({ store, snapshotRoot, hubbleLines, kubeConfig }) => {
+      const flows = values['no-flows'] === true ? undefined : kubeConfig ? relayFlows(kubeConfig) : snapshotFlows(hubbleLines ?? []);
+      try {
+        return await printTrace(store, request, values.json === true, io, values.engine, snapshotRoot, flows, signal);
+      } finally {
+        await flows?.close();
+      }
+    });
   },
 };
 
@@ -84,14 +101,29 @@ function badArgument(io: CliIo, argument: string, message: string): number {
   return 2;
 }
 
-function printTrace(store: ClusterStore, request: TraceRequest, json: boolean, io: CliIo, engineChoice: unknown, snapshotRoot?: string): number {
+async function printTrace(
+  store: ClusterStore,
+  request: TraceRequest,
+  json: boolean,
+  io: CliIo,
+  engineChoice: unknown,
+  snapshotRoot: string | undefined,
+  flows: SessionFlows | undefined,
+  signal: AbortSignal,
+): Promise<number> {
   const requested = engineChoice === undefined ? undefined : String(engineChoice);
   if (requested !== undefined && requested !== 'kubernetes' && requested !== 'cilium') return badArgument(io, 'engine', `must be kubernetes or cilium, got "${requested}"`);
   const { engine } = choosePolicyEngine(store, requested as PolicyEngineKind | undefined);
   const policy = new PolicyEngine(store, { engine, ...(snapshotRoot ? { ruleLocator: fileRuleLocator(snapshotRoot) } : {}) });
-  const result = traceDatapath(store, request, { policyEvaluator: tracePolicyEvaluator(policy) });
-  policy.dispose();
-  if (!result.ok) return badArgument(io, result.error.argument, result.error.message);
-  io.out(json ? JSON.stringify(result.trace, null, 2) + '\n' : formatTrace(result.trace) + '\n');
-  return 0;
+  try {
+    const result = traceDatapath(store, request, { policyEvaluator: tracePolicyEvaluator(policy) });
+    if (!result.ok) return badArgument(io, result.error.argument, result.error.message);
+    const trace = result.trace;
+    const observed = flows ? await observeTraceFlows(trace, flows, { resolvePolicy: engineResolver(policy, trace), signal }) : undefined;
+    if (json) io.out(JSON.stringify(observed ? { ...trace, observed } : trace, null, 2) + '\n');
+    else io.out(formatTrace(trace) + '\n' + (observed ? formatObserved(trace, observed).join('\n') + '\n' : ''));
+    return 0;
+  } finally {
+    policy.dispose();
+  }
 }

@@ -37,6 +37,14 @@ export function unmanagedPods(store: ClusterStore): PodInfo[] {
   return out;
 }
 
+/**
+ * The CiliumEndpoints source when it could not be read (forbidden, say): without CiliumEndpoints
+ * every pod would look unmanaged, so "unmanaged" is unknown rather than "all of them".
+ */
+export function unreadableCiliumEndpoints(sources: readonly SourceStatus[]): SourceStatus | undefined {
+  return sources.find((s) => s.name === 'kubernetes ciliumendpoints' && s.state !== 'ok');
+}
+
 export function summarizeCluster(store: ClusterStore, sources: SourceStatus[]): ClusterSummary {
   const { mode } = clusterSettings(store);
   let hostNetworkPods = 0;
@@ -54,7 +62,8 @@ export function summarizeCluster(store: ClusterStore, sources: SourceStatus[]): 
     else policies.ciliumClusterwideNetworkPolicies++;
   }
   const ciliumDetected = mode.mode === 'aws-cni-chaining' || mode.mode === 'cilium-only';
-  const unmanaged = ciliumDetected ? unmanagedPods(store) : [];
+  const unmanagedKnown = ciliumDetected && !unreadableCiliumEndpoints(sources);
+  const unmanaged = unmanagedKnown ? unmanagedPods(store) : [];
   return {
     mode,
     counts: {
@@ -65,7 +74,7 @@ export function summarizeCluster(store: ClusterStore, sources: SourceStatus[]): 
       hostNetworkPods,
       podIps: podIps.size,
       ciliumEndpoints: store.count('ciliumEndpoint'),
-      unmanagedPods: ciliumDetected ? unmanaged.length : null,
+      unmanagedPods: unmanagedKnown ? unmanaged.length : null,
       services: store.count('service'),
       namespaces: store.count('namespace'),
       policies,
@@ -94,7 +103,7 @@ export function formatClusterSummary(s: ClusterSummary): string {
     `Pods                  ${c.pods} (${c.hostNetworkPods} host-network)`,
     `Pod IPs               ${c.podIps}`,
     `Cilium endpoints      ${c.ciliumEndpoints}`,
-    `Unmanaged pods        ${c.unmanagedPods === null ? 'n/a (Cilium not detected)' : c.unmanagedPods}${s.unmanagedExamples.length ? `: ${s.unmanagedExamples.join(', ')}` : ''}`,
+    `Unmanaged pods        ${c.unmanagedPods === null ? `n/a (${unreadableCiliumEndpoints(s.sources) ? `CiliumEndpoints ${unreadableCiliumEndpoints(s.sources)!.state}` : 'Cilium not detected'})` : c.unmanagedPods}${s.unmanagedExamples.length ? `: ${s.unmanagedExamples.join(', ')}` : ''}`,
     `Policies              ${p.networkPolicies + p.ciliumNetworkPolicies + p.ciliumClusterwideNetworkPolicies} (${p.networkPolicies} NetworkPolicy, ${p.ciliumNetworkPolicies} CiliumNetworkPolicy, ${p.ciliumClusterwideNetworkPolicies} CiliumClusterwideNetworkPolicy)`,
     `Services              ${c.services}`,
     `Namespaces            ${c.namespaces}`,

@@ -9,6 +9,7 @@ import { openLiveStore, readAwsSources, type AwsRead, type LiveStore } from './l
 import { clockTime, inDuration, kubernetesSourceStatus, sessionFreshness } from './sourceFreshness';
 import { loadSnapshot } from '../snapshot/loadSnapshot';
 import { storeFromRawSnapshot } from './snapshotStore';
+import { relayFlows, snapshotFlows, type SessionFlows } from './sessionFlows';
 
 export interface AwsAccess {
   endpoint?: string;
@@ -57,6 +58,8 @@ export class ClusterSession {
   problems: SnapshotProblem[] = [];
   /** Context name for a live cluster, directory name for a snapshot. */
   label: string;
+  /** Hubble flows: Relay through port-forward for a live cluster, hubble/*.jsonl for a snapshot; undefined until loaded. */
+  flows: SessionFlows | undefined;
   private live: LiveStore | undefined;
   private kubeConfig: import('@kubernetes/client-node').KubeConfig | undefined;
   private started: Promise<void> | undefined;
@@ -68,6 +71,8 @@ export class ClusterSession {
   /** Sources of a snapshot, or of a live cluster before its first full list. */
   private fixedSources: SourceStatus[] = [];
   private aws: AwsRead = {};
+  /** Hubble Relay's row for a live cluster (found in the background). */
+  private hubbleStatus: SourceStatus | undefined;
   private awsRetry: { attempt: number; at: number } | undefined;
   private lastSourcesText = '';
 
@@ -97,6 +102,7 @@ export class ClusterSession {
       const retry = this.awsRetry && read.retryable ? `${detail.endsWith('.') ? ' R' : '; r'}eading again ${inDuration(this.awsRetry.at - now)} (attempt ${this.awsRetry.attempt + 1}, at ${clockTime(this.awsRetry.at)})` : '';
       rows.push({ ...read.status, detail: `${detail}${retry}` });
     }
+    if (this.hubbleStatus) rows.push(this.hubbleStatus);
     return rows;
   }
 
@@ -143,7 +149,7 @@ export class ClusterSession {
 
   async stop(): Promise<void> {
     this.controller.abort();
-    await this.live?.live.stop();
+    await Promise.all([this.live?.live.stop(), this.flows?.close()]);
     this.setState({ phase: 'stopped' });
   }
 
@@ -181,7 +187,8 @@ export class ClusterSession {
       // fill this session's store directly (views already listen to it)
       const loaded = storeFromRawSnapshot(await loadSnapshot(this.target.path, { signal: this.controller.signal }), this.store);
       this.setLoading('snapshot files', false);
-      this.fixedSources = loaded.sources;
+      this.flows = snapshotFlows(loaded.raw.hubble);
+      this.fixedSources = loaded.sources.map((s) => (s.name === 'hubble' ? this.flows!.status : s));
       this.problems = loaded.problems;
       for (const p of loaded.problems) this.log.warn(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
       this.log.info(`snapshot ${this.target.path} loaded in ${Math.round(performance.now() - started)} ms`);
@@ -203,7 +210,14 @@ export class ClusterSession {
     if (this.controller.signal.aborted) return;
     this.aws = live.aws;
     this.live = live;
-    for (const s of live.sources) if (s.state !== 'ok') this.log.warn(`${s.name}: ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
+    const flows = relayFlows(kc, { onStatus: (status) => this.updateSource(status) });
+    this.flows = flows;
+    this.hubbleStatus = flows.status;
+    for (const s of this.sources) if (s.state !== 'ok' && s.state !== 'loading') this.log.warn(`${s.name}: ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
+    // Relay is looked for in the background: the trees do not wait for it
+    void flows.probe(this.controller.signal).then((status) => {
+      if (status.state !== 'ok') this.log.warn(`hubble: ${status.state}: ${status.detail ?? ''}`);
+    });
     this.log.info(`context ${this.label}: first full list in ${Math.round(performance.now() - started)} ms`);
     this.updateLiveState();
     void this.retryAws(kc);
@@ -252,6 +266,13 @@ export class ClusterSession {
     if (text === this.lastSourcesText) return;
     this.lastSourcesText = text;
     this.notify();
+  }
+
+  /** Hubble's row changed (Relay found, lost, forbidden): views show the new state. */
+  private updateSource(status: SourceStatus): void {
+    if (status.name !== 'hubble') return;
+    this.hubbleStatus = status;
+    this.sourcesChanged();
   }
 
   private onInformerState(id: string, state: InformerState): void {

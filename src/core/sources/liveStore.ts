@@ -120,6 +120,12 @@ async function readIpamdLive(kc: KubeConfig, store: ClusterStore, signal?: Abort
   const state: SourceStatus['state'] = ok > 0 ? 'ok' : forbidden ? 'forbidden' : 'error';
   // a refused or slow port-forward may work later; a missing permission or aws-node pod will not by waiting
   const retryable = failures.some((r) => !r.ok && (r.error.kind === 'refused' || r.error.kind === 'timeout' || r.error.kind === 'other'));
+  if (state === 'forbidden') {
+    // the permission first: a view row shows the start of the detail
+    const denied = failures.find((r) => !r.ok && r.error.kind === 'forbidden') as Extract<(typeof failures)[number], { ok: false }>;
+    const namespace = denied.pod?.namespace ?? 'kube-system';
+    return { status: { name: 'ipamd', state, detail: `needs RBAC create on pods/portforward in ${namespace}; ${detail}` }, enis, retryable: false };
+  }
   return { status: { name: 'ipamd', state, detail }, enis, retryable };
 }
 

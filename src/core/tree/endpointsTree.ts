@@ -2,8 +2,8 @@
  * The Cilium Endpoints tree: namespace → endpoint (id, identity, IPv4, state, and whether its pod
  * agrees), a grouping by security identity, and the pods Cilium does not manage.
  */
-import { unmanagedPods } from '../analysis/clusterSummary';
-import type { CiliumEndpointInfo } from '../model';
+import { unmanagedPods, unreadableCiliumEndpoints } from '../analysis/clusterSummary';
+import type { CiliumEndpointInfo, SourceStatus } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { shortNodeName } from './nodesTree';
 import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
@@ -31,7 +31,7 @@ export function endpointNamespaces(store: ClusterStore): string[] {
   return [...namespaces].sort();
 }
 
-export function endpointRows(store: ClusterStore): TreeRow[] {
+export function endpointRows(store: ClusterStore, sources: readonly SourceStatus[] = []): TreeRow[] {
   const rows: TreeRow[] = endpointNamespaces(store).map((ns) => ({
     id: endpointNamespaceRowId(ns),
     label: ns,
@@ -40,6 +40,8 @@ export function endpointRows(store: ClusterStore): TreeRow[] {
     children: () => store.endpointsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)).map((ep) => endpointRow(store, ep)),
   }));
   if (store.count('ciliumEndpoint') > 0) rows.push(identityGroup(store));
+  // without CiliumEndpoints every pod would look unmanaged: the source row above says why instead
+  if (unreadableCiliumEndpoints(sources)) return rows;
   const unmanaged = unmanagedPods(store);
   if (store.count('ciliumEndpoint') > 0 || unmanaged.length > 0) rows.push(unmanagedGroup(unmanaged));
   return rows;

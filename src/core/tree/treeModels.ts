@@ -31,7 +31,7 @@ export const TREE_MODELS: Readonly<Record<TreeViewName, TreeModel>> = {
   nodes: { sourcesShown: ['kubernetes nodes', 'kubernetes pods', 'ec2', 'ipamd'], roots: (i) => nodeRows(i.store), affected: nodesAffected, showsDisconnectedMessage: true },
   enis: { sourcesShown: ['ec2', 'ipamd'], roots: (i) => subnetRows(i.store), affected: enisAffected, showsDisconnectedMessage: true },
   podIps: { sourcesShown: ['kubernetes pods', 'kubernetes namespaces'], roots: (i) => podNamespaceRows(i.store), affected: podIpsAffected, showsDisconnectedMessage: true },
-  endpoints: { sourcesShown: ['kubernetes ciliumendpoints', 'kubernetes ciliumidentities'], roots: (i) => endpointRows(i.store), affected: endpointsAffected, showsDisconnectedMessage: true },
+  endpoints: { sourcesShown: ['kubernetes ciliumendpoints', 'kubernetes ciliumidentities'], roots: (i) => endpointRows(i.store, i.sources), affected: endpointsAffected, showsDisconnectedMessage: true },
 };
 
 /**

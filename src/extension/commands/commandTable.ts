@@ -1,5 +1,6 @@
 import { connectDemo } from './connectDemo';
 import type { CommandHandler } from './extensionServices';
+import { observeFlows } from './observeFlows';
 import { openSnapshot } from './openSnapshot';
 import { selectContext } from './selectContext';
 import { testState } from './testState';
@@ -27,6 +28,7 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandHandler]> = [
   ['cniLens.copyName', copyName],
   ['cniLens.openYaml', openYaml],
   ['cniLens.showUnmanagedOwners', showUnmanagedOwners],
+  ['cniLens.observeFlows', observeFlows],
   ['cniLens.showPathDiagram', (services, node) => import('../diagram/showPathDiagram').then((m) => m.showPathDiagram(services, node))],
   ...FILTERED_VIEWS.flatMap((v) => [
     [`cniLens.${v}.filter`, filterView(`cniLens.${v}`)] as const,

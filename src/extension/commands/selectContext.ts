@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { runtime } from '../runtime';
-import { awsAccessFromSettings, liveTargetFromSettings } from '../sessionTarget';
+import { awsAccessFromSettings, cniLensSetting, liveTargetFromSettings } from '../sessionTarget';
 import type { ExtensionServices } from './extensionServices';
 
 interface ContextPick extends vscode.QuickPickItem {
@@ -10,7 +10,7 @@ interface ContextPick extends vscode.QuickPickItem {
 
 /** Quick pick of the kubeconfig's contexts (as kubectl reads it), or browse for another kubeconfig. */
 export async function selectContext({ connections, log }: ExtensionServices): Promise<void> {
-  const configured = vscode.workspace.getConfiguration('cniLens').get<string>('kubeconfig') || undefined;
+  const configured = cniLensSetting('kubeconfig');
   const kubeconfig = runtime().listKubeContexts(configured);
   if (kubeconfig.error) log.warn(`cannot read kubeconfig ${configured ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${kubeconfig.error}`);
   const current = connections.current?.label || kubeconfig.current;

@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
-import { isAbsolute, join } from 'node:path';
-import type { DatapathTrace } from '../../core/analysis/datapath/datapathTypes';
 import type { PodInfo } from '../../core/model';
 import type { ClusterSession } from '../../core/sources/clusterSession';
 import { showTraceInDiagram } from '../diagram/showPathDiagram';
-import { showReport } from '../reportDocuments';
+import { TraceReportPanel } from '../reports/traceReportPanel';
+import { traceReportModel } from '../reports/traceReportModel';
 import { runtime } from '../runtime';
 import type { TreeNode } from '../views/treeNode';
 import type { ExtensionServices } from './extensionServices';
@@ -14,7 +13,7 @@ interface PodPick extends vscode.QuickPickItem {
 }
 
 /** The session, loaded: a pick built while the cluster is still listing would miss pods. */
-async function requireSession({ connections }: ExtensionServices): Promise<ClusterSession | undefined> {
+export async function requireSession({ connections }: ExtensionServices): Promise<ClusterSession | undefined> {
   const session = connections.ensureStarted();
   if (!session) {
     void vscode.window.showInformationMessage('CNI Lens: no cluster is connected. Select a kube context, open a snapshot or connect to the demo cluster.');
@@ -27,7 +26,7 @@ async function requireSession({ connections }: ExtensionServices): Promise<Clust
 }
 
 /** Quick pick of pods with fuzzy search over namespace/name, IP and node. */
-async function pickPod(session: ClusterSession, title: string, exclude?: string): Promise<PodInfo | undefined> {
+export async function pickPod(session: ClusterSession, title: string, exclude?: string): Promise<PodInfo | undefined> {
   const items: PodPick[] = [...session.store.list('pod')]
     .filter((p) => `${p.namespace}/${p.name}` !== exclude && p.ip)
     .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
@@ -53,7 +52,7 @@ async function pickPort(title: string, ports: Array<{ port: number; protocol: st
   return { port: Number(port), protocol: (proto ?? 'TCP').toUpperCase() as 'TCP' | 'UDP' | 'SCTP' };
 }
 
-function podFromArg(session: ClusterSession, arg: unknown): PodInfo | undefined {
+export function podFromArg(session: ClusterSession, arg: unknown): PodInfo | undefined {
   const node = arg as TreeNode | undefined;
   if (node?.ref?.kind === 'pod') return session.store.get('pod', node.ref.key);
   if (typeof arg === 'string') return session.store.get('pod', arg);
@@ -126,21 +125,18 @@ export async function traceIntoPod(services: ExtensionServices, arg?: unknown): 
 }
 
 async function showTrace(services: ExtensionServices, session: ClusterSession, request: { from: string; to: string; port: number; protocol: 'TCP' | 'UDP' | 'SCTP' }): Promise<void> {
-  const result = runtime().traceWithPolicy(session, request);
+  const { result, observed } = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'CNI Lens: tracing and reading the observed flows…' },
+    () => runtime().traceWithObserved(session, request),
+  );
   if (!result.ok) {
     void vscode.window.showErrorMessage(`CNI Lens: cannot trace: --${result.error.argument}: ${result.error.message}`);
     return;
   }
-  services.log.info(`trace ${request.from} → ${request.to} ${request.protocol}/${request.port}: ${result.trace.verdict}`);
-  await showReport(`trace ${request.from} → ${request.to} ${request.protocol}-${request.port}`, traceReport(result.trace, session));
+  const trace = result.trace;
+  const seen = observed ? (observed.available ? `observed ${observed.verdict}${observed.mismatch ? ' (MISMATCH)' : ''}` : `observed: unavailable (${observed.detail})`) : '';
+  services.log.info(`trace ${request.from} → ${request.to} ${request.protocol}/${request.port}: ${trace.verdict}${seen ? `; ${seen}` : ''}`);
+  const { report, links } = traceReportModel(trace, session.describe(), observed);
+  TraceReportPanel.show(services, session, report, links);
   showTraceInDiagram(services, request);
-}
-
-/** The trace report (core), with each deciding rule linked to its manifest line when the session is a snapshot. */
-export function traceReport(trace: DatapathTrace, session: ClusterSession): string {
-  return runtime().traceReport(trace, session.describe(), (r) => {
-    if (!r.file || session.target.kind !== 'snapshot') return undefined;
-    const file = isAbsolute(r.file) ? r.file : /\.(ya?ml|json)$/i.test(session.target.path) ? session.target.path : join(session.target.path, r.file);
-    return `${vscode.Uri.file(file).toString()}#L${r.line ?? 1}`;
-  });
 }

@@ -25,6 +25,8 @@ export interface CodeServerOptions {
   logFile: string;
   /** Extra environment for code-server and so for the extension host. */
   env?: Record<string, string>;
+  /** Keep VS Code's workspace trust on (by default code-server runs with `--disable-workspace-trust`). */
+  workspaceTrust?: boolean;
 }
 
 export interface CodeServer {
@@ -100,7 +102,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     '--extensions-dir', extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     '--vscode-option', 'enable-smoke-test-driver',

@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startCodeServer, installVsix, seedUserData, type CodeServer } from './codeServer';
 import { e2eOutputDir, logVscodeVersion, repoRoot, vscodePaths, vsixPath } from './e2eEnvironment';
 import { auditDemoSession } from './auditDemoSession';
+import type { SimScenario } from '../../../src/sim/simScenario';
 import { startDemoSim, type DemoSim } from './startDemoSim';
 import { waitForWorkbench } from './workbench';
 
@@ -45,6 +46,10 @@ export interface LaunchOptions {
   onTestLog?: (line: string) => void;
   /** Start without a sim (CNI Lens's settings are then left unset). */
   noSim?: boolean;
+  /** Keep workspace trust on: the folder opens in restricted mode until it is trusted. */
+  workspaceTrust?: boolean;
+  /** The sim's scenario instead of the demo's (e.g. RBAC with fewer permissions). */
+  scenario?: SimScenario;
 }
 
 export interface VscodeSession {
@@ -91,7 +96,7 @@ export async function launchVscode(opts: LaunchOptions): Promise<VscodeSession> 
 
     let demo: DemoSim | undefined;
     if (!opts.noSim) {
-      demo = await startDemoSim(runDir);
+      demo = await startDemoSim(runDir, opts.scenario ? { scenario: opts.scenario } : {});
       cleanups.push(() => demo!.close());
       // runs once code-server has stopped (cleanups run last to first), before the sim closes
       cleanups.push(() => {
@@ -113,7 +118,7 @@ export async function launchVscode(opts: LaunchOptions): Promise<VscodeSession> 
       seedUserData(runDir, settings);
       installVsix(runDir, vsixPath);
     }
-    const codeServer = await startCodeServer({ runDir, settings, logFile: join(e2eOutputDir, `${opts.label}-code-server.log`), env });
+    const codeServer = await startCodeServer({ runDir, settings, logFile: join(e2eOutputDir, `${opts.label}-code-server.log`), env, ...(opts.workspaceTrust ? { workspaceTrust: true } : {}) });
     cleanups.push(() => codeServer.stop());
 
     const browser = await chromium.launch({ executablePath: vscodePaths().chromium, args: CHROMIUM_ARGS, headless: true });

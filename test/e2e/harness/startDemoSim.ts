@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSnapshot } from '../../../src/core/snapshot/loadSnapshot';
 import { startSimEc2, type SimEc2 } from '../../../src/sim/ec2Server';
-import { loadSimScenario } from '../../../src/sim/simScenario';
+import { loadSimScenario, type SimScenario } from '../../../src/sim/simScenario';
 import { startSimCluster, type SimCluster } from '../../../src/sim/startSimCluster';
 import { demoSnapshotDir } from './e2eEnvironment';
 
@@ -29,9 +29,13 @@ export interface DemoSim {
   close(): Promise<void>;
 }
 
-/** `liveFlows`: Hubble Relay keeps producing flows (for `npm run demo`; tests keep the snapshot's). */
-export async function startDemoSim(dir: string, opts: { liveFlows?: boolean } = {}): Promise<DemoSim> {
-  const [snapshot, scenario] = await Promise.all([loadSnapshot(demoSnapshotDir), loadSimScenario(demoSnapshotDir)]);
+/**
+ * `liveFlows`: Hubble Relay keeps producing flows (for `npm run demo`; tests keep the snapshot's).
+ * `scenario`: instead of the demo's own (e.g. RBAC with fewer permissions).
+ */
+export async function startDemoSim(dir: string, opts: { liveFlows?: boolean; scenario?: SimScenario } = {}): Promise<DemoSim> {
+  const [snapshot, demoScenario] = await Promise.all([loadSnapshot(demoSnapshotDir), loadSimScenario(demoSnapshotDir)]);
+  const scenario = opts.scenario ?? demoScenario;
   const sim = await startSimCluster({ snapshot, scenario, ...(opts.liveFlows ? { hubble: { live: true } } : {}), onWarning: (m) => process.stderr.write(`[sim] ${m}\n`) });
   const ec2 = await startSimEc2({ aws: snapshot.aws }).catch(async (err: unknown) => {
     await sim.close();

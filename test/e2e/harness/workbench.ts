@@ -263,6 +263,22 @@ export function webviewFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 }
 
+/** The content of the visible webview that has an element matching `selector` (several webviews can be open side by side). */
+export async function webviewFrameWith(page: Page, selector: string, timeout = DEFAULT_TIMEOUT): Promise<FrameLocator> {
+  const frames = page.frameLocator('iframe.webview.ready');
+  const index = await expectPoll(
+    async () => {
+      const count = await page.locator('iframe.webview.ready').count();
+      for (let i = 0; i < count; i++) if ((await frames.nth(i).frameLocator('#active-frame').locator(selector).count()) > 0) return i;
+      return -1;
+    },
+    (i) => i >= 0,
+    `a webview showing ${selector}`,
+    timeout,
+  );
+  return frames.nth(index).frameLocator('#active-frame');
+}
+
 /** Opens a file of the workspace (Quick Open) and waits for its editor. */
 export async function openFile(page: Page, relativePath: string, timeout = DEFAULT_TIMEOUT): Promise<void> {
   await runCommand(page, 'Go to File...', timeout).catch(async () => {

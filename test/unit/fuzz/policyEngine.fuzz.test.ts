@@ -52,7 +52,9 @@ const BAD_OPERATORS = ['in', 'Gt', 'Lt', '', 'exists', 5, null, 'NotIn'];
 const BAD_PORTS = [0, -1, 65536, 70000, 2 ** 31, 1e308, '80-90', '', 'http', '0x50', null, { port: 80 }, 65535];
 
 function mutatedPolicy(rng: Rng): KubeObject {
-  const policy = mutateJson(rng, rng.pick(SEEDS), rng.int(3)) as KubeObject;
+  const mutated = mutateJson(rng, rng.pick(SEEDS), rng.int(3));
+  // a root replaced by a scalar or a list is not an object the loader would keep: start from an empty one
+  const policy = (mutated && typeof mutated === 'object' && !Array.isArray(mutated) ? mutated : {}) as KubeObject;
   for (let n = 1 + rng.int(3); n > 0; n--) {
     switch (rng.int(5)) {
       case 0:

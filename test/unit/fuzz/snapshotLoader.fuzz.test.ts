@@ -70,14 +70,23 @@ function damage(rng: Rng, path: string, text: string): string {
       return garbage(rng, rng.pick([1, 16, 4096]));
     case 4: {
       // structural: parse, mutate the data, write it back in the file's own syntax
-      const data: unknown = path.endsWith('.jsonl') ? text.split('\n').map((l) => JSON.parse(l) as unknown) : path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-      const mutated = mutateJson(rng, data, 1 + rng.int(6));
-      if (path.endsWith('.jsonl')) return (Array.isArray(mutated) ? mutated : [mutated]).map((v) => JSON.stringify(v) ?? 'undefined').join('\n');
-      if (path.endsWith('.json')) return JSON.stringify(mutated) ?? '';
+      let data: unknown;
       try {
-        return stringifyYaml(mutated);
+        data = path.endsWith('.jsonl') ? text.split('\n').map((l) => JSON.parse(l) as unknown) : path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
       } catch {
-        return JSON.stringify(mutated) ?? ''; // too deep for the YAML writer: JSON is YAML too
+        return mutateText(rng, text); // already damaged past parsing by an earlier round
+      }
+      const mutated = mutateJson(rng, data, 1 + rng.int(6));
+      try {
+        if (path.endsWith('.jsonl')) return (Array.isArray(mutated) ? mutated : [mutated]).map((v) => JSON.stringify(v) ?? 'undefined').join('\n');
+        if (path.endsWith('.json')) return JSON.stringify(mutated) ?? '';
+        try {
+          return stringifyYaml(mutated);
+        } catch {
+          return JSON.stringify(mutated) ?? ''; // too deep for the YAML writer: JSON is YAML too
+        }
+      } catch {
+        return mutateText(rng, text); // too deep to write at all
       }
     }
     case 5:

@@ -1,0 +1,152 @@
+/**
+ * Observed flows in a real VS Code on the demo cluster (Hubble Relay of the simulated cluster,
+ * reached through the Kubernetes port-forward API): the Cluster view's hubble source, the flows
+ * table of shop/cart with the demo's POLICY_DENIED drop towards payments/api, a new flow arriving
+ * while the table follows (and waiting while paused), then the trace of that flow with predicted deny
+ * next to the observed drop on the same hop, and a deciding rule opening on its line.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Flow } from '../../src/core/hubble/flowTypes';
+import { decodeHubbleJsonLine } from '../../src/core/hubble/hubbleJson';
+import { isCi, missingForE2e } from './harness/e2eEnvironment';
+import { launchVscode, type VscodeSession } from './harness/launchVscode';
+import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, treeRows, viewPane, webviewFrameWith } from './harness/workbench';
+
+const missing = missingForE2e();
+const CART = 'shop/cart-78d4d6b5d-n4pww';
+const API = 'payments/api-f959c8b7-z9s4b';
+
+/** A drop of cart → api as `hubble observe -o json` prints it, with a fresh time and uuid. */
+function freshDrop(uuid: string, sourcePort: number): Flow {
+  const now = new Date().toISOString();
+  const line = JSON.stringify({
+    flow: {
+      time: now,
+      uuid,
+      verdict: 'DROPPED',
+      drop_reason: 133,
+      IP: { source: '100.64.95.78', destination: '100.64.173.221', ipVersion: 'IPv4' },
+      l4: { TCP: { source_port: sourcePort, destination_port: 8443, flags: { SYN: true } } },
+      source: { identity: 16881, namespace: 'shop', labels: ['k8s:app=cart'], pod_name: 'cart-78d4d6b5d-n4pww' },
+      destination: { ID: 2111, identity: 26064, namespace: 'payments', labels: ['k8s:app=api'], pod_name: 'api-f959c8b7-z9s4b' },
+      Type: 'L3_L4',
+      node_name: 'ip-10-0-57-14.us-west-2.compute.internal',
+      event_type: { type: 1, sub_type: 133 },
+      traffic_direction: 'INGRESS',
+      drop_reason_desc: 'POLICY_DENIED',
+    },
+    node_name: 'ip-10-0-57-14.us-west-2.compute.internal',
+    time: now,
+  });
+  const r = decodeHubbleJsonLine(line);
+  if (!r.ok) throw new Error(r.message);
+  return r.flow;
+}
+
+describe.skipIf(missing.length > 0 && !isCi)('observed flows on the demo', () => {
+  let session: VscodeSession;
+
+  beforeAll(async () => {
+    if (missing.length > 0) throw new Error(`cannot run the end-to-end tests: missing ${missing.join('; ')}`);
+    session = await launchVscode({ label: 'flows', extension: 'dev' });
+    await openView(session.page, 'CNI Lens');
+    await statusBarText(session.page, /shop-prod.*connected/, 60_000);
+  });
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  async function typeAndPick(text: string, row: RegExp | string): Promise<void> {
+    await session.page.locator('.quick-input-widget input').fill(text);
+    await pickQuickItem(session.page, row);
+  }
+
+  const flowsFrame = () => webviewFrameWith(session.page, 'div.app .counts', 30_000);
+  const reportFrame = () => webviewFrameWith(session.page, 'div.report h1', 60_000);
+
+  it('the Cluster view lists Hubble as a source, found through port-forward to the Relay pod', async () => {
+    // Sources is the view's last row, out of sight in a short pane: reach it with the keyboard
+    await viewPane(session.page, 'Cluster').locator('.monaco-list-row').first().click();
+    await session.page.keyboard.press('End');
+    await expectPoll(() => viewPane(session.page, 'Cluster').locator('.monaco-list-row.focused .label-name').innerText(), (t) => t.trim() === 'Sources', 'the Sources row to be focused', 10_000);
+    await session.page.keyboard.press('ArrowRight');
+    const rows = await expectPoll(() => treeRows(session.page, 'Cluster'), (r) => r.some((x) => x.label === 'hubble' && /^ok · Relay pod kube-system\/hubble-relay-/.test(x.description)), 'the hubble source row', 30_000);
+    expect(rows.find((x) => x.label === 'hubble')!.description).toMatch(/port 4245 through port-forward; 72 flows buffered/);
+  });
+
+  it('Observe Flows: the table of shop/cart shows the demo drop with its reason, follows a new flow, and holds new flows while paused', async () => {
+    await runCommand(session.page, 'View: Close All Editors');
+    await runCommand(session.page, 'CNI Lens: Observe Flows');
+    await quickInputTitle(session.page, /Observe Flows: pod/);
+    await typeAndPick(CART, new RegExp(`^${CART.replace(/[./-]/g, '\\$&')}$`));
+    const frame = await flowsFrame();
+    const dropRow = frame.locator('tr.dropped', { hasText: API }).first();
+    await dropRow.waitFor({ timeout: 30_000 });
+    expect(await dropRow.innerText()).toMatch(/DROPPED[\s\S]*→ out[\s\S]*payments\/api-f959c8b7-z9s4b[\s\S]*TCP\/8443 SYN[\s\S]*POLICY_DENIED/);
+    await expectPoll(() => frame.locator('body').innerText(), (t) => /following new flows from Relay pod kube-system\/hubble-relay-/.test(t), 'the table to follow Relay', 30_000);
+    const counts = frame.locator('.counts');
+    const before = await counts.innerText();
+    expect(before).toMatch(/^\d+ of \d+ flows · 4 dropped$/);
+
+    // a new drop on Relay reaches the open table through the follow stream
+    session.demo!.sim.hubble!.addFlows([freshDrop('e2e-follow-1', 41001)]);
+    await expectPoll(() => counts.innerText(), (t) => /· 5 dropped$/.test(t), 'the new drop in the table', 30_000);
+
+    // the filter keeps only matching rows
+    await frame.locator('vscode-textfield.filter input').fill('policy_denied');
+    await expectPoll(() => counts.innerText(), (t) => /^4 of \d+ flows · 5 dropped$/.test(t), 'the filtered count (4 POLICY_DENIED drops; the policy-verdict event names no reason)', 10_000);
+    await screenshot(session.page, 'flows-table.png');
+
+    // paused: a new flow waits aside, and shows on resume
+    await frame.locator('vscode-button.pause').click();
+    await expectPoll(() => frame.locator('vscode-button.pause').innerText(), (t) => t.trim() === 'Resume', 'the pause button to say Resume', 5_000);
+    session.demo!.sim.hubble!.addFlows([freshDrop('e2e-paused-1', 41002)]);
+    await expectPoll(() => counts.innerText(), (t) => /1 new while paused$/.test(t), 'the held flow to be counted', 30_000);
+    expect(await counts.innerText()).toMatch(/^4 of \d+ flows · 5 dropped · 1 new while paused$/);
+    await frame.locator('vscode-button.pause').click();
+    await expectPoll(() => counts.innerText(), (t) => /^5 of \d+ flows · 6 dropped$/.test(t), 'the held flow to show after resume', 10_000);
+  });
+
+  it('the trace of cart → api:8443 shows predicted deny next to the observed drop on the same hop; a deciding rule opens on its line', async () => {
+    await runCommand(session.page, 'View: Close All Editors');
+    await runCommand(session.page, 'CNI Lens: Trace Pod to Pod');
+    await quickInputTitle(session.page, /Trace Pod to Pod: source/);
+    await typeAndPick(CART, new RegExp(`^${CART.replace(/[./-]/g, '\\$&')}$`));
+    await quickInputTitle(session.page, /Trace shop\/cart-78d4d6b5d-n4pww to pod/);
+    await typeAndPick(API, new RegExp(`^${API.replace(/[./-]/g, '\\$&')}$`));
+    await quickInputTitle(session.page, /: port/);
+    await pickQuickItem(session.page, /^TCP 8443/);
+    const report = await reportFrame();
+    const text = await expectPoll(() => report.locator('body').innerText(), (t) => t.includes('Predicted and observed'), 'the trace report', 60_000);
+    expect(text).toContain('DENY: shop/cart-78d4d6b5d-n4pww → payments/api-f959c8b7-z9s4b TCP/8443');
+    expect(text).toContain('Predicted: DENY at hop 10 (cilium-ingress)');
+    expect(text).toMatch(/Observed \(Hubble Relay\): DROPPED at hop 10 \(cilium-ingress\)/);
+    expect(text).toContain('✓ The observed drop is on the hop the trace predicts.');
+    expect(text).toMatch(/the packet stops here: ingress policy denies\s+observed: \d+ × DROPPED POLICY_DENIED on ip-10-0-57-14/);
+    await screenshot(session.page, 'flows-trace-observed.png');
+
+    // the rule link opens the policy from the API server, read-only, with the cursor on the rule
+    await report.locator('a.rule', { hasText: 'NetworkPolicy payments/default-deny-ingress spec.podSelector' }).first().click();
+    const position = await expectPoll(
+      () => session.page.locator('[id="status.editor.selection"]').innerText().catch(() => ''),
+      (t) => /Ln \d+, Col 1/.test(t),
+      'the cursor position of the opened policy',
+      30_000,
+    );
+    const lineNumber = Number(/Ln (\d+)/.exec(position)![1]);
+    const lines = await expectPoll(
+      () =>
+        session.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line').evaluateAll((els) =>
+          els.map((e) => ({ top: parseFloat((e as HTMLElement).style.top || '0'), text: (e.textContent ?? '').replace(/\u00a0/g, ' ') })).sort((a, b) => a.top - b.top).map((l) => l.text),
+        ),
+      (l) => l.some((x) => x.includes('default-deny-ingress')),
+      'the policy document',
+      30_000,
+    );
+    expect(lines[0]).toMatch(/^# networkPolicy NetworkPolicy\/payments\/default-deny-ingress, read from context shop-prod/);
+    expect(lines[lineNumber - 1]).toMatch(/^ {2}podSelector:/);
+    expect(lines.slice(0, lineNumber - 1).some((l) => l === 'spec:')).toBe(true);
+    await screenshot(session.page, 'flows-rule-opened.png');
+  });
+});
