@@ -347,9 +347,12 @@ export interface ClusterModeInfo {
   reasons: string[];
 }
 
-/** A data source and its state, shown to the user ("EC2: no credentials", "ipamd: 7 nodes"). */
+/**
+ * A data source and its state, shown to the user ("EC2: no credentials", "ipamd: 7 nodes").
+ * `stale`: data was read but may be out of date (a watch broke and is reconnecting, a re-read failed).
+ */
 export interface SourceStatus {
   name: string;
-  state: 'ok' | 'missing' | 'forbidden' | 'error' | 'loading' | 'not-configured';
+  state: 'ok' | 'stale' | 'missing' | 'forbidden' | 'error' | 'loading' | 'not-configured';
   detail?: string;
 }

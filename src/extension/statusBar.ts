@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { sessionPhaseText } from '../core/sources/sourceFreshness';
 import type { ConnectionManager } from './connectionManager';
 
 const ICONS: Record<string, string> = {
@@ -20,12 +21,12 @@ export function createStatusBar(connections: ConnectionManager): vscode.Disposab
     const state = connections.contextValue();
     const offline = session?.target.kind === 'snapshot';
     const label = session?.label || (state === 'none' ? 'no cluster' : 'kube context');
-    const stateText = offline && state === 'connected' ? 'offline snapshot' : state === 'none' ? 'not connected' : state;
+    const stateText = offline && state === 'connected' ? 'offline snapshot' : state === 'none' ? 'not connected' : sessionPhaseText(state);
     item.text = `${offline ? '$(archive)' : ICONS[state] ?? ''} ${label} · ${stateText}`;
     item.tooltip = new vscode.MarkdownString(
       `**CNI Lens** — ${session ? session.describe() : 'no cluster'}\n\nState: ${stateText}${session?.state.detail ? ` (${escapeMarkdown(session.state.detail)})` : ''}\n\nClick to select a kube context.`,
     );
-    item.backgroundColor = state === 'unreachable' || state === 'error' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    item.backgroundColor = state === 'unreachable' || state === 'error' || state === 'reconnecting' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     item.show();
   };
   update();

@@ -72,7 +72,6 @@ async function dispatch(
   record: SimRequestRecord,
   portForwards: SimPortForwards | undefined,
 ): Promise<void> {
-  // Fault injection (slow answers, 429/500, cut watches) belongs here: every request passes this point.
   const path = url.pathname;
   if (PUBLIC_PATHS.has(path)) return sendText(res, 200, 'ok');
   if (path === '/version') return sendJson(res, 200, SIM_SERVER_VERSION);
@@ -107,6 +106,7 @@ async function dispatch(
     return sendJson(res, 200, doc.body, doc.contentType);
   }
   if (!rr) throw notFound ?? new StatusError(Statuses.noSuchResource());
+  if (await ctx.faults.intercept(req, res, record)) return;
   const attrs = rbacAttributes(rr, url.searchParams);
   const decision = authorize(ctx, attrs, rr.resource.namespaced);
   record.authz = { ...attrs, decision: decision.allowed ? 'allow' : 'deny', ...(decision.by ? { by: decision.by } : {}) };

@@ -58,6 +58,8 @@ export interface SimEc2 {
   /** `http://127.0.0.1:PORT` */
   endpoint: string;
   requests: SimEc2Request[];
+  /** Replaces the `faults` hook from now on (undefined: none), e.g. with `ec2Throttling()` from faults/. */
+  setFaults(faults: SimEc2Options['faults']): void;
   close(): Promise<void>;
 }
 
@@ -74,6 +76,7 @@ class Ec2Error extends Error {
 export async function startSimEc2(opts: SimEc2Options): Promise<SimEc2> {
   const host = opts.host ?? '127.0.0.1';
   const requests: SimEc2Request[] = [];
+  let faults = opts.faults;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -122,7 +125,7 @@ export async function startSimEc2(opts: SimEc2Options): Promise<SimEc2> {
         `You are not authorized to perform this operation. User: arn:aws:iam::000000000000:user/sim is not authorized to perform: ec2:${record.action} because no identity-based policy allows the ec2:${record.action} action`,
       );
     }
-    const fault = opts.faults?.(record);
+    const fault = faults?.(record);
     if (fault) throw new Ec2Error(fault.status, fault.code, fault.message);
 
     const parsed = readQueryInput(spec.request, params, new Set(['Action', 'Version']));
@@ -200,6 +203,9 @@ export async function startSimEc2(opts: SimEc2Options): Promise<SimEc2> {
   return {
     endpoint: `http://${urlHost}:${port}`,
     requests,
+    setFaults: (next) => {
+      faults = next;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -5,6 +5,8 @@ export interface KubeStatusDetails {
   name?: string;
   group?: string;
   kind?: string;
+  /** 429 TooManyRequests: when to retry (the API server also sends `Retry-After`). */
+  retryAfterSeconds?: number;
 }
 
 export interface KubeStatus {

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import { readBody, sendJson } from './httpResponse';
 import { Statuses, StatusError } from './kubeStatus';
+import { parseSimFaultRule, SimFaultError, type SimFault } from './faults/simFaults';
 import { closeWatches, type SimApiContext } from './simApiContext';
 import type { KubeObject } from './simObjectStore';
 
@@ -54,6 +55,8 @@ export async function serveControlApi(ctx: SimApiContext, req: IncomingMessage, 
     sendJson(res, 200, ctx.churn.stats);
   } else if (route === 'GET requests' && segments.length === 1) {
     sendJson(res, 200, { requests: ctx.requests });
+  } else if (segments[0] === 'faults') {
+    await serveFaults(ctx, req, res, segments.slice(1));
   } else {
     throw new StatusError(Statuses.noSuchResource());
   }
@@ -94,4 +97,83 @@ function parseObjects(text: string): KubeObject[] {
   };
   docs.forEach(add);
   return objects;
+}
+
+/** `/_sim/v1/faults…`: add, list and remove fault rules; restart the server; refuse port-forwards; break Hubble. */
+async function serveFaults(ctx: SimApiContext, req: IncomingMessage, res: ServerResponse, rest: string[]): Promise<void> {
+  const faults = ctx.faults;
+  const body = async (): Promise<Record<string, unknown>> => {
+    const text = (await readBody(req)).trim();
+    if (!text) return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new StatusError(Statuses.badRequest(`body is not JSON: ${(err as Error).message}`));
+    }
+    if (typeof parsed !== 'object' || parsed === null) throw new StatusError(Statuses.badRequest('body must be a JSON object or list'));
+    return parsed as Record<string, unknown>;
+  };
+  const checked = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof SimFaultError) throw new StatusError(Statuses.badRequest(err.message));
+      throw err;
+    }
+  };
+  const route = `${req.method} ${rest.join('/')}`;
+  if (route === 'POST ') {
+    const input = await body();
+    const rules = Array.isArray(input) ? (input as unknown[]) : [input];
+    const parsed = rules.map((r, i) => checked(() => {
+      try {
+        return parseSimFaultRule(r);
+      } catch (err) {
+        throw rules.length > 1 && err instanceof SimFaultError ? new SimFaultError(`rule ${i}: ${err.message}`) : err;
+      }
+    }));
+    sendJson(res, 200, { added: parsed.map((rule) => describeFault(faults.add(rule))) });
+  } else if (route === 'GET ') {
+    sendJson(res, 200, { faults: faults.list().map(describeFault) });
+  } else if (route === 'DELETE ') {
+    sendJson(res, 200, { removed: faults.clear() });
+  } else if (req.method === 'DELETE' && rest.length === 1 && rest[0] !== 'restart') {
+    const fault = faults.list().find((f) => f.id === rest[0]);
+    if (!fault) throw new StatusError(Statuses.badRequest(`no fault with id "${rest[0]}" (used-up faults are removed)`));
+    fault.remove();
+    sendJson(res, 200, { removed: 1 });
+  } else if (route === 'POST restart') {
+    const input = await body();
+    const downMs = input.downMs;
+    if (downMs !== undefined && (typeof downMs !== 'number' || !Number.isInteger(downMs) || downMs < 0)) throw new StatusError(Statuses.badRequest('downMs must be a non-negative integer'));
+    if (input.compact !== undefined && typeof input.compact !== 'boolean') throw new StatusError(Statuses.badRequest('compact must be true or false'));
+    // answer first: the restart cuts this connection too
+    res.on('finish', () => void faults.restartApiServer({ downMs: downMs as number | undefined, compact: input.compact as boolean | undefined }).catch(() => undefined));
+    sendJson(res, 202, { restarting: true, downMs: downMs ?? 200 });
+  } else if (route === 'POST portforward') {
+    const input = await body();
+    const list = (key: string): string[] | undefined => {
+      const v = input[key];
+      if (v === undefined) return undefined;
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new StatusError(Statuses.badRequest(`${key} must be a list of strings`));
+      return v as string[];
+    };
+    const refuse = list('refuse');
+    const refuseNodes = list('refuseNodes');
+    checked(() => faults.refusePortForward({ ...(refuse ? { refuse } : {}), ...(refuseNodes ? { refuseNodes } : {}) }));
+    sendJson(res, 200, { refuse: refuse ?? [], refuseNodes: refuseNodes ?? [] });
+  } else if (route === 'POST hubble') {
+    const input = await body();
+    const afterFlows = input.afterFlows;
+    if (afterFlows !== undefined && (typeof afterFlows !== 'number' || !Number.isInteger(afterFlows) || afterFlows < 0)) throw new StatusError(Statuses.badRequest('afterFlows must be a non-negative integer'));
+    const broken = checked(() => faults.breakHubble({ afterFlows: afterFlows as number | undefined, connections: input.connections === true }));
+    sendJson(res, 200, { broken, ...(afterFlows ? { afterFlows } : {}) });
+  } else {
+    throw new StatusError(Statuses.noSuchResource());
+  }
+}
+
+function describeFault(f: SimFault): Record<string, unknown> {
+  return { id: f.id, ...(f.match ? { match: f.match } : {}), fault: f.fault, ...(f.times !== undefined ? { times: f.times } : {}), hits: f.hits };
 }

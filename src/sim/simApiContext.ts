@@ -1,4 +1,5 @@
 /** What the request handlers of the simulated API server share. */
+import type { SimFaults } from './faults/simFaults';
 import type { ResourceRegistry } from './resourceRegistry';
 import type { SimChurn } from './simChurn';
 import type { SimObjectStore } from './simObjectStore';
@@ -50,6 +51,8 @@ export interface SimApiContext {
   /** Every request, oldest first (bounded: the oldest are dropped past `maxRecordedRequests`). */
   requests: SimRequestRecord[];
   maxRecordedRequests: number;
+  /** Fault injection (faults/simFaults.ts). */
+  faults: SimFaults;
   /** Pod churn for live-update measurements (control API `churn`). */
   churn?: SimChurn;
 }

@@ -9,6 +9,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { RawSnapshot } from '../core/snapshot/rawSnapshot';
 import { createSimRequestHandler } from './createSimRequestHandler';
+import { SimFaults } from './faults/simFaults';
 import { startClusterHubbleRelay, type SimClusterHubbleOptions } from './hubble/clusterHubbleRelay';
 import type { SimHubbleRelay } from './hubble/simHubbleRelay';
 import { SimPortForwards } from './portForward/simPortForwards';
@@ -70,6 +71,8 @@ export interface SimCluster {
   churn: SimChurn;
   /** The simulated Hubble Relay (behind port-forward to the hubble-relay pod's port 4245), when started. */
   hubble?: SimHubbleRelay;
+  /** Fault injection: failing, slow, cut and corrupt answers, restarts, refused port-forwards, broken Hubble streams (faults/). */
+  faults: SimFaults;
   close(): Promise<void>;
 }
 
@@ -107,6 +110,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     watches: new Set(),
     requests: [],
     maxRecordedRequests: opts.maxRecordedRequests ?? 100_000,
+    faults: new SimFaults(),
     churn: new SimChurn(store),
   };
   const portForwards = new SimPortForwards(store, opts.snapshot.ipamd, scenario.portForward);
@@ -131,14 +135,31 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     handler(req, res);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (port: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  await listen(opts.port ?? 0);
   const { port } = server.address() as AddressInfo;
+  ctx.faults.attach({
+    server: {
+      stop: () =>
+        new Promise<void>((resolve) => {
+          closeWatches(ctx);
+          server.close(() => resolve());
+          server.closeAllConnections();
+          for (const socket of upgraded) socket.destroy();
+        }),
+      start: () => listen(port),
+      compact: () => void store.compact(),
+    },
+    portForwards,
+    hubble,
+  });
   const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   ctx.serverAddress = authority;
   const url = `https://${authority}`;
@@ -156,6 +177,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     portForwards,
     churn: ctx.churn!,
     hubble,
+    faults: ctx.faults,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
         ctx.churn?.stop();

@@ -397,7 +397,8 @@ describe('CNI Lens with one permission missing shows what it can and names the p
       const source = session.sources.find((s) => s.name === 'kubernetes networkpolicies');
       expect(source?.state).toBe('forbidden');
       expect(source?.detail).toBe(
-        'networkpolicies.networking.k8s.io is forbidden: cannot watch resource "networkpolicies" in API group "networking.k8s.io" at the cluster scope; the objects shown are from the first list and are not kept up to date',
+        // the API server's own message (the watch reader keeps the body of a refused watch)
+        'networkpolicies.networking.k8s.io is forbidden: User "arn:aws:sts::111122223333:assumed-role/oncall/alice" cannot watch resource "networkpolicies" in API group "networking.k8s.io" at the cluster scope; the objects shown are from the first list and are not kept up to date',
       );
       expect([...session.store.list('networkPolicy')].filter((p) => p.kind === 'NetworkPolicy')).toHaveLength(2);
       // the informer stopped: one denied watch, not a retry loop

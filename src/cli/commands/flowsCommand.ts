@@ -128,6 +128,7 @@ export const flowsCommand: CliCommand = {
         ? followFlows(client, request, {
             signal,
             onReconnect: ({ attempt, error, since: from }) => io.err(`flow stream broke (${error.message}); reconnecting (attempt ${attempt})${from ? ` from ${from}` : ''}\n`),
+            onResume: () => io.err('flow stream resumed\n'),
           })
         : client.getFlows(request, { signal });
       for await (const flow of flows) printer.print(recordOf(flow));

@@ -267,10 +267,14 @@ export interface FollowFlowsOptions {
   signal?: AbortSignal;
   /** Consecutive failed attempts before giving up (default 10); an attempt that starts resets the count. */
   maxRetries?: number;
-  /** First delay before reconnecting (doubles per failure up to 5 s); default 250 ms. */
+  /** First delay before reconnecting (doubles per failure up to 5 s, each jittered into [d/2, d]); default 250 ms. */
   retryDelayMs?: number;
-  /** Called before each reconnect, with the error and the time the stream resumes from. */
-  onReconnect?: (info: { attempt: number; error: HubbleError; since?: string }) => void;
+  /** Source of jitter in [0, 1); default Math.random. */
+  random?: () => number;
+  /** Called before each reconnect, with the error, the delay and the time the stream resumes from. */
+  onReconnect?: (info: { attempt: number; error: HubbleError; since?: string; retryInMs: number }) => void;
+  /** Called when a stream opened after a break has been accepted by Relay (flows are live again). */
+  onResume?: () => void;
   onNodeStatus?: (event: NodeStatusEvent) => void;
   onLostEvents?: (event: LostEvent) => void;
   /** How many recent flows are remembered to drop the ones a resumed stream sends again; default 10,000. */
@@ -292,11 +296,19 @@ export async function* followFlows(client: HubbleClient, request: GetFlowsReques
   let lastTime: bigint | undefined;
   let lastTimeText: string | undefined;
   let failures = 0;
+  let broken = false;
   let current: GetFlowsRequest = { ...request, follow: true, first: false };
+  const onStart = (): void => {
+    failures = 0;
+    if (broken) {
+      broken = false;
+      opts.onResume?.();
+    }
+  };
   while (!signal?.aborted) {
     let error: HubbleError;
     try {
-      const flows = client.getFlows(current, { signal, onNodeStatus: opts.onNodeStatus, onLostEvents: opts.onLostEvents, onStart: () => (failures = 0) });
+      const flows = client.getFlows(current, { signal, onNodeStatus: opts.onNodeStatus, onLostEvents: opts.onLostEvents, onStart });
       for await (const flow of flows) {
         failures = 0;
         const key = flowKey(flow);
@@ -317,9 +329,11 @@ export async function* followFlows(client: HubbleClient, request: GetFlowsReques
       error = err;
     }
     failures++;
+    broken = true;
     if (failures > maxRetries) throw error;
-    opts.onReconnect?.({ attempt: failures, error, ...(lastTimeText ? { since: lastTimeText } : {}) });
-    const delay = Math.min(5_000, (opts.retryDelayMs ?? 250) * 2 ** (failures - 1));
+    const ceiling = Math.min(5_000, (opts.retryDelayMs ?? 250) * 2 ** (failures - 1));
+    const delay = Math.round(ceiling / 2 + (opts.random ?? Math.random)() * (ceiling / 2));
+    opts.onReconnect?.({ attempt: failures, error, retryInMs: delay, ...(lastTimeText ? { since: lastTimeText } : {}) });
     if (!(await sleep(delay, signal))) return;
     current = lastTimeText ? { ...request, follow: true, first: false, number: 0, since: lastTimeText } : { ...request, follow: true, first: false };
   }

@@ -3,8 +3,10 @@ import type { SnapshotProblem } from '../snapshot/rawSnapshot';
 import { ClusterStore } from '../store/clusterStore';
 import { loadKubeConfig } from './kubeconfig';
 import { kubeGetJson } from './kubeRequest';
-import type { InformerState } from './kubeInformer';
-import { kubernetesStatus, openLiveStore, type LiveStore } from './liveStore';
+import { applyAwsFacts } from './applyAwsFacts';
+import type { InformerOptions, InformerState } from './kubeInformer';
+import { openLiveStore, readAwsSources, type AwsRead, type LiveStore } from './liveStore';
+import { clockTime, inDuration, kubernetesSourceStatus, sessionFreshness } from './sourceFreshness';
 import { loadSnapshot } from '../snapshot/loadSnapshot';
 import { storeFromRawSnapshot } from './snapshotStore';
 import { relayFlows, snapshotFlows, type SessionFlows } from './sessionFlows';
@@ -28,6 +30,17 @@ export interface SessionState {
   detail?: string;
 }
 
+export interface ClusterSessionOptions {
+  /** Back-off and timeouts of the Kubernetes informers (tests make them short). */
+  informer?: InformerOptions;
+  /** First wait before EC2 or ipamd is read again after a failure that may pass (throttled, refused); doubles up to 5 minutes. Default 30 s. */
+  awsRetryMs?: number;
+  /** Timeout of one ipamd read through port-forward (default 10 s). */
+  ipamdTimeoutMs?: number;
+  /** Source of jitter in [0, 1); default Math.random. */
+  random?: () => number;
+}
+
 export interface SessionLog {
   info(message: string): void;
   warn(message: string): void;
@@ -42,7 +55,6 @@ export interface SessionLog {
 export class ClusterSession {
   readonly store = new ClusterStore();
   state: SessionState = { phase: 'connecting' };
-  sources: SourceStatus[] = [];
   problems: SnapshotProblem[] = [];
   /** Context name for a live cluster, directory name for a snapshot. */
   label: string;
@@ -56,11 +68,45 @@ export class ClusterSession {
   private readonly informerStates = new Map<string, InformerState>();
   private readonly loadingNow = new Set<string>();
   private readonly loadingListeners = new Set<(loading: readonly string[]) => void>();
+  /** Sources of a snapshot, or of a live cluster before its first full list. */
+  private fixedSources: SourceStatus[] = [];
+  private aws: AwsRead = {};
+  /** Hubble Relay's row for a live cluster (found in the background). */
+  private hubbleStatus: SourceStatus | undefined;
+  private awsRetry: { attempt: number; at: number } | undefined;
+  private lastSourcesText = '';
 
-  constructor(readonly target: SessionTarget, private readonly log: SessionLog) {
+  constructor(
+    readonly target: SessionTarget,
+    private readonly log: SessionLog,
+    private readonly options: ClusterSessionOptions = {},
+  ) {
     this.label = target.kind === 'snapshot' ? target.path.split(/[\\/]/).filter(Boolean).pop() ?? target.path : target.context ?? '';
   }
 
+  /**
+   * Where each fact comes from and how fresh it is. Live: computed now from the informers (a
+   * resource whose watch broke is `stale` until it is watched again) and the last EC2/ipamd reads.
+   */
+  get sources(): SourceStatus[] {
+    if (!this.live) return this.fixedSources;
+    const now = Date.now();
+    const rows = kubernetesSourceStatus(this.informerStates, { now });
+    for (const name of ['ec2', 'ipamd'] as const) {
+      const read = this.aws[name];
+      if (!read) {
+        rows.push({ name, state: 'not-configured', detail: 'turned off' });
+        continue;
+      }
+      const detail = read.status.detail ?? '';
+      const retry = this.awsRetry && read.retryable ? `${detail.endsWith('.') ? ' R' : '; r'}eading again ${inDuration(this.awsRetry.at - now)} (attempt ${this.awsRetry.attempt + 1}, at ${clockTime(this.awsRetry.at)})` : '';
+      rows.push({ ...read.status, detail: `${detail}${retry}` });
+    }
+    if (this.hubbleStatus) rows.push(this.hubbleStatus);
+    return rows;
+  }
+
+  /** Called when the state changes, and when the sources change (a watch breaks or recovers, EC2 is read again). */
   onState(listener: (state: SessionState) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
@@ -120,7 +166,17 @@ export class ClusterSession {
   private setState(state: SessionState): void {
     if (this.state.phase === state.phase && this.state.detail === state.detail) return;
     this.state = state;
-    for (const listener of this.listeners) listener(state);
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(this.state);
+      } catch (err) {
+        this.log.error(`${this.describe()}: a state listener failed: ${(err as Error)?.message ?? String(err)}`);
+      }
+    }
   }
 
   private async run(): Promise<void> {
@@ -132,7 +188,7 @@ export class ClusterSession {
       const loaded = storeFromRawSnapshot(await loadSnapshot(this.target.path, { signal: this.controller.signal }), this.store);
       this.setLoading('snapshot files', false);
       this.flows = snapshotFlows(loaded.raw.hubble);
-      this.sources = loaded.sources.map((s) => (s.name === 'hubble' ? this.flows!.status : s));
+      this.fixedSources = loaded.sources.map((s) => (s.name === 'hubble' ? this.flows!.status : s));
       this.problems = loaded.problems;
       for (const p of loaded.problems) this.log.warn(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
       this.log.info(`snapshot ${this.target.path} loaded in ${Math.round(performance.now() - started)} ms`);
@@ -144,16 +200,19 @@ export class ClusterSession {
     this.label = kc.getCurrentContext();
     this.setState({ phase: 'connecting', detail: kc.getCurrentCluster()?.server });
     this.log.info(`connecting to context ${this.label} at ${kc.getCurrentCluster()?.server}`);
-    this.live = await openLiveStore(kc, {
+    const live = await openLiveStore(kc, {
+      ...this.options.informer,
       signal: this.controller.signal,
       aws: this.target.aws,
       onState: (id, state) => this.onInformerState(id, state),
       onLoading: (source, loading) => this.setLoading(source, loading),
     }, this.store);
+    if (this.controller.signal.aborted) return;
+    this.aws = live.aws;
+    this.live = live;
     const flows = relayFlows(kc, { onStatus: (status) => this.updateSource(status) });
     this.flows = flows;
-    this.sources = [...this.live.sources, flows.status];
-    this.refreshKubernetesSources(); // informers that changed while EC2 and ipamd were read
+    this.hubbleStatus = flows.status;
     for (const s of this.sources) if (s.state !== 'ok' && s.state !== 'loading') this.log.warn(`${s.name}: ${s.state}${s.detail ? `: ${s.detail}` : ''}`);
     // Relay is looked for in the background: the trees do not wait for it
     void flows.probe(this.controller.signal).then((status) => {
@@ -161,51 +220,92 @@ export class ClusterSession {
     });
     this.log.info(`context ${this.label}: first full list in ${Math.round(performance.now() - started)} ms`);
     this.updateLiveState();
+    void this.retryAws(kc);
   }
 
-  /** Replaces a source row (by name) and tells the listeners, so views show the new state. */
+  /**
+   * Reads EC2 and ipamd again, with back-off, while their last read failed in a way that may pass
+   * (EC2 throttled or unreachable, ipamd refused or slow); merges what they give into the store.
+   */
+  private async retryAws(kc: import('@kubernetes/client-node').KubeConfig): Promise<void> {
+    const signal = this.controller.signal;
+    const target = this.target.kind === 'live' ? this.target : undefined;
+    const base = this.options.awsRetryMs ?? 30_000;
+    const random = this.options.random ?? Math.random;
+    let attempt = 0;
+    while (!signal.aborted && (this.aws.ec2?.retryable || this.aws.ipamd?.retryable)) {
+      const delay = Math.min(300_000, base * 2 ** attempt);
+      const wait = Math.round(delay / 2 + random() * (delay / 2));
+      this.awsRetry = { attempt: ++attempt, at: Date.now() + wait };
+      this.sourcesChanged();
+      if (!(await sleep(wait, signal))) return;
+      const again = await readAwsSources(kc, this.store, {
+        ec2: this.aws.ec2?.retryable && target?.aws !== false ? (target?.aws ?? {}) : false,
+        ipamd: Boolean(this.aws.ipamd?.retryable),
+        signal,
+        ipamdTimeoutMs: this.options.ipamdTimeoutMs,
+      });
+      if (signal.aborted) return;
+      // keep the last good facts of a source that is still failing
+      if (again.ec2) this.aws.ec2 = again.ec2.facts || !this.aws.ec2?.facts ? again.ec2 : { ...again.ec2, facts: this.aws.ec2.facts };
+      if (again.ipamd) this.aws.ipamd = again.ipamd.enis.length || !this.aws.ipamd?.enis.length ? again.ipamd : { ...again.ipamd, enis: this.aws.ipamd.enis };
+      applyAwsFacts(this.store, this.aws.ec2?.facts, this.aws.ipamd?.enis ?? []);
+      for (const name of ['ec2', 'ipamd'] as const) {
+        const read = again[name];
+        if (read) this.log.info(`${name} read again (attempt ${attempt}): ${read.status.state}${read.status.detail ? `: ${read.status.detail}` : ''}`);
+      }
+    }
+    this.awsRetry = undefined;
+    this.sourcesChanged();
+  }
+
+  /** Tells listeners when the sources, as shown, changed. */
+  private sourcesChanged(): void {
+    if (!this.live) return;
+    const text = JSON.stringify(this.sources.map((s) => [s.name, s.state, s.detail]));
+    if (text === this.lastSourcesText) return;
+    this.lastSourcesText = text;
+    this.notify();
+  }
+
+  /** Hubble's row changed (Relay found, lost, forbidden): views show the new state. */
   private updateSource(status: SourceStatus): void {
-    const i = this.sources.findIndex((s) => s.name === status.name);
-    if (i >= 0) this.sources = [...this.sources.slice(0, i), status, ...this.sources.slice(i + 1)];
-    else this.sources = [...this.sources, status];
-    for (const listener of this.listeners) listener(this.state);
+    if (status.name !== 'hubble') return;
+    this.hubbleStatus = status;
+    this.sourcesChanged();
   }
 
   private onInformerState(id: string, state: InformerState): void {
-    const before = this.informerStates.get(id)?.phase;
+    if (this.controller.signal.aborted) return; // stopping: keep the last states
+    const before = this.informerStates.get(id);
     this.informerStates.set(id, state);
     this.setLoading(`kubernetes ${id}`, state.phase === 'listing');
-    if (state.phase === 'reconnecting') this.log.warn(`${id}: ${state.error}; retry ${state.attempt} in ${state.retryInMs} ms`);
+    if (state.phase === 'reconnecting') this.log.warn(`${id}: ${state.error}; retry ${state.attempt} in ${state.retryInMs} ms${state.hadData ? `; stale since ${clockTime(state.staleSince)}` : ''}`);
     if (state.phase === 'forbidden') this.log.warn(`${id}: ${state.message}`);
-    if (!this.live) return;
-    // a resource can turn forbidden (or come back) after the first list: its source row follows
-    if ((state.phase === 'forbidden' || state.phase === 'missing' || state.phase === 'synced') && state.phase !== before) this.refreshKubernetesSources();
-    this.updateLiveState();
-  }
-
-  private refreshKubernetesSources(): void {
-    if (!this.live) return;
-    const head = this.sources.find((s) => s.name === 'kubernetes');
-    const fresh = kubernetesStatus(this.live.live.states, undefined);
-    // keep the first list's note (e.g. a list that timed out) on the summary line
-    if (head?.detail && fresh[0] && head.detail.includes('; not every resource')) fresh[0].detail += head.detail.slice(head.detail.indexOf('; not every resource'));
-    const next = [...fresh, ...this.sources.filter((s) => s.name !== 'kubernetes' && !s.name.startsWith('kubernetes '))];
-    if (JSON.stringify(next) === JSON.stringify(this.sources)) return;
-    this.sources = next;
-    for (const listener of this.listeners) listener(this.state);
+    if (state.phase === 'synced' && (before?.phase === 'reconnecting' || (before?.phase === 'listing' && before.staleSince !== undefined))) this.log.info(`${id}: watching again, up to date`);
+    if (this.live) this.updateLiveState();
+    // before the first full list: say why it takes long (the server is down, slow, refusing)
+    else if (state.phase === 'reconnecting') this.setState({ phase: 'connecting', detail: `retrying ${id} (attempt ${state.attempt}): ${state.error}` });
   }
 
   private updateLiveState(): void {
-    const states = [...this.informerStates.values()];
-    const reconnecting = states.filter((s) => s.phase === 'reconnecting');
-    const synced = states.filter((s) => s.phase === 'synced');
-    if (synced.length === 0 && reconnecting.length > 0) {
-      const first = reconnecting[0] as Extract<InformerState, { phase: 'reconnecting' }>;
-      this.setState({ phase: 'unreachable', detail: first.error });
-    } else if (reconnecting.length > 0) {
-      this.setState({ phase: 'reconnecting', detail: `${reconnecting.length} of ${states.length} watches reconnecting; data may be stale` });
-    } else {
-      this.setState({ phase: 'connected' });
-    }
+    const freshness = sessionFreshness(this.informerStates.values());
+    this.setState(freshness.detail ? { phase: freshness.phase, detail: freshness.detail } : { phase: freshness.phase });
+    this.sourcesChanged();
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

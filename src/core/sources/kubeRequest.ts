@@ -8,39 +8,72 @@ export class KubeApiError extends Error {
     readonly path: string,
     readonly status?: number,
     readonly reason?: string,
+    /** What the server asked for with `Retry-After` (429, 503), in milliseconds. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'KubeApiError';
   }
 }
 
+/** Default time one GET may take, head and body, before it fails (a hung API server is a failure, not a wait). */
+export const KUBE_REQUEST_TIMEOUT_MS = 60_000;
+
+/** `Retry-After` as milliseconds: delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
 /**
  * GET a path of the Kubernetes API as JSON, authenticated the way client-node authenticates
  * (tokens, client certificates, exec credential plugins such as `aws eks get-token`).
  */
-export async function kubeGetJson(kc: KubeConfig, path: string, query: Record<string, string | undefined>, signal?: AbortSignal): Promise<unknown> {
+export async function kubeGetJson(
+  kc: KubeConfig,
+  path: string,
+  query: Record<string, string | undefined>,
+  signal?: AbortSignal,
+  opts: { timeoutMs?: number } = {},
+): Promise<unknown> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeApiError(`kubeconfig has no current cluster (context "${kc.getCurrentContext()}")`, path);
   const url = new URL(cluster.server.replace(/\/+$/, '') + path);
   for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
   const ctx = new RequestContext(url.toString(), HttpMethod.GET);
   await kc.applySecurityAuthentication(ctx);
+  const timeoutMs = opts.timeoutMs ?? KUBE_REQUEST_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  const timedOut = (): KubeApiError => new KubeApiError(`GET ${path} got no complete answer from ${cluster.server} within ${Math.round(timeoutMs / 100) / 10} s`, path);
   let response;
   try {
     response = await fetch(url, {
       method: 'GET',
       headers: { ...ctx.getHeaders(), Accept: 'application/json' },
       dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
-      signal,
+      signal: combined,
     });
   } catch (err) {
     if (signal?.aborted) throw signal.reason ?? err;
+    if (timeout.aborted) throw timedOut();
     throw new KubeApiError(`cannot reach the Kubernetes API at ${cluster.server}: ${describeCause(err)}`, path);
   }
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason ?? err;
+    if (timeout.aborted) throw timedOut();
+    throw new KubeApiError(`the answer to GET ${path} was cut off (HTTP ${response.status}): ${describeCause(err)}`, path);
+  }
   if (response.status !== 200) {
     const status = parseStatus(text);
-    throw new KubeApiError(status?.message ?? `HTTP ${response.status} for GET ${path}`, path, response.status, status?.reason);
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+    throw new KubeApiError(status?.message ?? `HTTP ${response.status} for GET ${path}`, path, response.status, status?.reason, retryAfterMs);
   }
   try {
     return JSON.parse(text);
@@ -49,7 +82,8 @@ export async function kubeGetJson(kc: KubeConfig, path: string, query: Record<st
   }
 }
 
-function parseStatus(text: string): { message?: string; reason?: string } | undefined {
+/** The `message` and `reason` of a `Status` body; undefined for any other body. */
+export function parseStatus(text: string): { message?: string; reason?: string } | undefined {
   try {
     const body = JSON.parse(text) as { kind?: string; message?: unknown; reason?: unknown };
     if (body && body.kind === 'Status') {
@@ -87,13 +121,16 @@ interface ListBody {
 export async function kubeListAll(
   kc: KubeConfig,
   path: string,
-  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void; query?: Record<string, string> } = {},
+  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void; query?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<{ items: unknown[]; resourceVersion: string }> {
   const items: unknown[] = [];
   let cont: string | undefined;
   let resourceVersion = '';
   do {
-    const body = (await kubeGetJson(kc, path, { ...opts.query, limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal)) as ListBody;
+    const body = (await kubeGetJson(kc, path, { ...opts.query, limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal, { timeoutMs: opts.timeoutMs })) as ListBody;
+    if (!body || typeof body !== 'object' || !Array.isArray(body.items)) {
+      throw new KubeApiError(`GET ${path} answered 200 with something that is not a list (no "items" array)`, path, 200);
+    }
     const page = Array.isArray(body.items) ? body.items : [];
     const kind = typeof body.kind === 'string' && body.kind.endsWith('List') ? body.kind.slice(0, -4) : undefined;
     for (const item of page) {

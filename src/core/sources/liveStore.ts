@@ -8,6 +8,7 @@ import { readIpamdEnis } from './ipamdSource';
 import type { AwsAccess } from './clusterSession';
 import type { InformerState } from './kubeInformer';
 import { LiveCluster, type LiveClusterOptions } from './liveCluster';
+import { kubernetesSourceStatus } from './sourceFreshness';
 
 export interface LiveStoreOptions extends LiveClusterOptions {
   signal?: AbortSignal;
@@ -24,6 +25,13 @@ export interface LiveStore {
   live: LiveCluster;
   store: ClusterStore;
   sources: SourceStatus[];
+  /** What EC2 and ipamd gave, and whether reading them again may help (throttled, refused, timed out). */
+  aws: AwsRead;
+}
+
+export interface AwsRead {
+  ec2?: { status: SourceStatus; facts?: AwsFacts; retryable: boolean };
+  ipamd?: { status: SourceStatus; enis: EniInfo[]; retryable: boolean };
 }
 
 /** Connects to a live cluster, waits for the first full list of every resource, then reads EC2. */
@@ -38,36 +46,63 @@ export async function openLiveStore(kc: KubeConfig, opts: LiveStoreOptions = {},
     new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
   ]);
   clearTimeout(timer);
-  const sources = kubernetesStatus(live.states, timedOut ? timeoutMs : undefined);
+  const sources = kubernetesSourceStatus(live.states, { timedOutAfterMs: timedOut ? timeoutMs : undefined });
 
+  let aws: AwsRead = {};
   if (!opts.signal?.aborted) {
-    // EC2 and ipamd are independent: read both, then merge their ENIs (EC2 first, ipamd as fallback)
     // EC2 needs the nodes (their instances), ipamd the pods (each node's aws-node pod): when the
     // list was forbidden, say so with the permission instead of "no nodes" or "no aws-node pod"
-    const nodesForbidden = forbiddenMessage(live.states, 'nodes');
-    const podsForbidden = forbiddenMessage(live.states, 'pods');
-    const tracked = <T>(source: 'ec2' | 'ipamd', read: () => Promise<T>): Promise<T> => {
-      opts.onLoading?.(source, true);
-      return read().finally(() => opts.onLoading?.(source, false));
-    };
-    const aws = opts.aws;
-    const [ec2, ipamd] = await Promise.all([
-      aws === false
-        ? undefined
-        : nodesForbidden
-          ? { status: { name: 'ec2', state: 'forbidden', detail: `the nodes' EC2 instances are unknown: ${nodesForbidden}` } as SourceStatus, facts: undefined }
-          : tracked('ec2', () => readEc2(live.store, aws ?? {}, opts.signal)),
-      opts.ipamd === false
-        ? undefined
-        : podsForbidden
-          ? { status: { name: 'ipamd', state: 'forbidden', detail: `the aws-node pods to read ipamd through are unknown: ${podsForbidden}` } satisfies SourceStatus, enis: [] }
-          : tracked('ipamd', () => readIpamdLive(kc, live.store, opts.signal)),
-    ]);
-    applyAwsFacts(live.store, ec2?.facts, ipamd?.enis ?? []);
-    sources.push(ec2?.status ?? { name: 'ec2', state: 'not-configured', detail: 'turned off' });
-    sources.push(ipamd?.status ?? { name: 'ipamd', state: 'not-configured', detail: 'turned off' });
+    aws = await readAwsSources(kc, live.store, {
+      ec2: opts.aws === false ? false : (opts.aws ?? {}),
+      ipamd: opts.ipamd !== false,
+      signal: opts.signal,
+      onLoading: opts.onLoading,
+      nodesForbidden: forbiddenMessage(live.states, 'nodes'),
+      podsForbidden: forbiddenMessage(live.states, 'pods'),
+    });
+    applyAwsFacts(live.store, aws.ec2?.facts, aws.ipamd?.enis ?? []);
+    sources.push(aws.ec2?.status ?? { name: 'ec2', state: 'not-configured', detail: 'turned off' });
+    sources.push(aws.ipamd?.status ?? { name: 'ipamd', state: 'not-configured', detail: 'turned off' });
   }
-  return { live, store: live.store, sources };
+  return { live, store: live.store, sources, aws };
+}
+
+/**
+ * Reads EC2 and ipamd (independent: both at once); the caller merges their ENIs with
+ * `applyAwsFacts` (EC2 first, ipamd as fallback). `false` skips one. Never rejects.
+ */
+export async function readAwsSources(
+  kc: KubeConfig,
+  store: ClusterStore,
+  opts: {
+    ec2: AwsAccess | false;
+    ipamd: boolean;
+    signal?: AbortSignal;
+    ipamdTimeoutMs?: number;
+    onLoading?: (source: 'ec2' | 'ipamd', loading: boolean) => void;
+    /** The nodes (or pods) list was forbidden: the source cannot be read, and says why. */
+    nodesForbidden?: string;
+    podsForbidden?: string;
+  },
+): Promise<AwsRead> {
+  const tracked = <T>(source: 'ec2' | 'ipamd', read: () => Promise<T>): Promise<T> => {
+    opts.onLoading?.(source, true);
+    return read().finally(() => opts.onLoading?.(source, false));
+  };
+  const ec2Access = opts.ec2;
+  const [ec2, ipamd] = await Promise.all([
+    ec2Access === false
+      ? undefined
+      : opts.nodesForbidden
+        ? { status: { name: 'ec2', state: 'forbidden', detail: `the nodes' EC2 instances are unknown: ${opts.nodesForbidden}` } satisfies SourceStatus, retryable: false }
+        : tracked('ec2', () => readEc2(store, ec2Access, opts.signal)).catch((err: unknown) => ({ status: { name: 'ec2', state: 'error' as const, detail: (err as Error)?.message ?? String(err) }, retryable: true })),
+    !opts.ipamd
+      ? undefined
+      : opts.podsForbidden
+        ? { status: { name: 'ipamd', state: 'forbidden', detail: `the aws-node pods to read ipamd through are unknown: ${opts.podsForbidden}` } satisfies SourceStatus, enis: [], retryable: false }
+        : tracked('ipamd', () => readIpamdLive(kc, store, opts.signal, opts.ipamdTimeoutMs)).catch((err: unknown) => ({ status: { name: 'ipamd', state: 'error' as const, detail: (err as Error)?.message ?? String(err) }, enis: [], retryable: true })),
+  ]);
+  return { ...(ec2 ? { ec2 } : {}), ...(ipamd ? { ipamd } : {}) };
 }
 
 function forbiddenMessage(states: ReadonlyMap<string, InformerState>, id: string): string | undefined {
@@ -75,67 +110,42 @@ function forbiddenMessage(states: ReadonlyMap<string, InformerState>, id: string
   return state?.phase === 'forbidden' && state.verb === 'list' ? state.message : undefined;
 }
 
-/** One line for the resources that listed fine, one per resource that did not. */
-export function kubernetesStatus(states: ReadonlyMap<string, InformerState>, timedOutAfterMs: number | undefined): SourceStatus[] {
-  let ok = 0;
-  let objects = 0;
-  const others: SourceStatus[] = [];
-  for (const [id, state] of states) {
-    if (state.phase === 'synced') {
-      ok++;
-      objects += state.items;
-    } else {
-      others.push(informerStatus(`kubernetes ${id}`, state));
-    }
-  }
-  const head: SourceStatus = { name: 'kubernetes', state: ok > 0 ? 'ok' : 'error', detail: `${objects} objects from ${ok} resources listed and watched` };
-  if (timedOutAfterMs !== undefined) head.detail += `; not every resource was listed within ${Math.round(timedOutAfterMs / 1000)} s`;
-  return [head, ...others];
-}
-
-function informerStatus(name: string, state: InformerState): SourceStatus {
-  switch (state.phase) {
-    case 'synced':
-      return { name, state: 'ok', detail: `${state.items} objects` };
-    case 'forbidden':
-      return { name, state: 'forbidden', detail: state.message };
-    case 'missing':
-      return { name, state: 'missing', detail: state.message };
-    case 'reconnecting':
-      return { name, state: 'error', detail: `${state.error}; retrying` };
-    default:
-      return { name, state: 'loading' };
-  }
-}
-
-async function readIpamdLive(kc: KubeConfig, store: ClusterStore, signal?: AbortSignal): Promise<{ status: SourceStatus; enis: EniInfo[] }> {
-  const { results, enis, problems } = await readIpamdEnis(kc, store, { signal });
+async function readIpamdLive(kc: KubeConfig, store: ClusterStore, signal?: AbortSignal, timeoutMs?: number): Promise<{ status: SourceStatus; enis: EniInfo[]; retryable: boolean }> {
+  const { results, enis, problems } = await readIpamdEnis(kc, store, { signal, ...(timeoutMs ? { timeoutMs } : {}) });
   const ok = results.filter((r) => r.ok).length;
-  if (results.length === 0) return { status: { name: 'ipamd', state: 'missing', detail: 'no nodes' }, enis };
+  if (results.length === 0) return { status: { name: 'ipamd', state: 'missing', detail: 'no nodes' }, enis, retryable: false };
   const failures = results.filter((r) => !r.ok);
   const forbidden = failures.some((r) => !r.ok && r.error.kind === 'forbidden');
   const detail = `/v1/enis of ${ok} of ${results.length} nodes through port-forward to aws-node${problems.length ? `; ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}` : ''}`;
   const state: SourceStatus['state'] = ok > 0 ? 'ok' : forbidden ? 'forbidden' : 'error';
+  // a refused or slow port-forward may work later; a missing permission or aws-node pod will not by waiting
+  const retryable = failures.some((r) => !r.ok && (r.error.kind === 'refused' || r.error.kind === 'timeout' || r.error.kind === 'other'));
   if (state === 'forbidden') {
     // the permission first: a view row shows the start of the detail
     const denied = failures.find((r) => !r.ok && r.error.kind === 'forbidden') as Extract<(typeof failures)[number], { ok: false }>;
     const namespace = denied.pod?.namespace ?? 'kube-system';
-    return { status: { name: 'ipamd', state, detail: `needs RBAC create on pods/portforward in ${namespace}; ${detail}` }, enis };
+    return { status: { name: 'ipamd', state, detail: `needs RBAC create on pods/portforward in ${namespace}; ${detail}` }, enis, retryable: false };
   }
-  return { status: { name: 'ipamd', state, detail }, enis };
+  return { status: { name: 'ipamd', state, detail }, enis, retryable };
 }
 
-async function readEc2(store: ClusterStore, aws: AwsAccess, signal?: AbortSignal): Promise<{ status: SourceStatus; facts?: AwsFacts }> {
+const RETRYABLE_EC2 = new Set(['throttled', 'network', 'other']);
+
+async function readEc2(store: ClusterStore, aws: AwsAccess, signal?: AbortSignal): Promise<{ status: SourceStatus; facts?: AwsFacts; retryable: boolean }> {
   const instanceIds: string[] = [];
   let region = aws.region;
   for (const node of store.list('node')) {
     if (node.instanceId) instanceIds.push(node.instanceId);
     region ??= node.region;
   }
-  if (instanceIds.length === 0) return { status: { name: 'ec2', state: 'missing', detail: 'no node has an AWS providerID (aws:///<zone>/<instance-id>)' } };
+  if (instanceIds.length === 0) return { status: { name: 'ec2', state: 'missing', detail: 'no node has an AWS providerID (aws:///<zone>/<instance-id>)' }, retryable: false };
   const result = await fetchEc2({ region: region ?? '', endpoint: aws.endpoint, profile: aws.profile, credentials: aws.credentials, instanceIds, signal });
-  if (!result.ok) return { status: { name: 'ec2', state: result.error.kind === 'unauthorized' ? 'forbidden' : result.error.kind === 'no-credentials' ? 'not-configured' : 'error', detail: result.error.message } };
+  if (!result.ok) {
+    const state = result.error.kind === 'unauthorized' ? 'forbidden' : result.error.kind === 'no-credentials' ? 'not-configured' : 'error';
+    return { status: { name: 'ec2', state, detail: result.error.message }, retryable: RETRYABLE_EC2.has(result.error.kind) };
+  }
   const facts = projectRawAws(result.data, { source: 'ec2', detail: `region ${result.data.region}` });
   const partial = result.partialErrors.map((e) => e.message).join('; ');
-  return { facts, status: { name: 'ec2', state: 'ok', detail: `${facts.networkInterfaces.length} ENIs, ${facts.subnets.length} subnets in ${result.data.region}${partial ? `; partly failed: ${partial}` : ''}` } };
+  const retryable = result.partialErrors.some((e) => e.kind === 'throttled' || e.kind === 'network');
+  return { facts, retryable, status: { name: 'ec2', state: 'ok', detail: `${facts.networkInterfaces.length} ENIs, ${facts.subnets.length} subnets in ${result.data.region}${partial ? `; partly failed: ${partial}` : ''}` } };
 }

@@ -4,6 +4,7 @@ import { summarizeCluster } from '../analysis/clusterSummary';
 import { runDoctor } from '../analysis/doctor/runDoctor';
 import type { Finding } from '../analysis/doctor/types';
 import type { Provenance, Setting, SourceStatus } from '../model';
+import { sessionPhaseText } from '../sources/sourceFreshness';
 import type { ClusterStore } from '../store/clusterStore';
 import { ERROR_COLOR, esc, icon, WARNING_COLOR, type RowIcon, type TreeRow } from './treeRow';
 
@@ -14,7 +15,7 @@ const MODE_LABEL = {
   unknown: 'Unknown CNI',
 } as const;
 
-const SOURCE_ICON: Record<string, string> = { ok: 'pass', missing: 'circle-slash', forbidden: 'lock', error: 'error', loading: 'loading~spin', 'not-configured': 'circle-outline' };
+const SOURCE_ICON: Record<string, string> = { ok: 'pass', stale: 'history', missing: 'circle-slash', forbidden: 'lock', error: 'error', loading: 'loading~spin', 'not-configured': 'circle-outline' };
 
 /** What the Cluster tree shows of the session besides its store. */
 export interface ClusterTreeInput {
@@ -38,7 +39,7 @@ export function clusterRows(input: ClusterTreeInput): TreeRow[] {
   });
   return [
     row('mode', MODE_LABEL[s.mode.mode], 'mode', 'type-hierarchy', `**Detected mode**\n\n${s.mode.reasons.map((r) => `- ${esc(r)}`).join('\n')}`),
-    row('session', input.label, input.offline ? 'offline snapshot' : input.phase, input.offline ? 'archive' : 'plug', input.detail ? esc(input.detail) : undefined),
+    row('session', input.label, input.offline ? 'offline snapshot' : sessionPhaseText(input.phase), input.offline ? 'archive' : 'plug', input.detail ? esc(input.detail) : undefined),
     row('nodes', 'Nodes', String(c.nodes), 'server'),
     row('enis', 'ENIs', `${c.enis} on nodes${c.otherEnis ? ` · ${c.otherEnis} other in the VPC` : ''}`, 'circuit-board'),
     row('podIps', 'Pod IPs', String(c.podIps), 'symbol-number'),

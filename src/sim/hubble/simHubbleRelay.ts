@@ -88,6 +88,7 @@ export class SimHubbleRelay {
   private readonly connections = new Set<Duplex>();
   private readonly startedAt = process.hrtime.bigint();
   private unavailable: string[] = [];
+  private breakCountdown: { left: number; connections: boolean } | undefined;
   private liveTimer: NodeJS.Timeout | undefined;
   private readonly closeHooks: Array<() => void> = [];
   private closed: Promise<void> | undefined;
@@ -179,6 +180,15 @@ export class SimHubbleRelay {
     }
     if (opts.connections) for (const c of [...this.connections]) c.destroy();
     return broken;
+  }
+
+  /**
+   * Breaks the follow calls in progress mid-stream once `flows` more flows have been sent (counted
+   * over all calls): as `breakStreams`, after those flows. Replaces an earlier countdown.
+   */
+  breakAfterFlows(flows: number, opts: { connections?: boolean } = {}): void {
+    this.breakCountdown = flows <= 0 ? undefined : { left: flows, connections: Boolean(opts.connections) };
+    if (flows <= 0) this.breakStreams(opts);
   }
 
   stats(): SimHubbleRelayStats {
@@ -359,6 +369,12 @@ export class SimHubbleRelay {
         if (!q.match(e.record.flow)) continue;
         if (!(await this.write(active, e.response))) return;
         sent++;
+        if (this.breakCountdown && --this.breakCountdown.left <= 0) {
+          const { connections } = this.breakCountdown;
+          this.breakCountdown = undefined;
+          this.breakStreams({ connections });
+          return;
+        }
         continue;
       }
       if (!q.follow) break;

@@ -59,7 +59,7 @@ export class SimPortForwards {
   constructor(
     store: SimObjectStore,
     ipamd: RawIpamd[],
-    private readonly scenario: SimPortForwardScenario = {},
+    private scenario: SimPortForwardScenario = {},
   ) {
     this.ipamd = new SimIpamd(store, ipamd);
     this.register(this.ipamd.backend);
@@ -87,6 +87,16 @@ export class SimPortForwards {
   /** Starts a new peak measurement from the tunnels open now. */
   resetPeak(): void {
     this.peakOpen = this.tunnels.size;
+  }
+
+  /** Replaces the refusals of the scenario from now on (fault injection: ipamd refused, then back). */
+  setRefusals(refusals: SimPortForwardScenario): void {
+    this.scenario = { ...(refusals.refuse ? { refuse: [...refusals.refuse] } : {}), ...(refusals.refuseNodes ? { refuseNodes: [...refusals.refuseNodes] } : {}) };
+  }
+
+  /** The refusals in force. */
+  get refusals(): SimPortForwardScenario {
+    return { refuse: [...(this.scenario.refuse ?? [])], refuseNodes: [...(this.scenario.refuseNodes ?? [])] };
   }
 
   /** Whether the scenario refuses every port of this pod (by `namespace/pod` or by its node). */
