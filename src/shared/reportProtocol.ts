@@ -5,7 +5,8 @@
  * host to open what link number `link` stands for (only the host knows: the webview cannot choose
  * what is opened).
  *
- * host → webview: `reportShow`. webview → host: `reportReady`, `reportOpenLink`.
+ * host → webview: `reportShow`. webview → host: `reportReady`, `reportOpenLink`, `reportCopy` (copy the
+ * report as Markdown, for an incident ticket or a chat).
  */
 
 export type ReportTone = 'allow' | 'deny' | 'warn' | 'muted';
@@ -49,7 +50,11 @@ export interface ReportOpenLinkMessage {
   link: number;
 }
 
-export type ReportWebviewMessage = ReportReadyMessage | ReportOpenLinkMessage;
+export interface ReportCopyMessage {
+  type: 'reportCopy';
+}
+
+export type ReportWebviewMessage = ReportReadyMessage | ReportOpenLinkMessage | ReportCopyMessage;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -69,3 +74,4 @@ export const ReportShow = {
 };
 export const ReportReady = { is: (m: unknown): m is ReportReadyMessage => isObject(m) && m.type === 'reportReady' };
 export const ReportOpenLink = { is: (m: unknown): m is ReportOpenLinkMessage => isObject(m) && m.type === 'reportOpenLink' && Number.isInteger(m.link) && (m.link as number) >= 0 };
+export const ReportCopy = { is: (m: unknown): m is ReportCopyMessage => isObject(m) && m.type === 'reportCopy' };

@@ -53,6 +53,17 @@ describe.skipIf(missing.length > 0 && !isCi)('traces from the command palette', 
     expect(text).toContain('DENY');
     expect(text).toContain('default-deny-ingress');
     await screenshot(session.page, 'trace-deny.png');
+    // "Copy as Markdown": the clipboard holds the same verdict and rules, as Markdown
+    const report = await webviewFrameWith(session.page, 'div.report h1');
+    await session.page.evaluate(() => navigator.clipboard.writeText(''));
+    await report.locator('.toolbar button', { hasText: 'Copy as Markdown' }).click();
+    const pasted = await expectPoll(() => session.page.evaluate(() => navigator.clipboard.readText()), (t) => t.includes('DENY'), 'the trace on the clipboard');
+    expect(pasted).toMatch(/^# ⛔ DENY: shop\/cart/);
+    expect(pasted).toContain('default\\-deny\\-ingress');
+    expect(pasted).toContain('## Hops');
+    // denied at the destination's ingress: the delivery into the pod is not reached
+    expect(pasted).toMatch(/the packet is dropped here/);
+    expect(pasted).toMatch(/\(not reached\)/);
   });
 
   it('an allowed flow through a service: checkout → payments/api names the backend, who translated, and the allowing rule', async () => {

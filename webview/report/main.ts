@@ -27,6 +27,9 @@ li.item-deny::marker { color: var(--vscode-errorForeground); }
 a.rule { color: var(--vscode-textLink-foreground); cursor: pointer; text-decoration: none; }
 a.rule:hover, a.rule:focus { color: var(--vscode-textLink-activeForeground); text-decoration: underline; }
 code { font-family: var(--vscode-editor-font-family); }
+.toolbar { position: sticky; top: 0; display: flex; justify-content: flex-end; padding: 4px 0; background: var(--vscode-editor-background); }
+.toolbar button { font: inherit; color: var(--vscode-button-secondaryForeground); background: var(--vscode-button-secondaryBackground); border: 1px solid var(--vscode-button-border, transparent); padding: 2px 10px; cursor: pointer; }
+.toolbar button:hover { background: var(--vscode-button-secondaryHoverBackground); }
 `;
 
 const nonce = document.querySelector<HTMLScriptElement>('script[nonce]')?.nonce || '';
@@ -36,6 +39,15 @@ style.textContent = CSS;
 document.head.appendChild(style);
 
 const api = acquireVsCodeApi();
+const toolbar = document.createElement('div');
+toolbar.className = 'toolbar';
+const copy = document.createElement('button');
+copy.type = 'button';
+copy.textContent = 'Copy as Markdown';
+copy.title = 'Copy this trace as Markdown (for a ticket or a chat)';
+copy.addEventListener('click', () => api.postMessage({ type: 'reportCopy' }));
+toolbar.appendChild(copy);
+document.body.appendChild(toolbar);
 const app = document.createElement('div');
 app.className = 'report';
 app.textContent = 'Loading the report…';

@@ -9,7 +9,7 @@ import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PolicyRuleRef } from '../../core/analysis/datapath/datapathTypes';
 import type { ClusterSession } from '../../core/sources/clusterSession';
-import { ReportOpenLink, ReportReady, type ReportModel, type ReportShowMessage } from '../../shared/reportProtocol';
+import { ReportCopy, ReportOpenLink, ReportReady, type ReportModel, type ReportShowMessage } from '../../shared/reportProtocol';
 import type { ExtensionServices } from '../commands/extensionServices';
 import { createNonce } from '../diagram/createNonce';
 import { diagramWebviewHtml } from '../diagram/webviewHtml';
@@ -23,8 +23,9 @@ export class TraceReportPanel implements vscode.Disposable {
   private readonly panel: vscode.WebviewPanel;
   private readonly disposables: vscode.Disposable[] = [];
 
-  static show(services: ExtensionServices, session: ClusterSession, report: ReportModel, links: RuleLink[]): TraceReportPanel {
-    return new TraceReportPanel(services, session, report, links);
+  /** `markdown`: the same report as Markdown, for "Copy as Markdown". */
+  static show(services: ExtensionServices, session: ClusterSession, report: ReportModel, links: RuleLink[], markdown: string): TraceReportPanel {
+    return new TraceReportPanel(services, session, report, links, markdown);
   }
 
   private constructor(
@@ -32,6 +33,7 @@ export class TraceReportPanel implements vscode.Disposable {
     private readonly session: ClusterSession,
     private readonly report: ReportModel,
     private readonly links: RuleLink[],
+    private readonly markdown: string,
   ) {
     const dist = vscode.Uri.joinPath(services.context.extensionUri, 'dist');
     const tab = report.title.length > 60 ? `${report.title.slice(0, 59)}…` : report.title;
@@ -48,6 +50,9 @@ export class TraceReportPanel implements vscode.Disposable {
     if (ReportReady.is(m)) {
       const message: ReportShowMessage = { type: 'reportShow', report: this.report };
       void this.panel.webview.postMessage(message);
+    } else if (ReportCopy.is(m)) {
+      await vscode.env.clipboard.writeText(this.markdown);
+      vscode.window.setStatusBarMessage('CNI Lens: trace copied as Markdown', 4000);
     } else if (ReportOpenLink.is(m)) {
       const link = this.links[m.link];
       if (!link) return;

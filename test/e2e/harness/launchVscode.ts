@@ -123,7 +123,8 @@ export async function launchVscode(opts: LaunchOptions): Promise<VscodeSession> 
 
     const browser = await chromium.launch({ executablePath: vscodePaths().chromium, args: CHROMIUM_ARGS, headless: true });
     cleanups.push(() => browser.close());
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // clipboard: tests copy from CNI Lens (e.g. a trace as Markdown) and paste into an editor
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));

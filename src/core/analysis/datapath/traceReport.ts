@@ -47,7 +47,9 @@ export function traceReport(trace: DatapathTrace, sourceDescription: string, rul
   lines.push('## Hops', '');
   trace.hops.forEach((hop, i) => {
     const mark = hop.status === 'ok' ? '' : hop.status === 'drop' ? ' ⛔' : hop.status === 'unknown' ? ' ❔' : ' ∅';
-    lines.push(`${i + 1}. **${md(hop.owner)}**${mark} — ${md(hop.text)}${hop.reason && hop.status !== 'ok' ? `  \n   _${hop.status === 'absent' ? 'why' : hop.status}: ${md(hop.reason)}_` : ''}`);
+    const reached = hop.reached === false ? ' _(not reached)_' : '';
+    lines.push(`${i + 1}. **${md(hop.owner)}**${mark}${reached} — ${md(hop.text)}${hop.reason && hop.status !== 'ok' ? `  \n   _${hop.status === 'absent' ? 'why' : hop.status}: ${md(hop.reason)}_` : ''}`);
+    if (hop.dropsPacket) lines.push(`   ⛔ **the packet is dropped here**: ${md(hop.dropsPacket)}; the hops below are where it would have gone`);
   });
   if (trace.notes.length) lines.push('', '## Notes', '', ...trace.notes.map((n) => `- ${md(n)}`));
   return lines.join('\n') + '\n';
