@@ -10,7 +10,7 @@ import type { Flow } from '../../src/core/hubble/flowTypes';
 import { decodeHubbleJsonLine } from '../../src/core/hubble/hubbleJson';
 import { isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
-import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, treeRows, viewPane, webviewFrameWith } from './harness/workbench';
+import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, treeRows, typeAndPick, viewPane, webviewFrameWith } from './harness/workbench';
 
 const missing = missingForE2e();
 const CART = 'shop/cart-78d4d6b5d-n4pww';
@@ -57,11 +57,6 @@ describe.skipIf(missing.length > 0 && !isCi)('observed flows on the demo', () =>
     await session?.close();
   });
 
-  async function typeAndPick(text: string, row: RegExp | string): Promise<void> {
-    await session.page.locator('.quick-input-widget input').fill(text);
-    await pickQuickItem(session.page, row);
-  }
-
   const flowsFrame = () => webviewFrameWith(session.page, 'div.app .counts', 30_000);
   const reportFrame = () => webviewFrameWith(session.page, 'div.report h1', 60_000);
 
@@ -79,7 +74,7 @@ describe.skipIf(missing.length > 0 && !isCi)('observed flows on the demo', () =>
     await runCommand(session.page, 'View: Close All Editors');
     await runCommand(session.page, 'CNI Lens: Observe Flows');
     await quickInputTitle(session.page, /Observe Flows: pod/);
-    await typeAndPick(CART, new RegExp(`^${CART.replace(/[./-]/g, '\\$&')}$`));
+    await typeAndPick(session.page, CART, new RegExp(`^${CART.replace(/[./-]/g, '\\$&')}$`));
     const frame = await flowsFrame();
     const dropRow = frame.locator('tr.dropped', { hasText: API }).first();
     await dropRow.waitFor({ timeout: 30_000 });
@@ -112,9 +107,9 @@ describe.skipIf(missing.length > 0 && !isCi)('observed flows on the demo', () =>
     await runCommand(session.page, 'View: Close All Editors');
     await runCommand(session.page, 'CNI Lens: Trace Pod to Pod');
     await quickInputTitle(session.page, /Trace Pod to Pod: source/);
-    await typeAndPick(CART, new RegExp(`^${CART.replace(/[./-]/g, '\\$&')}$`));
+    await typeAndPick(session.page, CART, new RegExp(`^${CART.replace(/[./-]/g, '\\$&')}$`));
     await quickInputTitle(session.page, /Trace shop\/cart-78d4d6b5d-n4pww to pod/);
-    await typeAndPick(API, new RegExp(`^${API.replace(/[./-]/g, '\\$&')}$`));
+    await typeAndPick(session.page, API, new RegExp(`^${API.replace(/[./-]/g, '\\$&')}$`));
     await quickInputTitle(session.page, /: port/);
     await pickQuickItem(session.page, /^TCP 8443/);
     const report = await reportFrame();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
-import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, webviewFrameWith } from './harness/workbench';
+import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, typeAndPick, webviewFrameWith } from './harness/workbench';
 
 const missing = missingForE2e();
 
@@ -24,12 +24,6 @@ describe.skipIf(missing.length > 0 && !isCi)('traces from the command palette', 
     await session?.close();
   });
 
-  /** Types into the quick pick (the list renders only the rows in sight), then picks a row. */
-  async function typeAndPick(text: string, row: RegExp | string): Promise<void> {
-    await session.page.locator('.quick-input-widget input').fill(text);
-    await pickQuickItem(session.page, row);
-  }
-
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
   async function traceToService(fromPod: string, service: string): Promise<string> {
@@ -37,10 +31,10 @@ describe.skipIf(missing.length > 0 && !isCi)('traces from the command palette', 
     await runCommand(session.page, 'View: Close All Editors');
     await runCommand(session.page, 'CNI Lens: Trace Pod to Service');
     await quickInputTitle(session.page, /Trace Pod to Service: source/);
-    await typeAndPick(fromPod, new RegExp(`^${escape(fromPod)}-`));
+    await typeAndPick(session.page, fromPod, new RegExp(`^${escape(fromPod)}-`));
     // each step's title names what was picked before: a pick that landed on another row fails here
     await quickInputTitle(session.page, new RegExp(`Trace ${escape(fromPod)}-\\S+ to service`));
-    await typeAndPick(service, service);
+    await typeAndPick(session.page, service, service);
     await quickInputTitle(session.page, new RegExp(`→ ${escape(service)}: port`));
     await pickQuickItem(session.page, /^TCP 443/);
     // the report opens in a webview (the path diagram opens beside it); its heading names the verdict and the source pod

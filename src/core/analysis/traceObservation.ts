@@ -14,6 +14,7 @@
  *   the exact rule with the policy engine, when the caller gives a resolver.
  */
 import type { Flow, FlowFilter, FlowPolicy, FlowRecord } from '../hubble/flowTypes';
+import { flowEventName } from '../hubble/flowRow';
 import type { DatapathTrace, HopKind, PolicyRuleRef, Verdict } from './datapath/datapathTypes';
 import type { PolicyEngine } from './policy/policyEngine';
 import type { EndpointQuery, PolicyVerdict } from './policy/policyTypes';
@@ -181,7 +182,7 @@ export function observeTrace(trace: DatapathTrace, records: readonly FlowRecord[
       time: record.time,
       verdict: flow.verdict ?? 'VERDICT_UNKNOWN',
       ...(direction ? { direction } : {}),
-      event: eventName(flow),
+      event: flowEventName(flow, 'flow'),
       ...(sourcePort(flow) !== undefined ? { sourcePort: sourcePort(flow) } : {}),
       ...(flow.drop_reason_desc ? { dropReason: flow.drop_reason_desc } : {}),
       ...(node ? { node } : {}),
@@ -405,18 +406,6 @@ function sourcePort(flow: Flow): number | undefined {
   return (flow.l4?.TCP ?? flow.l4?.UDP ?? flow.l4?.SCTP)?.source_port;
 }
 
-function eventName(flow: Flow): string {
-  switch (flow.event_type?.type) {
-    case 1:
-      return 'drop';
-    case 5:
-      return 'policy-verdict';
-    case 4:
-      return flow.trace_observation_point ? flow.trace_observation_point.toLowerCase().replace(/_/g, '-') : 'trace';
-    default:
-      return flow.trace_observation_point ? flow.trace_observation_point.toLowerCase().replace(/_/g, '-') : 'flow';
-  }
-}
 
 /** `cluster/node` → `node`. */
 function bareNode(name: string | undefined): string | undefined {

@@ -28,7 +28,7 @@ export function flowRow(record: FlowRecord, pod: { namespace: string; name: stri
     port: portText(flow),
     dropReason: flow.verdict === 'DROPPED' ? (flow.drop_reason_desc ?? (flow.event_type?.type === 5 ? 'policy verdict: denied' : '')) : '',
     policies: policiesText(flow),
-    event: eventText(flow),
+    event: flowEventName(flow),
     node: record.nodeName || flow.node_name || '',
   };
 }
@@ -75,7 +75,8 @@ function policiesText(flow: Flow): string {
   return parts.join('; ');
 }
 
-function eventText(flow: Flow): string {
+/** The kind of event a flow is (`drop`, `policy-verdict`, the trace observation point), or `fallback`. */
+export function flowEventName(flow: Flow, fallback = ''): string {
   switch (flow.event_type?.type) {
     case 1:
       return 'drop';
@@ -84,6 +85,6 @@ function eventText(flow: Flow): string {
     case 4:
       return flow.trace_observation_point ? flow.trace_observation_point.toLowerCase().replace(/_/g, '-') : 'trace';
     default:
-      return flow.trace_observation_point ? flow.trace_observation_point.toLowerCase().replace(/_/g, '-') : '';
+      return flow.trace_observation_point ? flow.trace_observation_point.toLowerCase().replace(/_/g, '-') : fallback;
   }
 }

@@ -229,6 +229,12 @@ export async function pickQuickItem(page: Page, label: string | RegExp, timeout 
   await row.click();
 }
 
+/** Types into the open quick pick (its list renders only the rows in sight), then picks a row. */
+export async function typeAndPick(page: Page, text: string, row: string | RegExp, timeout = DEFAULT_TIMEOUT): Promise<void> {
+  await page.locator('.quick-input-widget input').fill(text);
+  await pickQuickItem(page, row, timeout);
+}
+
 /**
  * Waits until the quick input's list shows the same rows at the same places for two reads in a
  * row, so that a click lands on the row that was looked up.
