@@ -28,6 +28,12 @@ export interface InformerSink {
   replace(items: unknown[]): void;
   /** Items of one page of the initial list, before `replace` is called with all of them. */
   page?(items: unknown[]): void;
+  /**
+   * Streaming lists: when set, the informer keeps no copy of a list. Each page goes to `page` as it
+   * arrives, then `listed` says the list is complete (everything not in its pages is gone), and
+   * `replace` is not called.
+   */
+  listed?(): void;
   event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: unknown): void;
   state(state: InformerState): void;
 }
@@ -98,11 +104,13 @@ export class KubeInformer {
 
   private async list(signal: AbortSignal): Promise<void> {
     this.sink.state({ phase: 'listing' });
-    const { items, resourceVersion } = await kubeListAll(this.kc, this.spec.path, { pageSize: this.options.pageSize, signal, onPage: this.sink.page });
-    this.sink.replace(items);
+    const streaming = this.sink.listed !== undefined;
+    const { items, resourceVersion, count } = await kubeListAll(this.kc, this.spec.path, { pageSize: this.options.pageSize, signal, onPage: this.sink.page?.bind(this.sink), keepItems: !streaming });
+    if (streaming) this.sink.listed!();
+    else this.sink.replace(items);
     this.resourceVersion = resourceVersion;
     this.attempt = 0;
-    this.sink.state({ phase: 'synced', items: items.length, resourceVersion });
+    this.sink.state({ phase: 'synced', items: count, resourceVersion });
   }
 
   /** One watch request. */

@@ -83,17 +83,27 @@ interface ListBody {
 /**
  * Lists a collection page by page (`limit`/`continue`), yielding to the event loop between pages.
  * Items get the `kind` and `apiVersion` the API server leaves off the items of built-in lists.
+ * The next page is requested before `onPage` handles the current one, so the server and the
+ * client work at the same time. With `keepItems: false` the items are only handed to `onPage`
+ * (memory then holds one page, not the whole list) and `items` comes back empty.
  */
 export async function kubeListAll(
   kc: KubeConfig,
   path: string,
-  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void } = {},
-): Promise<{ items: unknown[]; resourceVersion: string }> {
+  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void; keepItems?: boolean } = {},
+): Promise<{ items: unknown[]; resourceVersion: string; count: number }> {
   const items: unknown[] = [];
-  let cont: string | undefined;
+  const keep = opts.keepItems !== false;
+  let count = 0;
   let resourceVersion = '';
-  do {
-    const body = (await kubeGetJson(kc, path, { limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal)) as ListBody;
+  const fetchPage = (cont: string | undefined) => kubeGetJson(kc, path, { limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal) as Promise<ListBody>;
+  let next: Promise<ListBody> | undefined = fetchPage(undefined);
+  while (next) {
+    const body: ListBody = await next;
+    const cont: string | undefined = body.metadata?.continue || undefined;
+    next = cont && !opts.signal?.aborted ? fetchPage(cont) : undefined;
+    // a failed prefetch is seen when awaited; until then it must not count as unhandled
+    next?.catch(() => {});
     const page = Array.isArray(body.items) ? body.items : [];
     const kind = typeof body.kind === 'string' && body.kind.endsWith('List') ? body.kind.slice(0, -4) : undefined;
     for (const item of page) {
@@ -102,12 +112,12 @@ export async function kubeListAll(
         if (obj.kind === undefined && kind) obj.kind = kind;
         if (obj.apiVersion === undefined && body.apiVersion) obj.apiVersion = body.apiVersion;
       }
-      items.push(item);
+      if (keep) items.push(item);
     }
+    count += page.length;
     opts.onPage?.(page);
     resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
-    cont = body.metadata?.continue || undefined;
     await new Promise<void>((resolve) => setImmediate(resolve));
-  } while (cont && !opts.signal?.aborted);
-  return { items, resourceVersion };
+  }
+  return { items, resourceVersion, count };
 }
