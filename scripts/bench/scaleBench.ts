@@ -213,9 +213,9 @@ async function main(): Promise<void> {
       if (kubectl.code !== 0) throw new Error(`kubectl failed: ${kubectl.stderr}`);
       log(`  kubectl: ${fmt(kubectl.ms)} ms, peak RSS ${fmt((kubectl.peakRssBytes ?? 0) / 1e6)} MB, ${fmt(kubectl.stdoutBytes / 1e6)} MB printed`);
       const same = await worker<SameResult>('same', kubeconfig);
-      log(`  CNI Lens (nodes, pods, CEPs): ${fmt(same.syncMs)} ms`);
+      log(`  CNI Lens (nodes, pods, CEPs): ${fmt(same.syncMs)} ms (JSON.parse ${fmt(same.breakdown.jsonParseMs)} ms, projection + indexes ${fmt(same.breakdown.ingestMs)} ms, process CPU user ${fmt(same.breakdown.cpuUserMs)} ms + system ${fmt(same.breakdown.cpuSystemMs)} ms)`);
       const full = await worker<FullResult>('full', kubeconfig);
-      log(`  CNI Lens (all resources): ${fmt(full.syncMs)} ms`);
+      log(`  CNI Lens (all resources): ${fmt(full.syncMs)} ms (JSON.parse ${fmt(full.breakdown.jsonParseMs)} ms, projection + indexes ${fmt(full.breakdown.ingestMs)} ms)`);
       const simRss = await sim.rssBytes();
       figures.push(...sizeFigures(size, same, full, kubectl, sim.startMs, simRss));
       details[size] = { spec: SIZES[size], kubectl: { ms: kubectl.ms, peakRssBytes: kubectl.peakRssBytes, printedBytes: kubectl.stdoutBytes }, same, full, sim: { startMs: sim.startMs, rssBytes: simRss }, seconds: (performance.now() - sizeStarted) / 1000 };

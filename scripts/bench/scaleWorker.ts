@@ -25,7 +25,7 @@ import { tracePolicyEvaluator } from '../../src/core/analysis/tracePolicyEvaluat
 import { manifestHover } from '../../src/core/hover/manifestHover';
 import type { PodInfo } from '../../src/core/model';
 import { loadKubeConfig } from '../../src/core/sources/kubeconfig';
-import { LIVE_RESOURCES } from '../../src/core/sources/liveCluster';
+import { LIVE_RESOURCES, LiveCluster } from '../../src/core/sources/liveCluster';
 import { openLiveStore } from '../../src/core/sources/liveStore';
 import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
 import type { ClusterStore } from '../../src/core/store/clusterStore';
@@ -100,6 +100,28 @@ async function pages(path: string): Promise<string[]> {
   return out;
 }
 
+/** Where sync time goes: JSON.parse of the responses, and projecting + indexing pages into the store. */
+const spent = { jsonParseMs: 0, ingestMs: 0 };
+const originalParse = JSON.parse;
+JSON.parse = function timedParse(this: unknown, ...args: Parameters<typeof JSON.parse>) {
+  const t0 = performance.now();
+  try {
+    return originalParse.apply(this, args);
+  } finally {
+    spent.jsonParseMs += performance.now() - t0;
+  }
+} as typeof JSON.parse;
+const proto = LiveCluster.prototype as unknown as { ingestPage: (...a: unknown[]) => void };
+const originalIngest = proto.ingestPage;
+proto.ingestPage = function timedIngest(this: unknown, ...args: unknown[]) {
+  const t0 = performance.now();
+  try {
+    return originalIngest.apply(this, args);
+  } finally {
+    spent.ingestMs += performance.now() - t0;
+  }
+};
+
 async function sync(resources: typeof LIVE_RESOURCES) {
   const idle = new BlockProbe().start();
   await new Promise((r) => setTimeout(r, 1000));
@@ -109,9 +131,10 @@ async function sync(resources: typeof LIVE_RESOURCES) {
   const live = await openLiveStore(kc, { aws: false, ipamd: false, resources, syncTimeoutMs: 1_800_000 });
   const syncMs = performance.now() - started;
   const syncBlockMs = probe.stop();
+  const breakdown = { ...spent, cpuUserMs: process.cpuUsage().user / 1000, cpuSystemMs: process.cpuUsage().system / 1000 };
   gc();
   const mem = process.memoryUsage();
-  return { live, syncMs, syncBlockMs, idleBlockMs, afterSync: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, peakRssBytes: process.resourceUsage().maxRSS * 1024 } };
+  return { live, syncMs, syncBlockMs, idleBlockMs, breakdown, afterSync: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, peakRssBytes: process.resourceUsage().maxRSS * 1024 } };
 }
 
 async function modeSame() {
@@ -175,6 +198,7 @@ async function modeSame() {
     syncMs: s.syncMs,
     syncBlockMs: s.syncBlockMs,
     idleBlockMs: s.idleBlockMs,
+    breakdown: s.breakdown,
     afterSync: s.afterSync,
     rawBytes,
     parsedItems,
@@ -334,6 +358,7 @@ async function modeFull() {
     syncMs: s.syncMs,
     syncBlockMs: s.syncBlockMs,
     idleBlockMs: s.idleBlockMs,
+    breakdown: s.breakdown,
     afterSync: s.afterSync,
     verdicts: { perSecond: indexed.perSecond, baselinePerSecond: baseline.perSecond, verdicts: indexed.verdicts },
     traces: { perSecond: tracesPerSecond, ok: traced, of: traceQueries.length },
