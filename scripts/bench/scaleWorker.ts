@@ -166,7 +166,8 @@ async function modeSame() {
   });
   const kubectlLatencies: number[] = [];
   const seen = new Set<string>();
-  const watcher = spawn(values.kubectl!, ['--kubeconfig', values.kubeconfig!, 'get', 'pods', '-A', '--watch-only', '-o', 'jsonpath={.metadata.name} {.metadata.creationTimestamp}{"\\n"}'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // kubectl lists before it watches: selecting only churned pods keeps that list empty
+  const watcher = spawn(values.kubectl!, ['--kubeconfig', values.kubeconfig!, 'get', 'pods', '-A', '-l', 'sim.cni-lens.io/churned', '--watch-only', '-o', 'jsonpath={.metadata.name} {.metadata.creationTimestamp}{"\\n"}'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let buffered = '';
   watcher.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     const now = performance.timeOrigin + performance.now();
@@ -180,7 +181,12 @@ async function modeSame() {
       kubectlLatencies.push(now - Date.parse(created));
     }
   });
-  await new Promise((r) => setTimeout(r, 1500)); // kubectl connected and watching
+  // wait until kubectl watches (its watch request reached the server)
+  for (let i = 0; i < 300; i++) {
+    const log = JSON.parse(await raw('GET', '/_sim/v1/requests')) as { requests: Array<{ verb: string; path: string; query: Record<string, string> }> };
+    if (log.requests.some((q) => q.path === '/api/v1/pods' && q.query.watch === 'true' && q.query.labelSelector === 'sim.cni-lens.io/churned')) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const probe = new BlockProbe().start();
   await raw('POST', '/_sim/v1/churn', JSON.stringify({ podsPerSecond: rate }));
   await new Promise((r) => setTimeout(r, seconds * 1000));
