@@ -30,7 +30,7 @@ export async function kubeGetJson(kc: KubeConfig, path: string, query: Record<st
     response = await fetch(url, {
       method: 'GET',
       headers: { ...ctx.getHeaders(), Accept: 'application/json' },
-      dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
+      dispatcher: reusedDispatcher(kc, cluster.server, ctx.getDispatcher() as Dispatcher | undefined),
       signal,
     });
   } catch (err) {
@@ -47,6 +47,28 @@ export async function kubeGetJson(kc: KubeConfig, path: string, query: Record<st
   } catch (err) {
     throw new KubeApiError(`malformed JSON from GET ${path}: ${(err as Error).message}`, path, response.status);
   }
+}
+
+const dispatchers = new WeakMap<KubeConfig, Map<string, Dispatcher>>();
+
+/**
+ * client-node makes a new connection pool (undici Agent) for every request, so every page of a
+ * list would open a new TLS connection. The first pool of a kubeconfig and server is reused, unless
+ * the user's credentials come from a plugin (exec, auth-provider) that may hand out new client
+ * certificates: then each request keeps the pool made for it.
+ */
+function reusedDispatcher(kc: KubeConfig, server: string, fresh: Dispatcher | undefined): Dispatcher | undefined {
+  const user = kc.getCurrentUser();
+  if (!fresh || user?.exec || user?.authProvider) return fresh;
+  let byServer = dispatchers.get(kc);
+  if (!byServer) dispatchers.set(kc, (byServer = new Map()));
+  const kept = byServer.get(server);
+  if (kept) {
+    if (kept !== fresh) void fresh.close().catch(() => {});
+    return kept;
+  }
+  byServer.set(server, fresh);
+  return fresh;
 }
 
 function parseStatus(text: string): { message?: string; reason?: string } | undefined {
