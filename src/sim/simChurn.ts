@@ -2,7 +2,8 @@
  * Churn for live-update measurements: pods replaced at a set rate, the way a rolling restart
  * replaces them. Each replacement deletes a running pod (and its CiliumEndpoint) and creates a
  * pod of the same workload on the same node with the freed IP, under a new name, whose
- * `creationTimestamp` has milliseconds so a client can tell how long the change took to reach it.
+ * `creationTimestamp` has milliseconds so a client can tell how long the change took to reach it,
+ * and the label `sim.cni-lens.io/churned`.
  */
 import { randomUUID } from 'node:crypto';
 import type { KubeObject, SimObjectStore } from './simObjectStore';
@@ -14,6 +15,8 @@ export interface SimChurnStats {
 }
 
 const TICK_MS = 20;
+/** Label on every pod churn creates: a watcher can select only them and skip listing the rest. */
+export const CHURNED_LABEL = 'sim.cni-lens.io/churned';
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 export class SimChurn {
@@ -126,7 +129,7 @@ export class SimChurn {
       ...old,
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { ...meta, name: this.newName(old), uid: randomUUID(), creationTimestamp: now },
+      metadata: { ...meta, name: this.newName(old), uid: randomUUID(), creationTimestamp: now, labels: { ...meta.labels, [CHURNED_LABEL]: 'true' } },
       status: { ...status, startTime: now },
     };
   }

@@ -58,6 +58,12 @@ export interface InformerSink {
   replace(items: unknown[]): void;
   /** Items of one page of the initial list, before `replace` is called with all of them. */
   page?(items: unknown[]): void;
+  /**
+   * Streaming lists: when set, the informer keeps no copy of a list. Each page goes to `page` as it
+   * arrives, then `listed` says the list is complete (everything not in its pages is gone), and
+   * `replace` is not called.
+   */
+  listed?(): void;
   event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: unknown): void;
   state(state: InformerState): void;
 }
@@ -141,15 +147,19 @@ export class KubeInformer {
   private async list(signal: AbortSignal): Promise<boolean> {
     this.state(this.staleSince !== undefined ? { phase: 'listing', staleSince: this.staleSince } : { phase: 'listing' });
     try {
-      const { items, resourceVersion } = await kubeListAll(this.kc, this.spec.path, {
+      // streaming sinks take the pages as they come and keep no copy of the list
+      const streaming = this.sink.listed !== undefined;
+      const { items, resourceVersion, count } = await kubeListAll(this.kc, this.spec.path, {
         pageSize: this.options.pageSize,
         query: specQuery(this.spec),
         signal,
         onPage: this.sink.page ? (page) => this.guard(() => this.sink.page!(page)) : undefined,
         timeoutMs: this.options.requestTimeoutMs,
+        keepItems: !streaming,
       });
-      this.guard(() => this.sink.replace(items));
-      this.items = items.length;
+      if (streaming) this.guard(() => this.sink.listed!());
+      else this.guard(() => this.sink.replace(items));
+      this.items = count;
       this.resourceVersion = resourceVersion;
       this.attempt = 0;
       this.fresh();

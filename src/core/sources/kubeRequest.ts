@@ -54,7 +54,7 @@ export async function kubeGetJson(
     response = await fetch(url, {
       method: 'GET',
       headers: { ...ctx.getHeaders(), Accept: 'application/json' },
-      dispatcher: ctx.getDispatcher() as Dispatcher | undefined,
+      dispatcher: reusedDispatcher(kc, cluster.server, ctx.getDispatcher() as Dispatcher | undefined),
       signal: combined,
     });
   } catch (err) {
@@ -80,6 +80,28 @@ export async function kubeGetJson(
   } catch (err) {
     throw new KubeApiError(`malformed JSON from GET ${path}: ${(err as Error).message}`, path, response.status);
   }
+}
+
+const dispatchers = new WeakMap<KubeConfig, Map<string, Dispatcher>>();
+
+/**
+ * client-node makes a new connection pool (undici Agent) for every request, so every page of a
+ * list would open a new TLS connection. The first pool of a kubeconfig and server is reused, unless
+ * the user's credentials come from a plugin (exec, auth-provider) that may hand out new client
+ * certificates: then each request keeps the pool made for it.
+ */
+function reusedDispatcher(kc: KubeConfig, server: string, fresh: Dispatcher | undefined): Dispatcher | undefined {
+  const user = kc.getCurrentUser();
+  if (!fresh || user?.exec || user?.authProvider) return fresh;
+  let byServer = dispatchers.get(kc);
+  if (!byServer) dispatchers.set(kc, (byServer = new Map()));
+  const kept = byServer.get(server);
+  if (kept) {
+    if (kept !== fresh) void fresh.close().catch(() => {});
+    return kept;
+  }
+  byServer.set(server, fresh);
+  return fresh;
 }
 
 /** The `message` and `reason` of a `Status` body; undefined for any other body. */
@@ -117,20 +139,33 @@ interface ListBody {
 /**
  * Lists a collection page by page (`limit`/`continue`), yielding to the event loop between pages.
  * Items get the `kind` and `apiVersion` the API server leaves off the items of built-in lists.
+ * The next page is requested before `onPage` handles the current one, so the server and the
+ * client work at the same time. With `keepItems: false` the items are only handed to `onPage`
+ * (memory then holds one page, not the whole list) and `items` comes back empty.
  */
 export async function kubeListAll(
   kc: KubeConfig,
   path: string,
-  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void; query?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<{ items: unknown[]; resourceVersion: string }> {
+  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void; query?: Record<string, string>; timeoutMs?: number; keepItems?: boolean } = {},
+): Promise<{ items: unknown[]; resourceVersion: string; count: number }> {
   const items: unknown[] = [];
-  let cont: string | undefined;
+  const keep = opts.keepItems !== false;
+  let count = 0;
   let resourceVersion = '';
-  do {
+  const fetchPage = async (cont: string | undefined): Promise<ListBody> => {
     const body = (await kubeGetJson(kc, path, { ...opts.query, limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal, { timeoutMs: opts.timeoutMs })) as ListBody;
     if (!body || typeof body !== 'object' || !Array.isArray(body.items)) {
       throw new KubeApiError(`GET ${path} answered 200 with something that is not a list (no "items" array)`, path, 200);
     }
+    return body;
+  };
+  let next: Promise<ListBody> | undefined = fetchPage(undefined);
+  while (next) {
+    const body: ListBody = await next;
+    const cont: string | undefined = body.metadata?.continue || undefined;
+    next = cont && !opts.signal?.aborted ? fetchPage(cont) : undefined;
+    // a failed prefetch is seen when awaited; until then it must not count as unhandled
+    next?.catch(() => {});
     const page = Array.isArray(body.items) ? body.items : [];
     const kind = typeof body.kind === 'string' && body.kind.endsWith('List') ? body.kind.slice(0, -4) : undefined;
     for (const item of page) {
@@ -139,12 +174,12 @@ export async function kubeListAll(
         if (obj.kind === undefined && kind) obj.kind = kind;
         if (obj.apiVersion === undefined && body.apiVersion) obj.apiVersion = body.apiVersion;
       }
-      items.push(item);
+      if (keep) items.push(item);
     }
+    count += page.length;
     opts.onPage?.(page);
     resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
-    cont = body.metadata?.continue || undefined;
     await new Promise<void>((resolve) => setImmediate(resolve));
-  } while (cont && !opts.signal?.aborted);
-  return { items, resourceVersion };
+  }
+  return { items, resourceVersion, count };
 }

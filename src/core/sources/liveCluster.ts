@@ -55,8 +55,17 @@ export class LiveCluster {
       let markSettled!: () => void;
       settled.push(new Promise<void>((resolve) => (markSettled = resolve)));
       const owned = new Map<string, StoreKind>();
+      // keys delivered by the pages of the list in progress
+      let listing = new Set<string>();
       const informer = new KubeInformer(kc, spec, {
         replace: (items) => this.replace(owned, items),
+        // lists are projected page by page as they arrive: the raw objects of a page are garbage
+        // once it is in the store, and the event loop runs between pages
+        page: (items) => this.ingestPage(owned, listing, items),
+        listed: () => {
+          this.dropUnlisted(owned, listing);
+          listing = new Set();
+        },
         event: (type, object) => this.applyEvent(owned, type, object),
         state: (state) => {
           this.states.set(spec.id, state);
@@ -89,6 +98,31 @@ export class LiveCluster {
       }
       for (const [key, kind] of owned) {
         if (!seen.has(key)) {
+          owned.delete(key);
+          this.store.remove(kind, key);
+        }
+      }
+    });
+  }
+
+  private ingestPage(owned: Map<string, StoreKind>, listing: Set<string>, items: unknown[]): void {
+    this.store.batch(() => {
+      for (const item of items) {
+        const projected = projectKubeObject(item, LIVE_ORIGIN);
+        if (!projected) continue;
+        const key = storeKey(projected.kind, projected.value as never);
+        listing.add(key);
+        owned.set(key, projected.kind);
+        this.store.upsert(projected.kind, projected.value as never);
+      }
+    });
+  }
+
+  /** After a (re)list: what this informer delivered before and the list no longer has is gone. */
+  private dropUnlisted(owned: Map<string, StoreKind>, listing: Set<string>): void {
+    this.store.batch(() => {
+      for (const [key, kind] of owned) {
+        if (!listing.has(key)) {
           owned.delete(key);
           this.store.remove(kind, key);
         }
