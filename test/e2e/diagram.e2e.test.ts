@@ -30,6 +30,7 @@ import {
   viewPane,
   waitForTreeRows,
   webviewFrame,
+  webviewFrameWith,
 } from './harness/workbench';
 
 const MANIFEST = `apiVersion: apps/v1
@@ -279,16 +280,17 @@ describe.skipIf(missing.length > 0 && !isCi)('the path diagram on the demo clust
     await page.keyboard.press('Enter');
     await quickInputTitle(page, /→ 169\.254\.169\.254: port/);
     await pickQuickItem(page, /^TCP 443/);
-    // the report stays the active editor
-    const report = page.locator('.editor-group-container.active .monaco-editor .view-lines').first();
+    // the report (a webview) stays the active editor
+    const report = (await webviewFrameWith(page, 'div.report h1', 60_000)).locator('body');
     const reportText = await expectPoll(async () => (await report.innerText().catch(() => '')).replace(/\s+/g, ' '), (t) => t.includes('DENY') && t.includes('169.254.169.254'), 'the trace report');
     expect(reportText).toContain('deny-imds');
-    // the diagram of cart, beside it, on the traced path
-    await expectPoll(toolbarTitle, (t) => t === 'trace: 169.254.169.254 TCP/443 — DENY', 'the traced path in the diagram');
-    expect(await diagram().locator('g.node.verdict-deny .badge-text').allTextContents()).toEqual(['egress ✕ deny']);
+    // the diagram of cart, beside it, on the traced path (two webviews are open: pick the diagram's)
+    const dia = await webviewFrameWith(page, 'svg.cni-diagram', 60_000);
+    await expectPoll(() => dia.locator('.toolbar .title').textContent({ timeout: 5_000 }), (t) => t === 'trace: 169.254.169.254 TCP/443 — DENY', 'the traced path in the diagram');
+    expect(await dia.locator('g.node.verdict-deny .badge-text').allTextContents()).toEqual(['egress ✕ deny']);
     // the deciding policy under the badge
-    expect(await diagram().locator('g.node.verdict-deny .node-fact', { hasText: /^by / }).allTextContents()).toEqual(['by CCNP deny-imds']);
-    const blocked = await diagram().locator('g.node.blocked').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    expect(await dia.locator('g.node.verdict-deny .node-fact', { hasText: /^by / }).allTextContents()).toEqual(['by CCNP deny-imds']);
+    const blocked = await dia.locator('g.node.blocked').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
     expect(blocked.length).toBeGreaterThanOrEqual(3);
     expect(blocked.some((l) => l.startsWith('leaves eth'))).toBe(true);
     expect(await page.locator('.editor-group-container').count()).toBe(2);
