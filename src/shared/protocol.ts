@@ -220,4 +220,14 @@ export const PickDestinationMessage: MessageGuard<PickDestinationMessage> = {
   is: (m): m is PickDestinationMessage => isObject(m) && m.type === 'pickDestination' && isString(m.destination) && m.destination.length < 256,
 };
 
-export type WebviewMessage = ReadyMessage | SelectNodeMessage | RevealInTreeMessage | OpenYamlMessage | ExportSvgMessage | ExportPngMessage | PickDestinationMessage;
+/** Opens the Hubble flows of the diagram's pod ("Observe Flows"); the host knows which pod. */
+export interface ObserveFlowsMessage {
+  type: 'observeFlows';
+}
+
+export const ObserveFlowsMessage: MessageGuard<ObserveFlowsMessage> = {
+  type: 'observeFlows',
+  is: (m): m is ObserveFlowsMessage => isObject(m) && m.type === 'observeFlows',
+};
+
+export type WebviewMessage = ReadyMessage | SelectNodeMessage | RevealInTreeMessage | OpenYamlMessage | ExportSvgMessage | ExportPngMessage | PickDestinationMessage | ObserveFlowsMessage;

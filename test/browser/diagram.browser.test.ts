@@ -126,6 +126,11 @@ describe('interaction (overview, dark)', () => {
     expect(posted).toContainEqual({ type: 'openYaml', ref: { kind: 'pod', key: OVERVIEW_POD } });
   });
 
+  it('posts observeFlows from the toolbar (the host knows the pod)', async () => {
+    await w.page.locator('vscode-button.observe-flows').click();
+    expect(await w.posted()).toContainEqual({ type: 'observeFlows' });
+  });
+
   it('shows the deny verdict at the enforcement point of the denied path', async () => {
     const deny = demo.overview.nodes.find((n) => n.verdict?.verdict === 'deny');
     expect(deny?.title).toBe('cil_to_container');

@@ -255,6 +255,17 @@ describe.skipIf(missing.length > 0 && !isCi)('the path diagram on the demo clust
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
+  it('the toolbar\'s "Flows" opens the Hubble flows of the diagram\'s pod', async () => {
+    await diagram().locator('vscode-button.observe-flows').click();
+    const flows = await webviewFrameWith(page, 'div.app .counts', 30_000);
+    await expectPoll(() => flows.locator('.toolbar .title').textContent(), (t) => t === `Flows of ${FRONTEND_KEY}`, 'the flows of the diagram\'s pod');
+    await expectPoll(() => flows.locator('.toolbar .counts').textContent(), (t) => /^\d+ of [1-9]\d* flows/.test(t ?? ''), 'its flows from the simulated Relay');
+    // back to the diagram alone (its helpers expect one webview)
+    await page.locator('.tabs-container .tab', { hasText: `Flows: ${FRONTEND.metadata.name}` }).first().click();
+    await runCommand(page, 'View: Close Editor');
+    await diagramAlone();
+  });
+
   it('redraws live: when the pod\'s CiliumEndpoint goes, its box loses the identity and its Cilium programs are absent', async () => {
     const before = await boxLabels();
     expect(before.find((l) => l.startsWith(`${FRONTEND.metadata.name}. `))).toContain(`identity ${FRONTEND_IDENTITY}`);

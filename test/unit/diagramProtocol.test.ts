@@ -23,6 +23,7 @@ import {
   ExportPngMessage,
   ExportSvgMessage,
   InitMessage,
+  ObserveFlowsMessage,
   OpenYamlMessage,
   PickDestinationMessage,
   ReadyMessage,
@@ -57,6 +58,8 @@ describe('protocol guards', () => {
     expect(UpdateMessage.is({ type: 'update', theme: 'light' })).toBe(true);
     expect(UpdateMessage.is({ type: 'update', graph: 'x' })).toBe(false);
     expect(ReadyMessage.is({ type: 'ready' })).toBe(true);
+    expect(ObserveFlowsMessage.is({ type: 'observeFlows' })).toBe(true);
+    expect(ObserveFlowsMessage.is({ type: 'observeFlow' })).toBe(false);
     expect(SelectNodeMessage.is({ type: 'selectNode', nodeId: 'n-1' })).toBe(true);
     expect(SelectNodeMessage.is({ type: 'selectNode', nodeId: 1 })).toBe(false);
     expect(RevealInTreeMessage.is({ type: 'revealInTree', ref: { kind: 'pod', key: 'shop/a' } })).toBe(true);

@@ -62,6 +62,7 @@ export class DiagramApp {
     this.zoomLevel = this.el('span', toolbar, 'zoom-level');
     this.button(toolbar, '+', 'Zoom in', 'zoom-in', () => this.viewport.zoomBy(1.2));
     this.button(toolbar, 'Fit', 'Fit the diagram to the window', 'fit', () => this.viewport.fit());
+    this.button(toolbar, 'Flows', "Observe this pod's Hubble flows", 'observe-flows', () => this.host.post({ type: 'observeFlows' }));
     this.button(toolbar, 'Export SVG', 'Save the diagram as SVG', 'export-svg', () => void this.exportSvg());
     this.button(toolbar, 'Export PNG', 'Save the diagram as PNG', 'export-png', () => void this.exportPng());
     this.notice = this.el('div', root, 'notice');

@@ -11,6 +11,7 @@ import {
   ExportPngMessage,
   ExportSvgMessage,
   OpenYamlMessage,
+  ObserveFlowsMessage,
   PickDestinationMessage,
   ReadyMessage,
   RevealInTreeMessage,
@@ -202,6 +203,8 @@ export class DiagramPanel implements vscode.Disposable {
       const session = this.services.connections.current;
       if (!session || !this.knowsRef(m.ref.kind, m.ref.key)) return;
       await openObjectYaml(session, m.ref.kind, m.ref.key);
+    } else if (ObserveFlowsMessage.is(m)) {
+      await vscode.commands.executeCommand('cniLens.observeFlows', this.podKey);
     } else if (ExportSvgMessage.is(m)) {
       await this.save('svg', Buffer.from(m.svg, 'utf8'));
     } else if (ExportPngMessage.is(m)) {
