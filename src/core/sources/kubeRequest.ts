@@ -140,13 +140,13 @@ interface ListBody {
  * Lists a collection page by page (`limit`/`continue`), yielding to the event loop between pages.
  * Items get the `kind` and `apiVersion` the API server leaves off the items of built-in lists.
  * The next page is requested before `onPage` handles the current one, so the server and the
- * client work at the same time. With `keepItems: false` the items are only handed to `onPage`
+ * client work at the same time. An `onPage` that returns a promise is awaited before the next page. With `keepItems: false` the items are only handed to `onPage`
  * (memory then holds one page, not the whole list) and `items` comes back empty.
  */
 export async function kubeListAll(
   kc: KubeConfig,
   path: string,
-  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void; query?: Record<string, string>; timeoutMs?: number; keepItems?: boolean } = {},
+  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void | Promise<void>; query?: Record<string, string>; timeoutMs?: number; keepItems?: boolean } = {},
 ): Promise<{ items: unknown[]; resourceVersion: string; count: number }> {
   const items: unknown[] = [];
   const keep = opts.keepItems !== false;
@@ -177,7 +177,7 @@ export async function kubeListAll(
       if (keep) items.push(item);
     }
     count += page.length;
-    opts.onPage?.(page);
+    await opts.onPage?.(page);
     resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
