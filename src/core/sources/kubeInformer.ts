@@ -17,6 +17,8 @@ export interface ResourceSpec {
    * with `resourceNames` (the tool needs two ConfigMaps of kube-system, not all of them).
    */
   name?: string;
+  /** Items per list page for this resource when the options set none (default `LIST_PAGE_SIZE`). */
+  pageSize?: number;
   /** The resource is a CRD that may not be installed; a 404 means "not installed", not an error. */
   optional?: boolean;
 }
@@ -161,7 +163,7 @@ export class KubeInformer {
       // streaming sinks take the pages as they come and keep no copy of the list
       const streaming = this.sink.listed !== undefined;
       const { items, resourceVersion, count } = await kubeListAll(this.kc, this.spec.path, {
-        pageSize: this.options.pageSize ?? LIST_PAGE_SIZE,
+        pageSize: this.options.pageSize ?? this.spec.pageSize ?? LIST_PAGE_SIZE,
         query: specQuery(this.spec),
         signal,
         onPage: this.sink.page ? (page) => this.guardAsync(() => this.sink.page!(page)) : undefined,

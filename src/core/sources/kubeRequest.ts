@@ -1,5 +1,6 @@
 import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
 import { fetch, type Dispatcher } from 'undici';
+import { nextTurn } from './eventLoopTurns';
 
 /** A failed Kubernetes API request, with the server's `Status` reason when it sent one. */
 export class KubeApiError extends Error {
@@ -37,7 +38,8 @@ export async function kubeGetJson(
   path: string,
   query: Record<string, string | undefined>,
   signal?: AbortSignal,
-  opts: { timeoutMs?: number } = {},
+  /** `ownTurn`: parse the body on a turn of the event loop of its own (see `nextTurn`), for large list pages. */
+  opts: { timeoutMs?: number; ownTurn?: boolean } = {},
 ): Promise<unknown> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeApiError(`kubeconfig has no current cluster (context "${kc.getCurrentContext()}")`, path);
@@ -75,6 +77,7 @@ export async function kubeGetJson(
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     throw new KubeApiError(status?.message ?? `HTTP ${response.status} for GET ${path}`, path, response.status, status?.reason, retryAfterMs);
   }
+  if (opts.ownTurn) await nextTurn();
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -153,7 +156,7 @@ export async function kubeListAll(
   let count = 0;
   let resourceVersion = '';
   const fetchPage = async (cont: string | undefined): Promise<ListBody> => {
-    const body = (await kubeGetJson(kc, path, { ...opts.query, limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal, { timeoutMs: opts.timeoutMs })) as ListBody;
+    const body = (await kubeGetJson(kc, path, { ...opts.query, limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal, { timeoutMs: opts.timeoutMs, ownTurn: true })) as ListBody;
     if (!body || typeof body !== 'object' || !Array.isArray(body.items)) {
       throw new KubeApiError(`GET ${path} answered 200 with something that is not a list (no "items" array)`, path, 200);
     }

@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Provenance } from '../model';
 import { projectKubeObject } from '../project/projectKube';
 import { ClusterStore, storeKey, type StoreKind } from '../store/clusterStore';
+import { nextTurn } from './eventLoopTurns';
 import { KubeInformer, type InformerOptions, type InformerState, type ResourceSpec } from './kubeInformer';
 
 /**
@@ -13,7 +14,8 @@ export const LIVE_RESOURCES: readonly ResourceSpec[] = [
   { id: 'nodes', path: '/api/v1/nodes', group: '', resource: 'nodes' },
   { id: 'pods', path: '/api/v1/pods', group: '', resource: 'pods' },
   { id: 'services', path: '/api/v1/services', group: '', resource: 'services' },
-  { id: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices', group: 'discovery.k8s.io', resource: 'endpointslices' },
+  // a slice holds up to 100 endpoints: 250 slices a page made bodies of 1.5 MB, parsed in one go
+  { id: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices', group: 'discovery.k8s.io', resource: 'endpointslices', pageSize: 100 },
   { id: 'networkpolicies', path: '/apis/networking.k8s.io/v1/networkpolicies', group: 'networking.k8s.io', resource: 'networkpolicies' },
   // only the two ConfigMaps with datapath settings: kube-system also holds aws-auth and other configuration
   { id: 'kube-system/configmaps/cilium-config', path: '/api/v1/namespaces/kube-system/configmaps', group: '', resource: 'configmaps', namespace: 'kube-system', name: 'cilium-config' },
@@ -33,9 +35,7 @@ const LIVE_ORIGIN: Provenance = { source: 'kubernetes-api' };
 /** Objects projected and indexed between two turns of the event loop while a list is taken in. */
 const INGEST_STEP = 100;
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+
 
 export interface LiveClusterOptions extends InformerOptions {
   resources?: readonly ResourceSpec[];
@@ -123,7 +123,7 @@ export class LiveCluster {
    */
   private async ingestPage(owned: Map<string, StoreKind>, listing: Set<string>, items: unknown[]): Promise<void> {
     for (let start = 0; start < items.length; start += INGEST_STEP) {
-      await yieldToEventLoop();
+      await nextTurn();
       const end = Math.min(items.length, start + INGEST_STEP);
       this.store.batch(() => {
         for (let i = start; i < end; i++) {
@@ -148,7 +148,7 @@ export class LiveCluster {
     const gone: Array<[string, StoreKind]> = [];
     for (const [key, kind] of owned) if (!listing.has(key)) gone.push([key, kind]);
     for (let start = 0; start < gone.length; start += INGEST_STEP) {
-      if (start > 0) await yieldToEventLoop();
+      if (start > 0) await nextTurn();
       this.store.batch(() => {
         for (const [key, kind] of gone.slice(start, start + INGEST_STEP)) {
           owned.delete(key);
