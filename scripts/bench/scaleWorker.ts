@@ -88,7 +88,7 @@ function raw(method: string, path: string, body?: string): Promise<string> {
   });
 }
 
-/** Every page of a list as the text the server sent (500 items a page, as kubectl and CNI Lens ask). */
+/** Every page of a list as the text the server sent (500 items a page, as kubectl asks). */
 async function pages(path: string): Promise<string[]> {
   const out: string[] = [];
   let cont = '';

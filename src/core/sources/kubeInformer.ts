@@ -17,6 +17,8 @@ export interface ResourceSpec {
    * with `resourceNames` (the tool needs two ConfigMaps of kube-system, not all of them).
    */
   name?: string;
+  /** Items per list page for this resource when the options set none (default `LIST_PAGE_SIZE`). */
+  pageSize?: number;
   /** The resource is a CRD that may not be installed; a 404 means "not installed", not an error. */
   optional?: boolean;
 }
@@ -56,19 +58,30 @@ export type InformerState =
 export interface InformerSink {
   /** Replace everything this informer delivered before with `items` (after a list or relist). */
   replace(items: unknown[]): void;
-  /** Items of one page of the initial list, before `replace` is called with all of them. */
-  page?(items: unknown[]): void;
+  /**
+   * Items of one page of the initial list, before `replace` is called with all of them. A sink may
+   * take a page in steps (yielding to the event loop): the next page waits for its promise.
+   */
+  page?(items: unknown[]): void | Promise<void>;
   /**
    * Streaming lists: when set, the informer keeps no copy of a list. Each page goes to `page` as it
    * arrives, then `listed` says the list is complete (everything not in its pages is gone), and
-   * `replace` is not called.
+   * `replace` is not called. The watch starts once its promise (if any) settles.
    */
-  listed?(): void;
+  listed?(): void | Promise<void>;
   event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: unknown): void;
   state(state: InformerState): void;
 }
 
+/**
+ * Items a list page asks for. The body of a page is parsed in one go on the event loop: 500 pods
+ * (about 0.75 MB) took up to ~40 ms with the garbage collection it brings, 250 stay near 10-20 ms;
+ * twice the requests cost little against a local or regional API server.
+ */
+export const LIST_PAGE_SIZE = 250;
+
 export interface InformerOptions {
+  /** Items per list page (default `LIST_PAGE_SIZE`). */
   pageSize?: number;
   /** First back-off delay; doubles per failed attempt up to `maxBackoffMs`; each delay is jittered to [d/2, d]. */
   backoffMs?: number;
@@ -150,14 +163,14 @@ export class KubeInformer {
       // streaming sinks take the pages as they come and keep no copy of the list
       const streaming = this.sink.listed !== undefined;
       const { items, resourceVersion, count } = await kubeListAll(this.kc, this.spec.path, {
-        pageSize: this.options.pageSize,
+        pageSize: this.options.pageSize ?? this.spec.pageSize ?? LIST_PAGE_SIZE,
         query: specQuery(this.spec),
         signal,
-        onPage: this.sink.page ? (page) => this.guard(() => this.sink.page!(page)) : undefined,
+        onPage: this.sink.page ? (page) => this.guardAsync(() => this.sink.page!(page)) : undefined,
         timeoutMs: this.options.requestTimeoutMs,
         keepItems: !streaming,
       });
-      if (streaming) this.guard(() => this.sink.listed!());
+      if (streaming) await this.guardAsync(() => this.sink.listed!());
       else this.guard(() => this.sink.replace(items));
       this.items = count;
       this.resourceVersion = resourceVersion;
@@ -334,6 +347,15 @@ export class KubeInformer {
 
   private state(state: InformerState): void {
     this.guard(() => this.sink.state(state));
+  }
+
+  /** `guard` for sink calls that may take their work in steps. */
+  private async guardAsync(fn: () => void | Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.options.onWarning?.(`${this.spec.id}: an object could not be taken in and was skipped: ${describeCause(err)}`);
+    }
   }
 
   /** Runs a sink call; a sink that throws loses that object (with a warning), not the informer. */

@@ -1,5 +1,6 @@
 import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
 import { fetch, type Dispatcher } from 'undici';
+import { nextTurn } from './eventLoopTurns';
 
 /** A failed Kubernetes API request, with the server's `Status` reason when it sent one. */
 export class KubeApiError extends Error {
@@ -37,7 +38,8 @@ export async function kubeGetJson(
   path: string,
   query: Record<string, string | undefined>,
   signal?: AbortSignal,
-  opts: { timeoutMs?: number } = {},
+  /** `ownTurn`: parse the body on a turn of the event loop of its own (see `nextTurn`), for large list pages. */
+  opts: { timeoutMs?: number; ownTurn?: boolean } = {},
 ): Promise<unknown> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeApiError(`kubeconfig has no current cluster (context "${kc.getCurrentContext()}")`, path);
@@ -75,6 +77,7 @@ export async function kubeGetJson(
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     throw new KubeApiError(status?.message ?? `HTTP ${response.status} for GET ${path}`, path, response.status, status?.reason, retryAfterMs);
   }
+  if (opts.ownTurn) await nextTurn();
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -140,20 +143,20 @@ interface ListBody {
  * Lists a collection page by page (`limit`/`continue`), yielding to the event loop between pages.
  * Items get the `kind` and `apiVersion` the API server leaves off the items of built-in lists.
  * The next page is requested before `onPage` handles the current one, so the server and the
- * client work at the same time. With `keepItems: false` the items are only handed to `onPage`
+ * client work at the same time. An `onPage` that returns a promise is awaited before the next page. With `keepItems: false` the items are only handed to `onPage`
  * (memory then holds one page, not the whole list) and `items` comes back empty.
  */
 export async function kubeListAll(
   kc: KubeConfig,
   path: string,
-  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void; query?: Record<string, string>; timeoutMs?: number; keepItems?: boolean } = {},
+  opts: { pageSize?: number; signal?: AbortSignal; onPage?: (items: unknown[]) => void | Promise<void>; query?: Record<string, string>; timeoutMs?: number; keepItems?: boolean } = {},
 ): Promise<{ items: unknown[]; resourceVersion: string; count: number }> {
   const items: unknown[] = [];
   const keep = opts.keepItems !== false;
   let count = 0;
   let resourceVersion = '';
   const fetchPage = async (cont: string | undefined): Promise<ListBody> => {
-    const body = (await kubeGetJson(kc, path, { ...opts.query, limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal, { timeoutMs: opts.timeoutMs })) as ListBody;
+    const body = (await kubeGetJson(kc, path, { ...opts.query, limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal, { timeoutMs: opts.timeoutMs, ownTurn: true })) as ListBody;
     if (!body || typeof body !== 'object' || !Array.isArray(body.items)) {
       throw new KubeApiError(`GET ${path} answered 200 with something that is not a list (no "items" array)`, path, 200);
     }
@@ -177,7 +180,7 @@ export async function kubeListAll(
       if (keep) items.push(item);
     }
     count += page.length;
-    opts.onPage?.(page);
+    await opts.onPage?.(page);
     resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Provenance } from '../model';
 import { projectKubeObject } from '../project/projectKube';
 import { ClusterStore, storeKey, type StoreKind } from '../store/clusterStore';
+import { nextTurn } from './eventLoopTurns';
 import { KubeInformer, type InformerOptions, type InformerState, type ResourceSpec } from './kubeInformer';
 
 /**
@@ -13,7 +14,8 @@ export const LIVE_RESOURCES: readonly ResourceSpec[] = [
   { id: 'nodes', path: '/api/v1/nodes', group: '', resource: 'nodes' },
   { id: 'pods', path: '/api/v1/pods', group: '', resource: 'pods' },
   { id: 'services', path: '/api/v1/services', group: '', resource: 'services' },
-  { id: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices', group: 'discovery.k8s.io', resource: 'endpointslices' },
+  // a slice holds up to 100 endpoints: 250 slices a page made bodies of 1.5 MB, parsed in one go
+  { id: 'endpointslices', path: '/apis/discovery.k8s.io/v1/endpointslices', group: 'discovery.k8s.io', resource: 'endpointslices', pageSize: 100 },
   { id: 'networkpolicies', path: '/apis/networking.k8s.io/v1/networkpolicies', group: 'networking.k8s.io', resource: 'networkpolicies' },
   // only the two ConfigMaps with datapath settings: kube-system also holds aws-auth and other configuration
   { id: 'kube-system/configmaps/cilium-config', path: '/api/v1/namespaces/kube-system/configmaps', group: '', resource: 'configmaps', namespace: 'kube-system', name: 'cilium-config' },
@@ -29,6 +31,11 @@ export const LIVE_RESOURCES: readonly ResourceSpec[] = [
 ];
 
 const LIVE_ORIGIN: Provenance = { source: 'kubernetes-api' };
+
+/** Objects projected and indexed between two turns of the event loop while a list is taken in. */
+const INGEST_STEP = 100;
+
+
 
 export interface LiveClusterOptions extends InformerOptions {
   resources?: readonly ResourceSpec[];
@@ -62,9 +69,12 @@ export class LiveCluster {
         // lists are projected page by page as they arrive: the raw objects of a page are garbage
         // once it is in the store, and the event loop runs between pages
         page: (items) => this.ingestPage(owned, listing, items),
-        listed: () => {
-          this.dropUnlisted(owned, listing);
-          listing = new Set();
+        listed: async () => {
+          try {
+            await this.dropUnlisted(owned, listing);
+          } finally {
+            listing = new Set();
+          }
         },
         event: (type, object) => this.applyEvent(owned, type, object),
         state: (state) => {
@@ -105,29 +115,47 @@ export class LiveCluster {
     });
   }
 
-  private ingestPage(owned: Map<string, StoreKind>, listing: Set<string>, items: unknown[]): void {
-    this.store.batch(() => {
-      for (const item of items) {
-        const projected = projectKubeObject(item, LIVE_ORIGIN);
-        if (!projected) continue;
-        const key = storeKey(projected.kind, projected.value as never);
-        listing.add(key);
-        owned.set(key, projected.kind);
-        this.store.upsert(projected.kind, projected.value as never);
-      }
-    });
+  /**
+   * Projects and indexes one page of a list in steps of `INGEST_STEP` objects, each step one store
+   * batch (indexes are whole after every step), yielding to the event loop before each step: a
+   * page of 500 pods taken in one go, after the JSON.parse of its body, kept the event loop from
+   * timers and input for tens of milliseconds.
+   */
+  private async ingestPage(owned: Map<string, StoreKind>, listing: Set<string>, items: unknown[]): Promise<void> {
+    for (let start = 0; start < items.length; start += INGEST_STEP) {
+      await nextTurn();
+      const end = Math.min(items.length, start + INGEST_STEP);
+      this.store.batch(() => {
+        for (let i = start; i < end; i++) {
+          const projected = projectKubeObject(items[i], LIVE_ORIGIN);
+          if (!projected) continue;
+          const key = storeKey(projected.kind, projected.value as never);
+          listing.add(key);
+          owned.set(key, projected.kind);
+          this.store.upsert(projected.kind, projected.value as never);
+        }
+      });
+    }
   }
 
-  /** After a (re)list: what this informer delivered before and the list no longer has is gone. */
-  private dropUnlisted(owned: Map<string, StoreKind>, listing: Set<string>): void {
-    this.store.batch(() => {
-      for (const [key, kind] of owned) {
-        if (!listing.has(key)) {
+  /**
+   * After a (re)list: what this informer delivered before and the list no longer has is gone. Every
+   * listed key is also owned, so equal sizes mean nothing is gone (the usual case, a first list).
+   * Removals go in steps like `ingestPage`.
+   */
+  private async dropUnlisted(owned: Map<string, StoreKind>, listing: Set<string>): Promise<void> {
+    if (owned.size === listing.size) return;
+    const gone: Array<[string, StoreKind]> = [];
+    for (const [key, kind] of owned) if (!listing.has(key)) gone.push([key, kind]);
+    for (let start = 0; start < gone.length; start += INGEST_STEP) {
+      if (start > 0) await nextTurn();
+      this.store.batch(() => {
+        for (const [key, kind] of gone.slice(start, start + INGEST_STEP)) {
           owned.delete(key);
           this.store.remove(kind, key);
         }
-      }
-    });
+      });
+    }
   }
 
   private applyEvent(owned: Map<string, StoreKind>, type: 'ADDED' | 'MODIFIED' | 'DELETED', object: unknown): void {
