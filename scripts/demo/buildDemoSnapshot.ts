@@ -13,6 +13,7 @@
  * Deterministic: every id, IP, name suffix and time derives from fixed keys (SHA-256) or from the
  * tables below, so running it twice yields byte-identical files.
  */
+import { seededRandom } from '../../src/sim/generate/clusterPlan';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -313,16 +314,9 @@ function templateHash(key: string): string {
   return [...decimal].map((ch) => K8S_ALPHABET[ch.charCodeAt(0) % K8S_ALPHABET.length]).join('');
 }
 
-/** mulberry32 seeded from a key. */
+/** The generator's PRNG (mulberry32), seeded from a key. */
 function rng(key: string): () => number {
-  let a = parseInt(sha256(`rng/${key}`).slice(0, 8), 16) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(parseInt(sha256(`rng/${key}`).slice(0, 8), 16));
 }
 
 function mac(key: string): string {
