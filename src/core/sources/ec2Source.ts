@@ -25,6 +25,7 @@
  * Errors are typed and say what to do; a call that fails does not hide the ones that worked
  * (`partialErrors`). Messages never carry credentials.
  */
+import { setMaxListeners } from 'node:events';
 import {
   EC2Client,
   paginateDescribeInstances,
@@ -148,9 +149,14 @@ export async function fetchEc2(opts: Ec2SourceOptions): Promise<Ec2Result> {
       return { ok: false, error: noCredentialsError(err, opts.profile, secrets) };
     }
 
+    // The calls run in parallel, up to `concurrency` chunks each, and the SDK holds two abort
+    // listeners per request in flight: a signal of this read's own, with a limit that fits, keeps
+    // Node's listener-leak warning for real leaks (the caller's signal holds one listener).
+    const callSignal = signal ? AbortSignal.any([signal]) : undefined;
+    if (callSignal) setMaxListeners(7 * 2 * Math.max(1, opts.chunkConcurrency ?? 4) + 8, callSignal);
     const ctx: CallContext = {
       client,
-      signal,
+      signal: callSignal,
       pageSize: opts.pageSize,
       concurrency: Math.max(1, opts.chunkConcurrency ?? 4),
       endpoint: opts.endpoint ?? process.env.AWS_ENDPOINT_URL_EC2 ?? process.env.AWS_ENDPOINT_URL,
