@@ -62,7 +62,7 @@ export async function withClusterInput<T>(values: Values, io: CliIo, signal: Abo
   const kubeconfig = values.kubeconfig as string;
   const kc = loadKubeConfig({ path: kubeconfig === '-' ? undefined : kubeconfig, context: typeof values.context === 'string' ? values.context : undefined });
   const timeout = optionalInt(values, 'timeout', 1, 3600) ?? 60;
-  const live = await openLiveStore(kc, { signal, syncTimeoutMs: timeout * 1000, aws: values['no-aws'] ? false : {} });
+  const live = await openLiveStore(kc, { signal, syncTimeoutMs: timeout * 1000, aws: values['no-aws'] ? false : {}, failWhenNothingListed: true });
   try {
     for (const s of live.sources) if (s.state !== 'ok') io.err(`${s.name}: ${s.state}${s.detail ? ` (${s.detail})` : ''}\n`);
     return await use({ store: live.store, sources: live.sources, label: `context ${kc.getCurrentContext()}`, kubeConfig: kc });

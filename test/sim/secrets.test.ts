@@ -132,7 +132,7 @@ describe('secrets stay out of logs and errors', () => {
    * (credentials the server rejects, no server); captures all it says. Returns the session and what
    * it logged before it was stopped.
    */
-  async function session(context: string): Promise<{ s: ClusterSession; phase: string; lines: string[] }> {
+  async function session(context: string): Promise<{ s: ClusterSession; phase: string; detail?: string; lines: string[] }> {
     const log = captureLog();
     const s = new ClusterSession({ kind: 'live', kubeconfigPath: cluster.kubeconfigPath, context, aws: { endpoint: cluster.ec2.endpoint, region: DEMO_REGION } }, log);
     const states: string[] = [];
@@ -141,6 +141,7 @@ describe('secrets stay out of logs and errors', () => {
     const retrying = () => new Set(log.lines.filter((l) => / retry \d+ in /.test(l)).map((l) => l.split(':')[0])).size >= 16;
     await Promise.race([started, vi.waitUntil(retrying, { timeout: 30_000, interval: 50 })]);
     const phase = s.state.phase;
+    const detail = s.state.detail;
     await s.stop();
     await started;
     captured.push(...log.lines, ...states, JSON.stringify(s.sources), JSON.stringify(s.state));
@@ -151,7 +152,7 @@ describe('secrets stay out of logs and errors', () => {
         captured.push(String(err), (err as Error).stack ?? '');
       }
     }
-    return { s, phase, lines: log.lines };
+    return { s, phase, detail, lines: log.lines };
   }
 
   async function cli(args: string[]): Promise<number> {
@@ -177,7 +178,10 @@ describe('secrets stay out of logs and errors', () => {
     ['exec', /Unauthorized/],
     ['closed', /ECONNREFUSED|connect/],
   ])('context %s: the session reports the failure without the credentials', async (context, expected) => {
-    const { lines } = await session(context);
+    const { lines, phase, detail } = await session(context);
+    // every resource failed its first list: unreachable at once (not "connecting" until the sync timeout), with the cause
+    expect(phase).toBe('unreachable');
+    expect(detail).toMatch(context === 'closed' ? /^no resource could be listed: .*(ECONNREFUSED|connect)/ : /did not accept the credentials of context .*401 Unauthorized/);
     expect(lines.filter((l) => l.startsWith('warn ')).length).toBeGreaterThanOrEqual(16);
     expect(lines.find((l) => l.startsWith('warn pods:'))).toMatch(expected);
     expect(leaks(captured.join('\n'))).toEqual([]);
@@ -216,7 +220,12 @@ describe('secrets stay out of logs and errors', () => {
     expect(await cli(['flows', '--kubeconfig', cluster.kubeconfigPath, '--context', 'exec'])).toBe(1);
     expect(await cli(['flows', '--kubeconfig', cluster.kubeconfigPath, '--context', 'closed', '--timeout', '2'])).toBe(1);
     for (const context of ['cert', 'exec', 'closed']) {
-      await cli(['summary', '--kubeconfig', cluster.kubeconfigPath, '--context', context, '--timeout', '2']);
+      // the default --timeout (60 s): nothing could be listed, so the CLI says why at once instead of waiting
+      let printed = '';
+      const code = await runCli(['summary', '--kubeconfig', cluster.kubeconfigPath, '--context', context], { out: (t) => (printed += t), err: (t) => (printed += t) }, new AbortController().signal);
+      captured.push(printed);
+      expect({ context, code }).toEqual({ context, code: 1 });
+      expect(printed).toMatch(context === 'closed' ? /cni-lens summary: no resource could be listed: .*(ECONNREFUSED|connect)/ : new RegExp(`cni-lens summary: the API server did not accept the credentials of context ${context} \\(401 Unauthorized\\)`));
     }
     await cli(['collect', '--kubeconfig', cluster.kubeconfigPath, '--context', 'exec', '--out', join(cluster.dir, 'collected')]);
     const all = captured.join('\n');

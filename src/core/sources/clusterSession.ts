@@ -6,7 +6,7 @@ import { kubeGetJson } from './kubeRequest';
 import { applyAwsFacts } from './applyAwsFacts';
 import type { InformerOptions, InformerState } from './kubeInformer';
 import { openLiveStore, readAwsSources, type AwsRead, type LiveStore } from './liveStore';
-import { clockTime, inDuration, kubernetesSourceStatus, sessionFreshness } from './sourceFreshness';
+import { clockTime, firstListFailure, inDuration, kubernetesSourceStatus, sessionFreshness } from './sourceFreshness';
 import { loadSnapshot } from '../snapshot/loadSnapshot';
 import { storeFromRawSnapshot } from './snapshotStore';
 import { relayFlows, snapshotFlows, type SessionFlows } from './sessionFlows';
@@ -285,7 +285,22 @@ export class ClusterSession {
     if (state.phase === 'synced' && (before?.phase === 'reconnecting' || (before?.phase === 'listing' && before.staleSince !== undefined))) this.log.info(`${id}: watching again, up to date`);
     if (this.live) this.updateLiveState();
     // before the first full list: say why it takes long (the server is down, slow, refusing)
-    else if (state.phase === 'reconnecting') this.setState({ phase: 'connecting', detail: `retrying ${id} (attempt ${state.attempt}): ${state.error}` });
+    else this.updateFirstListState(id, state);
+  }
+
+  /**
+   * Before the first full list: `unreachable` as soon as every resource has failed its first list
+   * (no server, credentials rejected), instead of `connecting` until the sync timeout; the
+   * informers keep retrying, and the session connects when they succeed.
+   */
+  private updateFirstListState(id: string, state: InformerState): void {
+    const failure = firstListFailure(this.informerStates.values(), this.label);
+    if (failure) {
+      if (state.phase === 'reconnecting') this.setState({ phase: 'unreachable', detail: `${failure}; retrying (attempt ${state.attempt})` });
+    } else if (this.state.phase === 'unreachable') {
+      // retries list again one by one: unreachable until one of them succeeds
+      if (state.phase === 'synced') this.setState({ phase: 'connecting', detail: `${id} listed; loading the rest` });
+    } else if (state.phase === 'reconnecting') this.setState({ phase: 'connecting', detail: `retrying ${id} (attempt ${state.attempt}): ${state.error}` });
   }
 
   private updateLiveState(): void {

@@ -7,8 +7,8 @@ import { fetchEc2 } from './ec2Source';
 import { readIpamdEnis } from './ipamdSource';
 import type { AwsAccess } from './clusterSession';
 import type { InformerState } from './kubeInformer';
-import { LiveCluster, type LiveClusterOptions } from './liveCluster';
-import { kubernetesSourceStatus } from './sourceFreshness';
+import { LIVE_RESOURCES, LiveCluster, type LiveClusterOptions } from './liveCluster';
+import { firstListFailure, kubernetesSourceStatus } from './sourceFreshness';
 
 export interface LiveStoreOptions extends LiveClusterOptions {
   signal?: AbortSignal;
@@ -17,6 +17,8 @@ export interface LiveStoreOptions extends LiveClusterOptions {
   aws?: AwsAccess | false;
   /** Read ipamd `/v1/enis` of every node through port-forward to its aws-node pod (default on). */
   ipamd?: boolean;
+  /** Reject with `NothingListedError` as soon as every resource has failed its first list (the CLI: like kubectl, do not wait). */
+  failWhenNothingListed?: boolean;
   /** Told when reading EC2 (`ec2`) or ipamd (`ipamd`) starts and ends, for a progress indicator. */
   onLoading?: (source: 'ec2' | 'ipamd', loading: boolean) => void;
 }
@@ -34,18 +36,41 @@ export interface AwsRead {
   ipamd?: { status: SourceStatus; enis: EniInfo[]; retryable: boolean };
 }
 
+/** Every resource failed its first list: no server, or credentials the server rejects. */
+export class NothingListedError extends Error {
+  override readonly name = 'NothingListedError';
+}
+
 /** Connects to a live cluster, waits for the first full list of every resource, then reads EC2. */
 export async function openLiveStore(kc: KubeConfig, opts: LiveStoreOptions = {}, store = new ClusterStore()): Promise<LiveStore> {
-  const live = new LiveCluster(kc, opts, store);
+  const states = new Map<string, InformerState>();
+  const expected = (opts.resources ?? LIVE_RESOURCES).length;
+  let nothingListed: (why: string) => void = () => undefined;
+  const failedFirst = new Promise<string>((resolve) => (nothingListed = resolve));
+  const onState = (id: string, state: InformerState): void => {
+    opts.onState?.(id, state);
+    // a retry lists again: what counts is how its last attempt ended
+    if (!opts.failWhenNothingListed || (state.phase === 'listing' && states.has(id))) return;
+    states.set(id, state);
+    const why = states.size === expected ? firstListFailure(states.values(), kc.getCurrentContext()) : undefined;
+    if (why) nothingListed(why);
+  };
+  const live = new LiveCluster(kc, { ...opts, onState }, store);
   const onAbort = () => void live.stop();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const timeoutMs = opts.syncTimeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = await Promise.race([
-    live.synced.then(() => false),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+  const settled = await Promise.race([
+    live.synced.then(() => ({ timedOut: false })),
+    new Promise<{ timedOut: boolean }>((resolve) => (timer = setTimeout(() => resolve({ timedOut: true }), timeoutMs))),
+    failedFirst.then((why) => ({ nothingListed: why })),
   ]);
   clearTimeout(timer);
+  if ('nothingListed' in settled) {
+    await live.stop();
+    throw new NothingListedError(settled.nothingListed);
+  }
+  const timedOut = settled.timedOut;
   const sources = kubernetesSourceStatus(live.states, { timedOutAfterMs: timedOut ? timeoutMs : undefined });
 
   let aws: AwsRead = {};

@@ -128,3 +128,18 @@ export function sessionPhaseText(phase: string): string {
       return phase;
   }
 }
+
+/**
+ * Why nothing could be listed, once every resource has failed its first list and none is listing
+ * or listed (no server, credentials rejected); undefined while anything may still succeed.
+ */
+export function firstListFailure(states: Iterable<InformerState>, context: string): string | undefined {
+  const all = [...states];
+  const failing = all.filter((s): s is Reconnecting => s.phase === 'reconnecting' && !s.hadData);
+  if (failing.length === 0 || all.some((s) => s.phase === 'listing' || s.phase === 'synced' || (s.phase === 'reconnecting' && s.hadData))) return undefined;
+  const first = failing[0]!;
+  if (/\b401\b|Unauthorized/i.test(first.error)) {
+    return `the API server did not accept the credentials of context ${context || '(current)'} (401 Unauthorized); refresh them (an expired token: run again what wrote the kubeconfig, e.g. aws eks update-kubeconfig)`;
+  }
+  return `no resource could be listed: ${first.error}`;
+}
