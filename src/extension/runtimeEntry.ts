@@ -131,4 +131,3 @@ export { manifestHover, prepareManifestHover } from '../core/hover/manifestHover
 export { HoverDocumentCache } from '../core/hover/hoverDocumentCache';
 export { loadSnapshotStore } from '../core/sources/snapshotStore';
 export { loadManifestSet } from '../core/sources/manifestSetStore';
-export { traceReport } from '../core/analysis/datapath/traceReport';

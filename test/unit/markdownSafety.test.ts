@@ -1,5 +1,5 @@
 /**
- * Markdown built from cluster strings: the trace report (the `Trace` commands' document) with a
+ * Markdown built from cluster strings: the trace report as "Copy as Markdown" writes it, with a
  * pod, its labels and the deciding policy named with link, HTML, autolink and backtick payloads.
  * Nothing but the rule links the caller builds from a manifest path may be a link, and the
  * payloads read back as text.
@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { traceDatapath } from '../../src/core/analysis/datapath/traceDatapath';
 import type { DatapathTrace } from '../../src/core/analysis/datapath/datapathTypes';
-import { traceReport } from '../../src/core/analysis/datapath/traceReport';
 import { PolicyEngine } from '../../src/core/analysis/policy/policyEngine';
 import { tracePolicyEvaluator } from '../../src/core/analysis/tracePolicyEvaluator';
 import type { PodInfo } from '../../src/core/model';
 import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
+import { reportMarkdown } from '../../src/extension/reports/reportMarkdown';
+import { traceReportModel } from '../../src/extension/reports/traceReportModel';
 import { addObjects } from '../fixtures/policy/policyFixture';
 
 const DEMO = join(__dirname, '..', '..', 'demo', 'snapshot');
@@ -64,7 +65,7 @@ beforeAll(async () => {
 
 describe('trace report Markdown', () => {
   it('keeps hostile pod and policy names as text: no foreign link, HTML, autolink or code span', () => {
-    const md = traceReport(trace, `snapshot ${ANCHOR}`);
+    const md = reportMarkdown(traceReportModel(trace, `snapshot ${ANCHOR}`).report);
     expect(unsafe(md)).toEqual([]);
     const text = plain(md);
     expect(text).toContain(`${IMG}${LINK}`);
@@ -79,7 +80,8 @@ describe('trace report Markdown', () => {
       (): string => 'command:workbench.action.terminal.new',
       (): string => 'file:///x) [y](command:workbench.action.terminal.new',
     ];
-    const reports = links.map((link) => traceReport(trace, 'snapshot', link));
+    const { report } = traceReportModel(trace, 'snapshot');
+    const reports = links.map((link) => reportMarkdown(report, link));
     expect(reports[0]).toMatch(/\]\(file:\/\/\/snapshots\/demo\/kubernetes\/policies\.yaml#L12\)/);
     for (const md of reports) expect(unsafe(md)).toEqual([]);
     for (const md of reports.slice(1)) expect(md).not.toMatch(/\]\((?!file:\/\/\/snapshots)/);

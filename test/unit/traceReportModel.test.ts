@@ -14,6 +14,7 @@ import { engineResolver } from '../../src/core/analysis/traceObservation';
 import { tracePolicyEvaluator } from '../../src/core/analysis/tracePolicyEvaluator';
 import { snapshotFlows } from '../../src/core/sources/sessionFlows';
 import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
+import { reportMarkdown } from '../../src/extension/reports/reportMarkdown';
 import { traceReportModel } from '../../src/extension/reports/traceReportModel';
 import { ReportShow, type ReportBlock, type ReportSpan } from '../../src/shared/reportProtocol';
 
@@ -49,6 +50,15 @@ describe('trace report model', () => {
       'NetworkPolicy payments/default-deny-ingress spec.podSelector → kubernetes/networkpolicies.yaml:39',
       'NetworkPolicy payments/allow-checkout-to-api spec.podSelector → kubernetes/networkpolicies.yaml:24',
     ]));
+    // "Copy as Markdown" holds what the panel shows: predicted next to observed, the drop on its hop, rule links to their lines
+    const md = reportMarkdown(report, (i) => `file:///demo/${links[i]!.rule.file}#L${links[i]!.rule.line}`);
+    const read = md.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+    expect(read).toMatch(/^# DENY: shop\/cart-78d4d6b5d-n4pww → payments\/api-f959c8b7-z9s4b TCP\/8443\n/);
+    expect(read).toContain('## Predicted and observed');
+    expect(read).toContain('- **Predicted:** DENY at hop 10 (cilium-ingress)');
+    expect(read).toContain('✓ The observed drop is on the hop the trace predicts.');
+    expect(read).toMatch(/\n10\. \*\*cilium\*\* — cil_to_container.*\n {4}- the packet stops here: ingress policy denies\n {4}- \*\*observed: 4 × DROPPED POLICY_DENIED on ip-10-0-57-14\.us-west-2\.compute\.internal\*\*/);
+    expect(md).toContain('](file:///demo/kubernetes/networkpolicies.yaml#L39)');
   });
 });
 

@@ -137,6 +137,6 @@ async function showTrace(services: ExtensionServices, session: ClusterSession, r
   const seen = observed ? (observed.available ? `observed ${observed.verdict}${observed.mismatch ? ' (MISMATCH)' : ''}` : `observed: unavailable (${observed.detail})`) : '';
   services.log.info(`trace ${request.from} → ${request.to} ${request.protocol}/${request.port}: ${trace.verdict}${seen ? `; ${seen}` : ''}`);
   const { report, links } = traceReportModel(trace, session.describe(), observed);
-  TraceReportPanel.show(services, session, report, links, runtime().traceReport(trace, session.describe()));
+  TraceReportPanel.show(services, session, report, links);
   showTraceInDiagram(services, request);
 }

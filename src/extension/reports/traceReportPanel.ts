@@ -6,6 +6,7 @@
  * cluster), with the cursor on the rule.
  */
 import { isAbsolute, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as vscode from 'vscode';
 import type { PolicyRuleRef } from '../../core/analysis/datapath/datapathTypes';
 import type { ClusterSession } from '../../core/sources/clusterSession';
@@ -15,6 +16,7 @@ import { createNonce } from '../diagram/createNonce';
 import { diagramWebviewHtml } from '../diagram/webviewHtml';
 import { objectDocumentUri } from '../objectDocuments';
 import { runtime } from '../runtime';
+import { reportMarkdown } from './reportMarkdown';
 import type { RuleLink } from './traceReportModel';
 
 export class TraceReportPanel implements vscode.Disposable {
@@ -23,9 +25,8 @@ export class TraceReportPanel implements vscode.Disposable {
   private readonly panel: vscode.WebviewPanel;
   private readonly disposables: vscode.Disposable[] = [];
 
-  /** `markdown`: the same report as Markdown, for "Copy as Markdown". */
-  static show(services: ExtensionServices, session: ClusterSession, report: ReportModel, links: RuleLink[], markdown: string): TraceReportPanel {
-    return new TraceReportPanel(services, session, report, links, markdown);
+  static show(services: ExtensionServices, session: ClusterSession, report: ReportModel, links: RuleLink[]): TraceReportPanel {
+    return new TraceReportPanel(services, session, report, links);
   }
 
   private constructor(
@@ -33,7 +34,6 @@ export class TraceReportPanel implements vscode.Disposable {
     private readonly session: ClusterSession,
     private readonly report: ReportModel,
     private readonly links: RuleLink[],
-    private readonly markdown: string,
   ) {
     const dist = vscode.Uri.joinPath(services.context.extensionUri, 'dist');
     const tab = report.title.length > 60 ? `${report.title.slice(0, 59)}…` : report.title;
@@ -51,7 +51,13 @@ export class TraceReportPanel implements vscode.Disposable {
       const message: ReportShowMessage = { type: 'reportShow', report: this.report };
       void this.panel.webview.postMessage(message);
     } else if (ReportCopy.is(m)) {
-      await vscode.env.clipboard.writeText(this.markdown);
+      // the same blocks as the panel; a deciding rule links to its manifest line when it came from a file
+      const markdown = reportMarkdown(this.report, (i) => {
+        const rule = this.links[i]?.rule;
+        const file = rule?.line ? ruleFile(this.session, rule) : undefined;
+        return file ? `${pathToFileURL(file).href}#L${rule!.line}` : undefined;
+      });
+      await vscode.env.clipboard.writeText(markdown);
       vscode.window.setStatusBarMessage('CNI Lens: trace copied as Markdown', 4000);
     } else if (ReportOpenLink.is(m)) {
       const link = this.links[m.link];
