@@ -13,19 +13,12 @@ import { HoverDocumentCache } from '../../src/core/hover/hoverDocumentCache';
 import { manifestHover, prepareManifestHover } from '../../src/core/hover/manifestHover';
 import type { CiliumEndpointInfo, EniInfo, NamespaceInfo, NetworkPolicyInfo, NodeInfo, PodInfo, Provenance, ServiceInfo, SubnetInfo } from '../../src/core/model';
 import { ClusterStore } from '../../src/core/store/clusterStore';
+import { seededRandom } from '../../src/sim/generate/clusterPlan';
 
 const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '5' }, seed: { type: 'string', default: '7' } } });
 const TARGET_BYTES = Number(values['size-mb']) * 1024 * 1024;
-let seed = Number(values.seed);
-
-/** Deterministic PRNG (mulberry32). */
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+/** Deterministic: the generator's PRNG with the given seed. */
+const random = seededRandom(Number(values.seed));
 const int = (n: number): number => Math.floor(random() * n);
 
 const NAMESPACES = 40;

@@ -15,6 +15,7 @@ import { PolicyEngine } from '../../src/core/analysis/policy/policyEngine';
 import type { PolicyEngineKind, PolicyQuery } from '../../src/core/analysis/policy/policyTypes';
 import type { CiliumEndpointInfo, NamespaceInfo, NetworkPolicyInfo, NodeInfo, PodInfo, Provenance } from '../../src/core/model';
 import { ClusterStore } from '../../src/core/store/clusterStore';
+import { seededRandom } from '../../src/sim/generate/clusterPlan';
 
 const NAMESPACES = 500;
 const PODS = 150_000;
@@ -25,16 +26,8 @@ const TEAMS = 40;
 
 const { values } = parseArgs({ options: { queries: { type: 'string', default: '20000' }, seed: { type: 'string', default: '42' } } });
 const QUERIES = Number(values.queries);
-let seed = Number(values.seed);
-
-/** Deterministic PRNG (mulberry32). */
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+/** Deterministic: the generator's PRNG with the given seed. */
+const random = seededRandom(Number(values.seed));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const int = (n: number): number => Math.floor(random() * n);
 
