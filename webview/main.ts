@@ -14,12 +14,9 @@ import { DiagramApp } from './app/diagramApp';
 import { PAGE_CSS } from './app/pageStyles';
 import { connectToHost } from './app/vscodeApi';
 import { diagramCss, VSCODE_PALETTE } from './render/diagramStyles';
+import { injectStyle } from './app/injectStyle';
 
-const nonce = (document.currentScript as HTMLScriptElement | null)?.nonce || document.querySelector<HTMLScriptElement>('script[nonce]')?.nonce || '';
-const style = document.createElement('style');
-if (nonce) style.nonce = nonce;
-style.textContent = PAGE_CSS + diagramCss(VSCODE_PALETTE);
-document.head.appendChild(style);
+injectStyle(PAGE_CSS + diagramCss(VSCODE_PALETTE));
 
 const elk = new ELK();
 const app = new DiagramApp(document, connectToHost(), { layout: (graph) => elk.layout(graph as Parameters<typeof elk.layout>[0]) as Promise<ElkNodeLike> });

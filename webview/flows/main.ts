@@ -8,6 +8,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { FlowsAppend, FlowsInit, FlowsStatus, type FlowRow, type FlowsWebviewMessage } from '../../src/shared/flowsProtocol';
+import { injectStyle } from '../app/injectStyle';
 
 interface VsCodeApi {
   postMessage(message: FlowsWebviewMessage): void;
@@ -57,11 +58,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
   return e;
 }
 
-const nonce = document.querySelector<HTMLScriptElement>('script[nonce]')?.nonce || '';
-const style = document.createElement('style');
-if (nonce) style.nonce = nonce;
-style.textContent = CSS;
-document.head.appendChild(style);
+injectStyle(CSS);
 
 const api = acquireVsCodeApi();
 const app = el('div', 'app');

@@ -4,6 +4,7 @@
  * button-like anchor that asks the host to open link number N; the host decides what that is.
  */
 import { ReportShow, type ReportBlock, type ReportSpan, type ReportWebviewMessage } from '../../src/shared/reportProtocol';
+import { injectStyle } from '../app/injectStyle';
 
 interface VsCodeApi {
   postMessage(message: ReportWebviewMessage): void;
@@ -32,11 +33,7 @@ code { font-family: var(--vscode-editor-font-family); }
 .toolbar button:hover { background: var(--vscode-button-secondaryHoverBackground); }
 `;
 
-const nonce = document.querySelector<HTMLScriptElement>('script[nonce]')?.nonce || '';
-const style = document.createElement('style');
-if (nonce) style.nonce = nonce;
-style.textContent = CSS;
-document.head.appendChild(style);
+injectStyle(CSS);
 
 const api = acquireVsCodeApi();
 const toolbar = document.createElement('div');
