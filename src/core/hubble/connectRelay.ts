@@ -13,14 +13,15 @@ import { accessInputName, HubbleConfigError, loadHubbleTls, tlsWanted, type Hubb
 export async function connectRelay(access: HubbleAccess, opts: { kc?: KubeConfig; signal?: AbortSignal; timeoutMs?: number }): Promise<HubbleClient> {
   const wanted = tlsWanted(access);
   let tls: HubbleTlsOptions | undefined;
+  const name = (input: HubbleAccessInput): string => accessInputName(access, input);
+  const names = { tls: name('tls'), caFile: name('caFile'), certFile: name('certFile'), keyFile: name('keyFile'), serverName: name('serverName'), insecureSkipVerify: name('insecureSkipVerify') };
   try {
     if (wanted !== false) {
       const loaded = await loadHubbleTls(access);
-      const name = (input: HubbleAccessInput): string => accessInputName(access, input);
       tls = {
         ...loaded,
         when: wanted === 'auto' ? 'auto' : 'always',
-        names: { tls: name('tls'), caFile: name('caFile'), certFile: name('certFile'), keyFile: name('keyFile'), serverName: name('serverName'), insecureSkipVerify: name('insecureSkipVerify') },
+        names,
         files: { ...(access.caFile ? { caFile: access.caFile } : {}), ...(access.certFile ? { certFile: access.certFile } : {}) },
       };
     } else {
@@ -35,5 +36,5 @@ export async function connectRelay(access: HubbleAccess, opts: { kc?: KubeConfig
   if (access.address) target = { address: access.address };
   else if (opts.kc) target = { kc: opts.kc, via: 'port-forward' };
   else throw new HubbleError('config', 'no Hubble Relay to connect to: give an address or a kubeconfig');
-  return connectHubble(target, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(tls ? { tls } : {}) });
+  return connectHubble(target, { names, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}), ...(tls ? { tls } : {}) });
 }

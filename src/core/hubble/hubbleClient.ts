@@ -82,6 +82,8 @@ export interface HubbleTlsOptions {
 export interface ConnectHubbleOptions {
   /** TLS to Relay (`hubble.relay.tls.server.enabled`); plaintext when absent. */
   tls?: HubbleTlsOptions;
+  /** What to call the TLS inputs in advice when plaintext meets a TLS Relay (as `tls.names`). */
+  names?: HubbleTlsOptions['names'];
   signal?: AbortSignal;
   /** For finding Relay and for the first ServerStatus; default 10 s. */
   timeoutMs?: number;
@@ -148,7 +150,7 @@ export async function connectHubble(target: HubbleTarget, opts: ConnectHubbleOpt
   }
   const where = relay ? `Hubble Relay pod ${relay.namespace}/${relay.pod} port ${relay.port} (port-forward)` : `Hubble Relay at ${address}`;
   if (tls) tls = { ...tls, serverName: relayServerName(tls.serverName, relay ? undefined : address) };
-  const client = new ObserverClientImpl(address, where, forward, relay, tls);
+  const client = new ObserverClientImpl(address, where, forward, relay, tls, opts.tls?.names ?? opts.names);
   if (opts.probe ?? true) {
     try {
       await client.probe({ signal: opts.signal, timeoutMs });
@@ -174,6 +176,7 @@ class ObserverClientImpl implements HubbleClient {
     private readonly forward: PodPortForward | undefined,
     readonly relay: HubbleClient['relay'],
     private readonly tlsOptions: HubbleTlsOptions | undefined,
+    private readonly names: HubbleTlsOptions['names'],
   ) {
     const { ObserverClient } = hubbleProtos();
     this.tls = tlsOptions
@@ -310,7 +313,7 @@ class ObserverClientImpl implements HubbleClient {
   }
 
   private tlsMessage(failure: TlsFailure, details: string): string {
-    const n = this.tlsOptions?.names ?? {};
+    const n = this.names ?? {};
     const files = this.tlsOptions?.files ?? {};
     const name = (key: keyof NonNullable<HubbleTlsOptions['names']>, fallback: string): string => n[key] ?? fallback;
     const serverName = this.tlsOptions?.serverName ?? DEFAULT_RELAY_SERVER_NAME;

@@ -222,7 +222,9 @@ export function probeTls(host: string, port: number, options: LoadedHubbleTls & 
       ...(options.cert && options.key ? { cert: options.cert, key: options.key } : {}),
       rejectUnauthorized: !options.insecureSkipVerify,
     });
-    const timer = setTimeout(() => done(), timeoutMs);
+    // a Relay that accepted the client answers at once; silence after the handshake is a refusal too
+    // (through a port-forward the server's close may not reach this end)
+    const timer = setTimeout(() => (handshake && !answered ? closed() : done()), timeoutMs);
     socket.on('secureConnect', () => {
       handshake = true;
       socket.write(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'));
@@ -233,6 +235,8 @@ export function probeTls(host: string, port: number, options: LoadedHubbleTls & 
       done();
     });
     socket.on('error', (err: Error) => done(tlsFailureOf(err.message)));
-    socket.on('close', () => done(handshake && !answered ? (clientCert ? 'client-cert-rejected' : 'client-cert-required') : undefined));
+    const closed = (): void => done(handshake && !answered ? (clientCert ? 'client-cert-rejected' : 'client-cert-required') : undefined);
+    socket.on('end', closed);
+    socket.on('close', closed);
   });
 }

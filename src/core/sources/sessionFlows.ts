@@ -11,10 +11,10 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { compileFlowFilters, FlowFilterError } from '../hubble/flowFilter';
 import type { Flow, FlowFilter, FlowRecord } from '../hubble/flowTypes';
 import { connectRelay } from '../hubble/connectRelay';
-import { followFlows, HubbleError, type HubbleClient } from '../hubble/hubbleClient';
+import { flowKey, followFlows, HubbleError, type HubbleClient } from '../hubble/hubbleClient';
 import type { HubbleAccess } from '../hubble/hubbleTls';
 import { decodeHubbleLines } from '../hubble/hubbleJson';
-import { parseHubbleTime } from '../hubble/hubbleTime';
+import { formatHubbleTime, nowNanos, parseHubbleTime } from '../hubble/hubbleTime';
 import type { SourceStatus } from '../model';
 import type { RawHubbleLine } from '../snapshot/rawSnapshot';
 
@@ -106,15 +106,33 @@ export function relayFlows(kc: KubeConfig, opts: { timeoutMs?: number; onStatus?
       return {
         [Symbol.asyncIterator]: async function* () {
           const keep = compile(query.whitelist);
+          // after new settings the stream resumes from the last flow seen, without repeating it
+          let since: string | undefined;
+          let sinceNanos: bigint | undefined;
+          const recent = new Set<string>();
           while (!handlers.signal.aborted) {
             const current = generation.signal;
             const c = await connect(handlers.signal);
-            const stream = followFlows(c, { whitelist: query.whitelist ?? [] }, {
+            // nothing seen yet: a stream opened again starts where the first one did
+            const first = since === undefined;
+            since ??= formatHubbleTime(nowNanos());
+            const stream = followFlows(c, { whitelist: query.whitelist ?? [], ...(first ? {} : { since }) }, {
               signal: AbortSignal.any([handlers.signal, current]),
               onReconnect: ({ attempt, error }) => handlers.onReconnect?.(`flow stream broke (${error.message}); reconnecting (attempt ${attempt})`),
             });
             try {
-              for await (const flow of stream) if (keep(flow)) yield recordOf(flow);
+              for await (const flow of stream) {
+                const key = flowKey(flow);
+                if (recent.has(key)) continue;
+                recent.add(key);
+                if (recent.size > 2_000) recent.delete(recent.values().next().value as string);
+                const t = flow.time ? parseHubbleTime(flow.time) : undefined;
+                if (t !== undefined && (sinceNanos === undefined || t > sinceNanos)) {
+                  sinceNanos = t;
+                  since = flow.time;
+                }
+                if (keep(flow)) yield recordOf(flow);
+              }
             } catch (err) {
               if (!current.aborted || handlers.signal.aborted) {
                 await failed(c, err);
