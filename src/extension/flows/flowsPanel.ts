@@ -51,6 +51,8 @@ export class FlowsPanel implements vscode.Disposable {
   private counter = 0;
   private lastStatus: FlowsHostMessage | undefined;
   private paused = false;
+  /** The last run failed before any flow was read. */
+  private failedEmpty = false;
   /** New rows while paused: the newest MAX_ROWS (a ring from `heldStart`), and how many arrived. */
   private held: FlowRow[] = [];
   private heldStart = 0;
@@ -74,6 +76,11 @@ export class FlowsPanel implements vscode.Disposable {
     this.disposables.push(
       services.connections.onDidChange(() => {
         if (services.connections.current !== this.session) this.stop('the cluster connection changed: this table no longer follows new flows');
+        // no flow could be read (Relay unreachable, TLS settings wrong): once Relay answers (new settings), read again
+        else if (this.failedEmpty && this.session.flows?.status.state === 'ok' && !this.controller.signal.aborted) {
+          this.failedEmpty = false;
+          void this.run();
+        }
       }),
     );
   }
@@ -130,6 +137,7 @@ export class FlowsPanel implements vscode.Disposable {
       const message = (err as Error)?.message ?? String(err);
       this.services.log.warn(`flows of ${this.key}: ${message}`);
       this.status('error', flows.status.state !== 'ok' && flows.status.detail ? flows.status.detail : message);
+      this.failedEmpty = this.counter === 0 && flows.status.state !== 'ok';
     }
   }
 
