@@ -5,10 +5,12 @@
  * new flows meanwhile and posts only their count (`flowsPaused`), then the held rows in one
  * `flowsAppend` on resume; the table keeps at most `maxRows` rows, newest first.
  */
+// the host holds new flows while paused and says how many (flowsPaused)
+import { FlowsPaused } from '../../src/shared/flowsProtocol';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
-import { FlowsAppend, FlowsInit, FlowsPaused, FlowsStatus, type FlowRow, type FlowsWebviewMessage } from '../../src/shared/flowsProtocol';
+import { FlowsAppend, FlowsInit, FlowsStatus, type FlowRow, type FlowsWebviewMessage } from '../../src/shared/flowsProtocol';
 
 interface VsCodeApi {
   postMessage(message: FlowsWebviewMessage): void;
