@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ClusterSession, SessionLog, SessionState, SessionTarget } from '../core/sources/clusterSession';
+import type { HubbleAccess } from '../core/hubble/hubbleTls';
 import { runtime } from './runtime';
 
 export type ConnectionContext = 'none' | 'connecting' | 'connected' | 'reconnecting' | 'unreachable' | 'error';
@@ -49,6 +50,16 @@ export class ConnectionManager implements vscode.Disposable {
     this.ensureStarted();
     this.changed.fire();
     await this.setContextKey();
+  }
+
+  /**
+   * New Hubble settings: the live session connects to Relay again with them (its follow streams move
+   * over). The demo keeps its own embedded Relay.
+   */
+  async reconfigureHubble(access: HubbleAccess): Promise<void> {
+    if (this.cleanup || this.target?.kind !== 'live') return;
+    this.target = { ...this.target, hubble: access };
+    await this.session?.reconfigureHubble(access);
   }
 
   async refresh(): Promise<void> {

@@ -8,7 +8,7 @@ import { StoreTreeProvider } from './views/storeTreeProvider';
 import { ConnectionManager } from './connectionManager';
 import { ExtensionLog } from './extensionLog';
 import { registerLoadingProgress } from './loadingProgress';
-import { liveTargetFromSettings } from './sessionTarget';
+import { hubbleAccessFromVsCodeSettings, liveTargetFromSettings } from './sessionTarget';
 import { createStatusBar } from './statusBar';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -38,6 +38,8 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('cniLens.kubeconfig') || e.affectsConfiguration('cniLens.context') || e.affectsConfiguration('cniLens.aws')) {
       if (connections.current?.target.kind !== 'snapshot' || !connections.hasTarget) void connections.connect(liveTargetFromSettings());
+    } else if (e.affectsConfiguration('cniLens.hubble')) {
+      void connections.reconfigureHubble(hubbleAccessFromVsCodeSettings());
     }
   }));
   // the workspace's values of the restricted settings count once the workspace is trusted

@@ -3,13 +3,16 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsAccess, SessionTarget } from '../core/sources/clusterSession';
+import type { HubbleAccess } from '../core/hubble/hubbleTls';
+import { HUBBLE_SETTING_NAMES, hubbleAccessFromSettings } from './hubbleSettings';
 
 /**
  * Settings that choose what CNI Lens connects to and so what runs: a kubeconfig (its exec plugins
  * and servers), a context of it, the AWS profile (its credential_process), the EC2 endpoint and the
- * region the endpoint is built from. The same list is `restrictedConfigurations` in package.json.
+ * region the endpoint is built from, where Hubble Relay is and the files and names TLS to it uses.
+ * The same list is `restrictedConfigurations` in package.json.
  */
-export const RESTRICTED_SETTINGS: readonly string[] = ['kubeconfig', 'context', 'aws.profile', 'aws.endpoint', 'aws.region'];
+export const RESTRICTED_SETTINGS: readonly string[] = ['kubeconfig', 'context', 'aws.profile', 'aws.endpoint', 'aws.region', ...Object.values(HUBBLE_SETTING_NAMES)];
 
 /**
  * A `cniLens.*` setting. In an untrusted workspace a restricted setting is read from the user (and
@@ -21,6 +24,18 @@ export function cniLensSetting(name: string): string | undefined {
   if (vscode.workspace.isTrusted || !RESTRICTED_SETTINGS.includes(name)) return config.get<string>(name) || undefined;
   const values = config.inspect<string>(name);
   return values?.globalValue || undefined;
+}
+
+/** A `cniLens.*` setting of any type, read as `cniLensSetting` reads restricted ones. */
+function cniLensValue(name: string): unknown {
+  const config = vscode.workspace.getConfiguration('cniLens');
+  if (vscode.workspace.isTrusted || !RESTRICTED_SETTINGS.includes(name)) return config.get<unknown>(name);
+  return config.inspect<unknown>(name)?.globalValue;
+}
+
+/** Where Hubble Relay is and how to speak TLS to it (relative paths from the first workspace folder). */
+export function hubbleAccessFromVsCodeSettings(): HubbleAccess {
+  return hubbleAccessFromSettings(cniLensValue, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
 }
 
 const setting = cniLensSetting;
@@ -40,5 +55,5 @@ export function liveTargetFromSettings(): SessionTarget | undefined {
     ? existsSync(kubeconfigPath)
     : (process.env.KUBECONFIG ?? '').split(':').some((p) => p && existsSync(p)) || existsSync(join(homedir(), '.kube', 'config'));
   if (!exists) return undefined;
-  return { kind: 'live', kubeconfigPath, context: setting('context'), aws: awsAccessFromSettings() };
+  return { kind: 'live', kubeconfigPath, context: setting('context'), aws: awsAccessFromSettings(), hubble: hubbleAccessFromVsCodeSettings() };
 }

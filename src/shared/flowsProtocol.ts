@@ -3,9 +3,11 @@
  * module both sides import for it. Plain JSON objects with a `type`; each has an `is(msg)` guard, and
  * a side drops what no guard accepts.
  *
- * host → webview: `flowsInit` (whose flows, limits), `flowsAppend` (new rows, oldest first), `flowsStatus`.
- * webview → host: `flowsReady`.
- * Pausing is the webview's: it keeps new rows aside (bounded) while paused and shows them on resume.
+ * host → webview: `flowsInit` (whose flows, limits), `flowsAppend` (new rows, oldest first), `flowsStatus`,
+ * `flowsPaused` (paused or not, and how many new flows arrived meanwhile).
+ * webview → host: `flowsReady`, `flowsPause` (the user paused or resumed).
+ * Pausing is the host's: while paused it keeps following Relay but posts no rows, only the count of
+ * new flows (the newest `maxRows` are kept); resume sends the kept rows in one `flowsAppend`.
  */
 
 /** One flow as the table shows it; every field is text the webview sets with textContent. */
@@ -58,12 +60,26 @@ export interface FlowsStatusMessage {
   detail: string;
 }
 
+export interface FlowsPausedMessage {
+  type: 'flowsPaused';
+  paused: boolean;
+  /** New flows of the pod since the pause (0 when not paused). */
+  held: number;
+  /** Of those, how many the host keeps to send on resume (the newest; at most `maxRows`). */
+  kept: number;
+}
+
 export interface FlowsReadyMessage {
   type: 'flowsReady';
 }
 
-export type FlowsHostMessage = FlowsInitMessage | FlowsAppendMessage | FlowsStatusMessage;
-export type FlowsWebviewMessage = FlowsReadyMessage;
+export interface FlowsPauseMessage {
+  type: 'flowsPause';
+  paused: boolean;
+}
+
+export type FlowsHostMessage = FlowsInitMessage | FlowsAppendMessage | FlowsStatusMessage | FlowsPausedMessage;
+export type FlowsWebviewMessage = FlowsReadyMessage | FlowsPauseMessage;
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -84,6 +100,13 @@ export const FlowsAppend = {
 const STATES: readonly string[] = ['loading', 'following', 'complete', 'reconnecting', 'error'];
 export const FlowsStatus = {
   is: (m: unknown): m is FlowsStatusMessage => isObject(m) && m.type === 'flowsStatus' && isString(m.state) && STATES.includes(m.state) && isString(m.detail),
+};
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+export const FlowsPaused = {
+  is: (m: unknown): m is FlowsPausedMessage => isObject(m) && m.type === 'flowsPaused' && typeof m.paused === 'boolean' && isCount(m.held) && isCount(m.kept) && m.kept <= m.held,
+};
+export const FlowsPause = {
+  is: (m: unknown): m is FlowsPauseMessage => isObject(m) && m.type === 'flowsPause' && typeof m.paused === 'boolean',
 };
 export const FlowsReady = {
   is: (m: unknown): m is FlowsReadyMessage => isObject(m) && m.type === 'flowsReady',

@@ -43,3 +43,33 @@ export async function generateSimCertificate(host = '127.0.0.1'): Promise<SimCer
   const pems = selfsigned.generate([{ name: 'commonName', value: 'cni-lens-sim' }], options);
   return { certPem: pems.cert, keyPem: pems.private };
 }
+
+export interface SelfSignedOptions {
+  commonName: string;
+  /** DNS names in subjectAltName (a wildcard like `*.hubble-relay.cilium.io` is fine). */
+  dnsNames?: string[];
+  /** What the certificate is for: a TLS server or a TLS client (extKeyUsage). */
+  usage: 'server' | 'client';
+}
+
+/**
+ * A self-signed certificate that is its own CA (a client trusts it by putting it in its CA list):
+ * the simulated Hubble Relay's server certificate (`*.hubble-relay.cilium.io`, as Cilium's certgen
+ * issues it) and the client certificate Relay accepts with mTLS.
+ */
+export async function generateSelfSignedCertificate(opts: SelfSignedOptions): Promise<SimCertificate> {
+  const { publicKey, privateKey } = await promisify(generateKeyPair)('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  });
+  const extensions: NonNullable<SelfsignedOptions['extensions']> = [
+    { name: 'basicConstraints', cA: true },
+    { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true },
+    opts.usage === 'server' ? { name: 'extKeyUsage', serverAuth: true } : { name: 'extKeyUsage', clientAuth: true },
+  ];
+  if (opts.dnsNames?.length) extensions.push({ name: 'subjectAltName', altNames: opts.dnsNames.map((value) => ({ type: 2, value })) });
+  const options: SelfsignedOptions = { days: 30, algorithm: 'sha256', keyPair: { publicKey, privateKey }, extensions };
+  const pems = selfsigned.generate([{ name: 'commonName', value: opts.commonName }], options);
+  return { certPem: pems.cert, keyPem: pems.private };
+}

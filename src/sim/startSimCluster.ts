@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { RawSnapshot } from '../core/snapshot/rawSnapshot';
 import { createSimRequestHandler } from './createSimRequestHandler';
 import { SimFaults } from './faults/simFaults';
-import { startClusterHubbleRelay, type SimClusterHubbleOptions } from './hubble/clusterHubbleRelay';
+import { startClusterHubbleRelay, type SimClusterHubbleOptions, type SimHubbleTlsMaterial } from './hubble/clusterHubbleRelay';
 import type { SimHubbleRelay } from './hubble/simHubbleRelay';
 import { SimPortForwards } from './portForward/simPortForwards';
 import { holdUpgrade } from './portForward/upgradeStash';
@@ -71,6 +71,8 @@ export interface SimCluster {
   churn: SimChurn;
   /** The simulated Hubble Relay (behind port-forward to the hubble-relay pod's port 4245), when started. */
   hubble?: SimHubbleRelay;
+  /** With `hubble: { tls }`: the CA Relay's certificate chains to, and the client certificate for mTLS. */
+  hubbleTls?: SimHubbleTlsMaterial;
   /** Fault injection: failing, slow, cut and corrupt answers, restarts, refused port-forwards, broken Hubble streams (faults/). */
   faults: SimFaults;
   close(): Promise<void>;
@@ -115,7 +117,8 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
   };
   const portForwards = new SimPortForwards(store, opts.snapshot.ipamd, scenario.portForward);
   const handler = createSimRequestHandler(ctx, portForwards);
-  const hubble = await startClusterHubbleRelay({ store, snapshot: opts.snapshot, portForwards, warn }, opts.hubble);
+  const started = await startClusterHubbleRelay({ store, snapshot: opts.snapshot, portForwards, warn }, opts.hubble);
+  const hubble = started?.relay;
   const server = createServer({ key: cert.keyPem, cert: cert.certPem }, handler);
 
   // Upgrade requests (port-forward over websocket or SPDY) go through the same handler, which
@@ -177,6 +180,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     portForwards,
     churn: ctx.churn!,
     hubble,
+    ...(started?.tls ? { hubbleTls: started.tls } : {}),
     faults: ctx.faults,
     close: () =>
       (closed ??= new Promise<void>((resolve) => {

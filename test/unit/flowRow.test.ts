@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { flowRow } from '../../src/core/hubble/flowRow';
 import { decodeHubbleJsonLine } from '../../src/core/hubble/hubbleJson';
-import { FlowsAppend, FlowsInit, FlowsStatus, isFlowRow } from '../../src/shared/flowsProtocol';
+import { FlowsAppend, FlowsInit, FlowsPause, FlowsPaused, FlowsStatus, isFlowRow } from '../../src/shared/flowsProtocol';
 
 const DROP =
   '{"flow":{"time":"2026-11-20T09:13:14.300324902Z","uuid":"5abcaf67-a0d6-4c45-9521-de3c7ab0bc24","verdict":"DROPPED","drop_reason":133,"IP":{"source":"100.64.95.78","destination":"100.64.173.221","ipVersion":"IPv4"},"l4":{"TCP":{"source_port":39460,"destination_port":8443,"flags":{"SYN":true}}},"source":{"identity":16881,"namespace":"shop","labels":["k8s:app=cart"],"pod_name":"cart-78d4d6b5d-n4pww"},"destination":{"ID":2111,"identity":26064,"namespace":"payments","labels":["k8s:app=api"],"pod_name":"api-f959c8b7-z9s4b"},"Type":"L3_L4","node_name":"ip-10-0-57-14.us-west-2.compute.internal","event_type":{"type":1,"sub_type":133},"traffic_direction":"INGRESS","drop_reason_desc":"POLICY_DENIED","Summary":"TCP Flags: SYN"},"node_name":"ip-10-0-57-14.us-west-2.compute.internal","time":"2026-11-20T09:13:14.300324902Z"}';
@@ -57,5 +57,13 @@ describe('flows webview protocol guards', () => {
     expect(FlowsInit.is({ type: 'flowsInit', pod: 'shop/cart', source: 'snapshot', live: 'yes', maxRows: 500 })).toBe(false);
     expect(FlowsStatus.is({ type: 'flowsStatus', state: 'following', detail: '' })).toBe(true);
     expect(FlowsStatus.is({ type: 'flowsStatus', state: 'exploded', detail: '' })).toBe(false);
+    // pausing is the host's: the webview asks, the host answers with counts
+    expect(FlowsPause.is({ type: 'flowsPause', paused: true })).toBe(true);
+    expect(FlowsPause.is({ type: 'flowsPause', paused: 'yes' })).toBe(false);
+    expect(FlowsPaused.is({ type: 'flowsPaused', paused: true, held: 412, kept: 412 })).toBe(true);
+    expect(FlowsPaused.is({ type: 'flowsPaused', paused: true, held: 7000, kept: 500 })).toBe(true);
+    expect(FlowsPaused.is({ type: 'flowsPaused', paused: true, held: 3, kept: 4 })).toBe(false);
+    expect(FlowsPaused.is({ type: 'flowsPaused', paused: true, held: -1, kept: 0 })).toBe(false);
+    expect(FlowsPaused.is({ type: 'flowsPaused', paused: false, held: 1.5, kept: 0 })).toBe(false);
   });
 });

@@ -1,9 +1,12 @@
 /**
  * Entry of the flows webview (`dist/flowsWebview.js`): a pod's Hubble flows as a table that follows
  * new flows, with a text filter and pause/resume. Rows arrive over `src/shared/flowsProtocol.ts`;
- * every cluster string is set with textContent. While paused, new rows wait aside (bounded) and a
- * counter says how many; the table keeps at most `maxRows` rows, newest first.
+ * every cluster string is set with textContent. Pause and resume are asked of the host, which holds
+ * new flows meanwhile and posts only their count (`flowsPaused`), then the held rows in one
+ * `flowsAppend` on resume; the table keeps at most `maxRows` rows, newest first.
  */
+// the host holds new flows while paused and says how many (flowsPaused)
+import { FlowsPaused } from '../../src/shared/flowsProtocol';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
@@ -91,9 +94,11 @@ document.body.appendChild(app);
 let maxRows = 500;
 let live = false;
 let paused = false;
+/** New flows the host holds while paused, and how many of them it keeps for the resume. */
+let held = 0;
+let kept = 0;
 /** Newest first. */
 let rows: FlowRow[] = [];
-let held: FlowRow[] = [];
 const seen = new Set<string>();
 let filterText = '';
 
@@ -121,18 +126,13 @@ function render(): void {
   empty.hidden = shown.length > 0;
   empty.textContent = rows.length === 0 ? 'No flows of this pod yet.' : `No flow matches "${filterText}".`;
   const drops = rows.filter((r) => r.verdict === 'DROPPED').length;
-  counts.textContent = `${shown.length} of ${rows.length} flows · ${drops} dropped${paused && held.length ? ` · ${held.length} new while paused` : ''}`;
+  const waiting = paused && held ? ` · ${held} new while paused${kept < held ? ` (the newest ${kept} kept)` : ''}` : '';
+  counts.textContent = `${shown.length} of ${rows.length} flows · ${drops} dropped${waiting}`;
 }
 
 function accept(incoming: FlowRow[]): void {
   const fresh = incoming.filter((r) => !seen.has(r.id));
   for (const r of fresh) seen.add(r.id);
-  if (paused) {
-    held.push(...fresh);
-    if (held.length > maxRows) held.splice(0, held.length - maxRows);
-    render();
-    return;
-  }
   rows = [...fresh.reverse(), ...rows];
   if (rows.length > maxRows) {
     for (const r of rows.splice(maxRows)) seen.delete(r.id);
@@ -144,17 +144,17 @@ filter.addEventListener('input', () => {
   filterText = String(filter.value ?? '').trim().toLowerCase();
   render();
 });
-pause.addEventListener('click', () => {
-  paused = !paused;
+function showPaused(value: boolean): void {
+  paused = value;
   pause.textContent = paused ? 'Resume' : 'Pause';
-  if (!paused && held.length) {
-    const waiting = held;
-    held = [];
-    for (const r of waiting) seen.delete(r.id);
-    accept(waiting);
-  } else {
-    render();
-  }
+}
+
+pause.addEventListener('click', () => {
+  // the button answers at once; the host confirms with flowsPaused
+  showPaused(!paused);
+  if (!paused) held = kept = 0;
+  api.postMessage({ type: 'flowsPause', paused });
+  render();
 });
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -169,6 +169,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     render();
   } else if (FlowsAppend.is(m)) {
     accept(m.rows);
+  } else if (FlowsPaused.is(m)) {
+    showPaused(m.paused);
+    held = m.held;
+    kept = m.kept;
+    render();
   } else if (FlowsStatus.is(m)) {
     status.textContent = m.detail;
     status.className = `status ${m.state}`;

@@ -3,12 +3,14 @@ import { compileFlowFilters, FlowFilterError } from '../../core/hubble/flowFilte
 import type { Flow, FlowFilter, FlowRecord, GetFlowsRequest, Verdict } from '../../core/hubble/flowTypes';
 import { VERDICTS } from '../../core/hubble/flowTypes';
 import { formatFlowLine } from '../../core/hubble/formatFlow';
-import { connectHubble, followFlows, HubbleError, type HubbleClient, type HubbleTarget } from '../../core/hubble/hubbleClient';
+import { connectRelay } from '../../core/hubble/connectRelay';
+import { followFlows, HubbleError, type HubbleClient } from '../../core/hubble/hubbleClient';
 import { decodeHubbleLines, encodeHubbleJsonLine } from '../../core/hubble/hubbleJson';
 import { formatHubbleTime, nowNanos, parseHubbleTime, parseTimeBound } from '../../core/hubble/hubbleTime';
 import { loadKubeConfig } from '../../core/sources/kubeconfig';
 import { loadSnapshot } from '../../core/snapshot/loadSnapshot';
 import { optionalInt, UsageError, type CliCommand, type CliIo } from '../cliCommand';
+import { HUBBLE_ACCESS_OPTIONS, HUBBLE_ACCESS_USAGE, hasHubbleTlsArgs, hubbleAccessFromArgs } from '../hubbleAccessArgs';
 
 /** Without --last/--first/--since/--follow a live query shows the last 20 flows, as `hubble observe` does. */
 const DEFAULT_LIVE_LAST = 20;
@@ -18,6 +20,8 @@ export const flowsCommand: CliCommand = {
   summary: 'Hubble flows from a snapshot or live from Hubble Relay, filtered like hubble observe',
   usage: [
     'Usage: cni-lens flows (--snapshot DIR | --kubeconfig FILE [--context NAME] | --hubble-address HOST:PORT)',
+    '                      [--hubble-tls] [--hubble-tls-ca FILE] [--hubble-tls-cert FILE --hubble-tls-key FILE]',
+    '                      [--hubble-tls-server-name NAME] [--hubble-tls-insecure]',
     '                      [--from X]... [--to X]... [--verdict V]... [--protocol P] [--port N]',
     '                      [--since T] [--until T] [--last N | --first N] [--follow] [--json]',
     '',
@@ -25,13 +29,14 @@ export const flowsCommand: CliCommand = {
     'direction, event, the policies that allowed or denied it), or with --json one JSON object per line',
     'as `hubble observe -o json` prints them (which --snapshot reads back from DIR/hubble/*.jsonl).',
     'Live, Hubble Relay is reached through a Kubernetes port-forward to the kube-system/hubble-relay pod',
-    '(Service port 80 -> 4245), or at --hubble-address (e.g. an existing `cilium hubble port-forward`).',
+    '(Service port 80 -> 4245, or 443 with TLS), or at --hubble-address (e.g. an existing',
+    '`cilium hubble port-forward`). Relay with hubble.relay.tls.server.enabled=true speaks TLS: give its CA',
+    'with --hubble-tls-ca (and a client certificate when it requires mTLS).',
     '',
     'Options:',
     '  --snapshot DIR          read DIR/hubble/*.jsonl (hubble observe -o json or -o jsonlegacy lines)',
     '  --kubeconfig FILE       kubeconfig of a live cluster (use "-" for KUBECONFIG or ~/.kube/config)',
     '  --context NAME          kubeconfig context (default: the current context)',
-    '  --hubble-address H:P    Hubble Relay address (plaintext gRPC) instead of port-forward',
     '  --from X, --to X        source / destination: NAMESPACE/POD-PREFIX, NAMESPACE/, [ip:]ADDR[/BITS],',
     '                          label:SELECTOR (e.g. label:app=web) or identity:N; repeat to allow several',
     '                          (values of one kind are ORed, different kinds ANDed)',
@@ -45,12 +50,15 @@ export const flowsCommand: CliCommand = {
     '  --follow                keep streaming new flows until Ctrl-C (live only; reconnects after breaks)',
     '  --json                  one JSON object per line (GetFlowsResponse: flow, node_name, time)',
     '  --timeout SECONDS       how long to wait for Hubble Relay to answer (default 15)',
+    '',
+    'Hubble Relay (live):',
+    ...HUBBLE_ACCESS_USAGE,
   ].join('\n'),
   options: {
     snapshot: { type: 'string' },
     kubeconfig: { type: 'string' },
     context: { type: 'string' },
-    'hubble-address': { type: 'string' },
+    ...HUBBLE_ACCESS_OPTIONS,
     from: { type: 'string', multiple: true },
     to: { type: 'string', multiple: true },
     verdict: { type: 'string', multiple: true },
@@ -73,6 +81,8 @@ export const flowsCommand: CliCommand = {
       throw new UsageError('give exactly one of --snapshot DIR, --kubeconfig FILE or --hubble-address HOST:PORT');
     }
     if (values.context !== undefined && kubeconfig === undefined) throw new UsageError('--context needs --kubeconfig');
+    if (snapshot !== undefined && hasHubbleTlsArgs(values)) throw new UsageError('the --hubble-tls options need a live Relay (--kubeconfig or --hubble-address)');
+    const access = hubbleAccessFromArgs(values);
     const last = optionalInt(values, 'last', 1, 1_000_000);
     const first = optionalInt(values, 'first', 1, 1_000_000);
     const timeout = optionalInt(values, 'timeout', 1, 3600);
@@ -112,18 +122,19 @@ export const flowsCommand: CliCommand = {
       ...(since !== undefined ? { since } : {}),
       ...(until !== undefined ? { until } : {}),
     };
-    const target: HubbleTarget =
-      address !== undefined ? { address } : { kc: loadKubeConfig({ path: kubeconfig === '-' ? undefined : kubeconfig, context: str('context') }), via: 'port-forward' };
+    const kc = address === undefined ? loadKubeConfig({ path: kubeconfig === '-' ? undefined : kubeconfig, context: str('context') }) : undefined;
 
     let client: HubbleClient;
     try {
-      client = await connectHubble(target, { signal, timeoutMs: (timeout ?? 15) * 1000 });
+      client = await connectRelay(access, { ...(kc ? { kc } : {}), signal, timeoutMs: (timeout ?? 15) * 1000 });
     } catch (err) {
       if (signal.aborted) return 130;
       return reportHubbleError(err, io);
     }
     try {
-      if (client.relay) io.err(`Hubble Relay: pod ${client.relay.namespace}/${client.relay.pod} port ${client.relay.port} through port-forward\n`);
+      const tls = client.tls ? `, ${client.tls.clientCertificate ? 'mTLS' : 'TLS'} (server name ${client.tls.serverName}${client.tls.insecureSkipVerify ? ', certificate not verified' : ''})` : '';
+      if (client.relay) io.err(`Hubble Relay: pod ${client.relay.namespace}/${client.relay.pod} port ${client.relay.port} through port-forward${tls}\n`);
+      else if (tls) io.err(`Hubble Relay: ${client.address}${tls}\n`);
       const flows = follow
         ? followFlows(client, request, {
             signal,
@@ -238,6 +249,10 @@ const HINTS: Partial<Record<HubbleError['kind'], string>> = {
 };
 
 function reportHubbleError(err: unknown, io: CliIo): number {
+  if (err instanceof HubbleError && err.kind === 'config') {
+    io.err(`cni-lens flows: ${err.message}\n`);
+    return 2;
+  }
   if (err instanceof HubbleError) {
     const hint = HINTS[err.kind];
     io.err(`cni-lens flows: ${err.message}\n${hint ? `${hint}\n` : ''}`);

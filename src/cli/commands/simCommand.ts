@@ -1,5 +1,5 @@
 import { writeFile, rename } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadSnapshot } from '../../core/snapshot/loadSnapshot';
 import { startSimCluster } from '../../sim/startSimCluster';
 import { startSimEc2 } from '../../sim/ec2Server';
@@ -24,6 +24,10 @@ export const simCommand: CliCommand = {
     '  --ec2-port N       EC2 API port (default: any free port)',
     '  --host ADDR        address to listen on (default 127.0.0.1)',
     '  --live-flows       Hubble Relay keeps producing flows (the snapshot\'s, with fresh times; some drops)',
+    '  --hubble-tls       Hubble Relay speaks TLS (Service port 443, certificate for *.hubble-relay.cilium.io);',
+    '                     its CA is written next to the kubeconfig as hubble-relay-ca.crt',
+    '  --hubble-mtls      as --hubble-tls, and Relay requires a client certificate: hubble-client.crt and',
+    '                     hubble-client.key are written next to the kubeconfig',
     '  --churn N          replace N pods a second (delete one, create one of the same workload on its node and IP);',
     '                     change it later with POST /_sim/v1/churn {"podsPerSecond": N}',
   ].join('\n'),
@@ -34,6 +38,8 @@ export const simCommand: CliCommand = {
     'ec2-port': { type: 'string' },
     host: { type: 'string' },
     'live-flows': { type: 'boolean' },
+    'hubble-tls': { type: 'boolean' },
+    'hubble-mtls': { type: 'boolean' },
     churn: { type: 'string' },
   },
   async run(values, _positionals, io, signal) {
@@ -48,12 +54,30 @@ export const simCommand: CliCommand = {
     for (const p of snapshot.problems) {
       io.err(`${p.severity}: ${p.file}${p.line ? `:${p.line}` : ''}${p.column ? `:${p.column}` : ''}: ${p.message}\n`);
     }
-    const cluster = await startSimCluster({ snapshot, host, port, adoptSnapshot: true, ...(values['live-flows'] ? { hubble: { live: true } } : {}) });
+    const hubbleTls = values['hubble-mtls'] ? { mtls: true } : values['hubble-tls'] ? true : undefined;
+    const hubble = values['live-flows'] || hubbleTls ? { ...(values['live-flows'] ? { live: true } : {}), ...(hubbleTls ? { tls: hubbleTls } : {}) } : undefined;
+    const cluster = await startSimCluster({ snapshot, host, port, adoptSnapshot: true, ...(hubble ? { hubble } : {}) });
     const ec2 = await startSimEc2({ aws: snapshot.aws, host, port: ec2Port });
     if (churn) cluster.churn.setRate(churn);
     const tmp = `${kubeconfigPath}.tmp-${process.pid}`;
     await writeFile(tmp, cluster.kubeconfig(), { mode: 0o600 });
     await rename(tmp, kubeconfigPath);
+    if (cluster.hubbleTls) {
+      const dir = dirname(kubeconfigPath);
+      const files: string[] = [];
+      const write = async (name: string, text: string): Promise<void> => {
+        await writeFile(join(dir, name), text, { mode: 0o600 });
+        files.push(join(dir, name));
+      };
+      await write('hubble-relay-ca.crt', cluster.hubbleTls.caPem);
+      if (cluster.hubbleTls.client) {
+        await write('hubble-client.crt', cluster.hubbleTls.client.certPem);
+        await write('hubble-client.key', cluster.hubbleTls.client.keyPem);
+      }
+      io.out(`cni-lens sim: Hubble Relay speaks ${cluster.hubbleTls.client ? 'mTLS' : 'TLS'} (Service kube-system/hubble-relay port 443, certificate for ${cluster.hubbleTls.dnsNames.join(', ')}); wrote ${files.join(', ')}\n`);
+    } else if (hubbleTls) {
+      io.err('cni-lens sim: --hubble-tls: the snapshot has no Hubble Relay (no hubble/*.jsonl and no Relay pod)\n');
+    }
     io.out(`cni-lens sim: ready, Kubernetes API ${cluster.url} (kubeconfig ${kubeconfigPath}), EC2 API ${ec2.endpoint}, serving ${snapshot.kubernetes.length} objects from ${snapshot.root}\n`);
 
     await new Promise<void>((done) => {

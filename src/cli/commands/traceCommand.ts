@@ -13,6 +13,7 @@ import { engineResolver, formatObserved } from '../../core/analysis/traceObserva
 import { relayFlows, snapshotFlows, type SessionFlows } from '../../core/sources/sessionFlows';
 import { UsageError, optionalInt, requireString, type CliCommand, type CliIo } from '../cliCommand';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, checkClusterArgs, withClusterInput } from '../clusterInput';
+import { HUBBLE_ACCESS_OPTIONS, HUBBLE_ACCESS_USAGE, hasHubbleTlsArgs, hubbleAccessFromArgs } from '../hubbleAccessArgs';
 
 const PROTOCOLS: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -22,6 +23,7 @@ export const traceCommand: CliCommand = {
   usage: [
     'Usage: cni-lens trace (--snapshot DIR | --kubeconfig FILE [--context NAME]) --from SRC --to DST',
     '                      [--port N] [--protocol TCP|UDP|SCTP] [--backend POD] [--engine kubernetes|cilium] [--json]',
+    '                      [--hubble-address H:P] [--hubble-tls] [--hubble-tls-ca FILE] [--hubble-tls-cert FILE --hubble-tls-key FILE] ...',
     '',
     'Prints the hops a packet takes from SRC to DST on EKS with the AWS VPC CNI chained with Cilium:',
     'pod eth0, host veth, Cilium cil_from_container (egress policy, service translation), ip rules and',
@@ -51,9 +53,13 @@ export const traceCommand: CliCommand = {
     '  --no-flows           do not look for observed Hubble flows of this traffic',
     '',
     'Observed flows: the Hubble flows of the traced traffic (source, destination, port, protocol) from',
-    'the snapshot hubble/*.jsonl or live from Hubble Relay (port-forward to kube-system/hubble-relay)',
+    'the snapshot hubble/*.jsonl or live from Hubble Relay (port-forward to kube-system/hubble-relay, or',
+    '--hubble-address; TLS as the options below say)',
     'are placed next to the prediction: the hop where a drop happened, the policies Hubble names resolved',
     'to their rules, and a MISMATCH when the prediction and the flows disagree (JSON: "observed").',
+    '',
+    'Hubble Relay (live, for observed flows):',
+    ...HUBBLE_ACCESS_USAGE,
     '',
     'Exit status: 0 when the trace was built (whatever the verdict), 2 on bad arguments (an unknown',
     'pod, Service or address syntax), 1 when the cluster or snapshot cannot be loaded.',
@@ -68,9 +74,14 @@ export const traceCommand: CliCommand = {
     json: { type: 'boolean' },
     engine: { type: 'string' },
     'no-flows': { type: 'boolean' },
+    ...HUBBLE_ACCESS_OPTIONS,
   },
   async run(values, _positionals, io, signal) {
     checkClusterArgs(values);
+    if (typeof values.snapshot === 'string' && (values['hubble-address'] !== undefined || hasHubbleTlsArgs(values))) {
+      throw new UsageError('--hubble-address and the --hubble-tls options need a live cluster (--kubeconfig)');
+    }
+    const access = hubbleAccessFromArgs(values);
     const request: TraceRequest = { from: requireString(values, 'from'), to: requireString(values, 'to') };
     const port = optionalInt(values, 'port', 1, 65535);
     if (port !== undefined) request.port = port;
@@ -87,7 +98,7 @@ export const traceCommand: CliCommand = {
     }
 
     return withClusterInput(values, io, signal, async ({ store, snapshotRoot, hubbleLines, kubeConfig }) => {
-      const flows = values['no-flows'] === true ? undefined : kubeConfig ? relayFlows(kubeConfig) : snapshotFlows(hubbleLines ?? []);
+      const flows = values['no-flows'] === true ? undefined : kubeConfig ? relayFlows(kubeConfig, { access }) : snapshotFlows(hubbleLines ?? []);
       try {
         return await printTrace(store, request, values.json === true, io, values.engine, snapshotRoot, flows, signal);
       } finally {

@@ -16,7 +16,14 @@
  * pod), `unreachable` (connection refused, timeout, Relay pod not running, port-forward refused),
  * `forbidden`/`unauthorized` (RBAC on services, pods or pods/portforward; a rejected token),
  * `invalid-request` (a filter Relay rejects), `protocol` (the server is not a Hubble observer),
- * `aborted`, `failed`. An empty ring buffer is no error: `client.state` is `no-flows`.
+ * `tls` (the TLS handshake failed: an unknown CA, a server name the certificate does not hold,
+ * plaintext to a TLS Relay or the reverse, a missing or refused client certificate; the message says
+ * which and what to set), `aborted`, `failed`.
+ *
+ * TLS (`tls`): with `when: 'auto'` and port-forward, TLS is spoken when the Service port is 443 or
+ * named like TLS, as Cilium's chart makes it with `hubble.relay.tls.server.enabled=true`. The name
+ * checked against Relay's certificate is `serverName`, else the address's host name, else
+ * `ui.hubble-relay.cilium.io` (the address through port-forward is 127.0.0.1). An empty ring buffer is no error: `client.state` is `no-flows`.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -25,9 +32,10 @@ import { openPodPortForward, PortForwardError, type PodPortForward } from '../so
 import type { Flow, FlowFilter, GetFlowsRequest, HubbleServerStatus, LostEvent, NodeStatusEvent } from './flowTypes';
 import { jsonToWire, wireToJson } from './hubbleCodec';
 import { hubbleProtos } from './hubbleProtos';
+import { DEFAULT_RELAY_SERVER_NAME, isTlsServicePort, probeTls, relayServerName, tlsFailureOf, type TlsFailure, type TlsProbe } from './hubbleTls';
 import { parseHubbleTime, toWireTimestamp } from './hubbleTime';
 
-export type HubbleErrorKind = 'not-installed' | 'unreachable' | 'forbidden' | 'unauthorized' | 'invalid-request' | 'protocol' | 'aborted' | 'failed';
+export type HubbleErrorKind = 'not-installed' | 'unreachable' | 'forbidden' | 'unauthorized' | 'invalid-request' | 'protocol' | 'tls' | 'config' | 'aborted' | 'failed';
 
 export class HubbleError extends Error {
   constructor(
@@ -63,11 +71,19 @@ export interface HubbleTlsOptions {
   serverName?: string;
   /** Accept any server certificate (still encrypted). */
   insecureSkipVerify?: boolean;
+  /** `always` (default), or `auto`: through port-forward, only when the Service port is Relay's TLS port (443 or named like TLS). */
+  when?: 'always' | 'auto';
+  /** What to call the inputs in a handshake failure's advice (settings or flags); generic words by default. */
+  names?: { tls?: string; caFile?: string; certFile?: string; keyFile?: string; serverName?: string; insecureSkipVerify?: string };
+  /** The CA and client certificate files, for messages (never their content). */
+  files?: { caFile?: string; certFile?: string };
 }
 
 export interface ConnectHubbleOptions {
   /** TLS to Relay (`hubble.relay.tls.server.enabled`); plaintext when absent. */
   tls?: HubbleTlsOptions;
+  /** What to call the TLS inputs in advice when plaintext meets a TLS Relay (as `tls.names`). */
+  names?: HubbleTlsOptions['names'];
   signal?: AbortSignal;
   /** For finding Relay and for the first ServerStatus; default 10 s. */
   timeoutMs?: number;
@@ -90,6 +106,8 @@ export interface HubbleClient {
   readonly address: string;
   /** The Relay pod and port when reached through port-forward. */
   readonly relay?: { namespace: string; pod: string; port: number; service?: string };
+  /** TLS in use: the name checked against Relay's certificate (undefined: plaintext). */
+  readonly tls?: { serverName: string; insecureSkipVerify: boolean; clientCertificate: boolean };
   /** ServerStatus from the probe (undefined with `probe: false`). */
   readonly status?: HubbleServerStatus;
   /** `no-flows` when the probe found an empty ring buffer. */
@@ -114,13 +132,15 @@ export async function connectHubble(target: HubbleTarget, opts: ConnectHubbleOpt
   let forward: PodPortForward | undefined;
   let relay: HubbleClient['relay'];
   let address: string;
+  let tls = opts.tls;
   if ('address' in target) {
-    address = target.address;
+    address = target.address.replace(/^tls:\/\//, '');
   } else {
     const namespace = target.namespace ?? DEFAULT_NAMESPACE;
     const service = target.service ?? DEFAULT_SERVICE;
     const found = await findRelayPod(target.kc, namespace, service, opts.signal);
     relay = { namespace, pod: found.pod, port: found.port, ...(found.service ? { service: found.service } : {}) };
+    if (tls?.when === 'auto' && !isTlsServicePort(found.servicePort)) tls = undefined;
     try {
       forward = await openPodPortForward(target.kc, namespace, found.pod, found.port, opts.signal);
     } catch (err) {
@@ -129,7 +149,8 @@ export async function connectHubble(target: HubbleTarget, opts: ConnectHubbleOpt
     address = `127.0.0.1:${forward.localPort}`;
   }
   const where = relay ? `Hubble Relay pod ${relay.namespace}/${relay.pod} port ${relay.port} (port-forward)` : `Hubble Relay at ${address}`;
-  const client = new ObserverClientImpl(address, where, forward, relay, credentialsFor(opts.tls), channelOptionsFor(opts.tls));
+  if (tls) tls = { ...tls, serverName: relayServerName(tls.serverName, relay ? undefined : address) };
+  const client = new ObserverClientImpl(address, where, forward, relay, tls, opts.tls?.names ?? opts.names);
   if (opts.probe ?? true) {
     try {
       await client.probe({ signal: opts.signal, timeoutMs });
@@ -143,19 +164,25 @@ export async function connectHubble(target: HubbleTarget, opts: ConnectHubbleOpt
 
 class ObserverClientImpl implements HubbleClient {
   status?: HubbleServerStatus;
+  readonly tls: HubbleClient['tls'];
   private readonly grpcClient: grpc.Client & Record<string, (...args: unknown[]) => unknown>;
   private closed = false;
+  /** What a TLS probe found after a connection failure (asked once). */
+  private probed: Promise<TlsProbe> | undefined;
 
   constructor(
     readonly address: string,
     private readonly where: string,
     private readonly forward: PodPortForward | undefined,
     readonly relay: HubbleClient['relay'],
-    credentials: grpc.ChannelCredentials,
-    channelOptions: grpc.ChannelOptions,
+    private readonly tlsOptions: HubbleTlsOptions | undefined,
+    private readonly names: HubbleTlsOptions['names'],
   ) {
     const { ObserverClient } = hubbleProtos();
-    this.grpcClient = new ObserverClient(address, credentials, channelOptions) as grpc.Client & Record<string, (...args: unknown[]) => unknown>;
+    this.tls = tlsOptions
+      ? { serverName: tlsOptions.serverName ?? DEFAULT_RELAY_SERVER_NAME, insecureSkipVerify: Boolean(tlsOptions.insecureSkipVerify), clientCertificate: Boolean(tlsOptions.cert) }
+      : undefined;
+    this.grpcClient = new ObserverClient(address, credentialsFor(tlsOptions), channelOptionsFor(tlsOptions)) as grpc.Client & Record<string, (...args: unknown[]) => unknown>;
   }
 
   get state(): HubbleClient['state'] {
@@ -240,6 +267,10 @@ class ObserverClientImpl implements HubbleClient {
       const fwd = await nextForwardError(this.forward, errorsBefore, 250);
       if (fwd) return fromPortForwardError(fwd, this.relay, code);
     }
+    if (code === grpc.status.UNAVAILABLE || code === grpc.status.DEADLINE_EXCEEDED) {
+      const failure = tlsFailureOf(details) ?? (await this.probeTlsOnce());
+      if (failure) return new HubbleError('tls', this.tlsMessage(failure, details), code, { cause: err });
+    }
     switch (code) {
       case grpc.status.UNAVAILABLE:
       case grpc.status.DEADLINE_EXCEEDED:
@@ -256,6 +287,50 @@ class ObserverClientImpl implements HubbleClient {
         return new HubbleError('aborted', `${this.where}: call cancelled: ${details}`, code, { cause: err });
       default:
         return new HubbleError('failed', `${this.where}: ${details}`, code, { cause: err });
+    }
+  }
+
+  /**
+   * gRPC says only "failed to connect" when plaintext reaches a TLS Relay, or when Relay refuses a
+   * client certificate after the handshake: one plain TLS connection tells which.
+   */
+  private probeTlsOnce(): Promise<TlsFailure | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(this.address);
+    if (!m) return Promise.resolve(undefined);
+    const options = this.tlsOptions;
+    this.probed ??= probeTls(m[1]!, Number(m[2]), {
+      servername: options?.serverName ?? DEFAULT_RELAY_SERVER_NAME,
+      ...(options?.ca ? { ca: Buffer.from(options.ca) } : {}),
+      ...(options?.cert && options.key ? { cert: Buffer.from(options.cert), key: Buffer.from(options.key) } : {}),
+      // plaintext: is anything speaking TLS there at all?
+      insecureSkipVerify: options ? Boolean(options.insecureSkipVerify) : true,
+    });
+    return this.probed.then((result) => {
+      if (!options) return result.handshake ? 'tls-only' : undefined;
+      return result.failure;
+    });
+  }
+
+  private tlsMessage(failure: TlsFailure, details: string): string {
+    const n = this.names ?? {};
+    const files = this.tlsOptions?.files ?? {};
+    const name = (key: keyof NonNullable<HubbleTlsOptions['names']>, fallback: string): string => n[key] ?? fallback;
+    const serverName = this.tlsOptions?.serverName ?? DEFAULT_RELAY_SERVER_NAME;
+    const why = shortTlsReason(details);
+    switch (failure) {
+      case 'unknown-ca':
+        return `${this.where}: TLS handshake failed: Relay's certificate is not signed by ${files.caFile ? `the CA in ${files.caFile}` : 'a CA this machine trusts (no CA file given)'} (${why}). Set ${name('caFile', 'the CA file')} to the CA that signed Relay's certificate (ca.crt of the hubble-relay-client-certs Secret, or Cilium's CA), or ${name('insecureSkipVerify', 'insecure skip verify')} to accept any certificate.`;
+      case 'server-name':
+        return `${this.where}: TLS handshake failed: Relay's certificate does not hold the server name "${serverName}" (${why}). Set ${name('serverName', 'the server name')} to a name in the certificate (Cilium issues *.hubble-relay.cilium.io, so ${DEFAULT_RELAY_SERVER_NAME}).`;
+      case 'not-tls':
+        return `${this.where}: TLS handshake failed: Relay answers plaintext, not TLS (${why}). Turn TLS off (${name('tls', 'TLS')}: false, or auto through port-forward).`;
+      case 'tls-only':
+        return `${this.where}: Relay speaks TLS and CNI Lens spoke plaintext (hubble.relay.tls.server.enabled=true). Turn TLS on (${name('tls', 'TLS')}) and set ${name('caFile', 'the CA file')} to Relay's CA.`;
+      case 'client-cert-required':
+        return `${this.where}: TLS handshake failed: Relay requires a client certificate (mTLS) and none was given (${why}). Set ${name('certFile', 'the client certificate')} and ${name('keyFile', 'the client key')} to a certificate signed by the CA Relay trusts.`;
+      case 'client-cert-rejected':
+        return `${this.where}: TLS handshake failed: Relay refused the client certificate${files.certFile ? ` in ${files.certFile}` : ''} (${why}). Give ${name('certFile', 'a client certificate')} signed by the CA Relay trusts.`;
     }
   }
 }
@@ -402,7 +477,7 @@ export async function findRelayPod(
   namespace = DEFAULT_NAMESPACE,
   service = DEFAULT_SERVICE,
   signal?: AbortSignal,
-): Promise<{ pod: string; port: number; service?: string }> {
+): Promise<{ pod: string; port: number; service?: string; servicePort?: { port?: number; name?: string } }> {
   let svc: KubeService | undefined;
   let serviceForbidden: KubeApiError | undefined;
   try {
@@ -439,23 +514,25 @@ export async function findRelayPod(
   const ready = (p: KubePod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
   running.sort((a, b) => Number(ready(b)) - Number(ready(a)) || (b.metadata?.creationTimestamp ?? '').localeCompare(a.metadata?.creationTimestamp ?? ''));
   const pod = running[0]!;
-  return { pod: pod.metadata!.name!, port: relayPort(svc, pod), ...(svc ? { service } : {}) };
+  const { port, servicePort } = relayPort(svc, pod);
+  return { pod: pod.metadata!.name!, port, ...(svc ? { service } : {}), ...(servicePort ? { servicePort } : {}) };
 }
 
 /** Service port 80 (else 443, else the first) → its targetPort, resolving a port name in the pod. */
-function relayPort(svc: KubeService | undefined, pod: KubePod): number {
+function relayPort(svc: KubeService | undefined, pod: KubePod): { port: number; servicePort?: { port?: number; name?: string } } {
   const containerPorts = (pod.spec?.containers ?? []).flatMap((c) => c.ports ?? []);
   const byName = (name: string): number | undefined => containerPorts.find((p) => p.name === name)?.containerPort;
   const ports = svc?.spec?.ports ?? [];
   const sp = ports.find((p) => p.port === 80) ?? ports.find((p) => p.port === 443) ?? ports[0];
   if (sp) {
+    const servicePort = { ...(sp.port !== undefined ? { port: sp.port } : {}), ...(sp.name ? { name: sp.name } : {}) };
     const target = sp.targetPort;
-    if (typeof target === 'number') return target;
-    if (typeof target === 'string' && /^\d+$/.test(target)) return Number(target);
-    if (typeof target === 'string') return byName(target) ?? RELAY_PORT;
-    if (sp.port) return sp.port;
+    if (typeof target === 'number') return { port: target, servicePort };
+    if (typeof target === 'string' && /^\d+$/.test(target)) return { port: Number(target), servicePort };
+    if (typeof target === 'string') return { port: byName(target) ?? RELAY_PORT, servicePort };
+    if (sp.port) return { port: sp.port, servicePort };
   }
-  return byName('grpc') ?? containerPorts[0]?.containerPort ?? RELAY_PORT;
+  return { port: byName('grpc') ?? containerPorts[0]?.containerPort ?? RELAY_PORT };
 }
 
 function fromKubeError(err: unknown, what: string): HubbleError {
@@ -540,6 +617,18 @@ function statusFromWire(response: unknown): HubbleServerStatus {
   if (connected !== undefined) status.num_connected_nodes = connected;
   if (unavailable !== undefined) status.num_unavailable_nodes = unavailable;
   return status;
+}
+
+/** The part of a gRPC connection error that says what TLS failed on (OpenSSL's reason, Node's message). */
+function shortTlsReason(details: string): string {
+  const openssl = /SSL routines:[^:]*:([^:]+):/.exec(details);
+  if (openssl) return openssl[1]!.trim();
+  return details
+    .replace(/^No connection established\. Last error: /, '')
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[^)]*\)/g, '')
+    .replace(/\.?\s*Resolution note:[\s\S]*$/, '')
+    .replace(/^Error(?: \[[A-Z_]+\])?: /, '')
+    .trim();
 }
 
 function credentialsFor(tls: HubbleTlsOptions | undefined): grpc.ChannelCredentials {

@@ -10,6 +10,7 @@ import { clockTime, firstListFailure, inDuration, kubernetesSourceStatus, sessio
 import { loadSnapshot } from '../snapshot/loadSnapshot';
 import { storeFromRawSnapshot } from './snapshotStore';
 import { relayFlows, snapshotFlows, type SessionFlows } from './sessionFlows';
+import type { HubbleAccess } from '../hubble/hubbleTls';
 
 export interface AwsAccess {
   endpoint?: string;
@@ -19,7 +20,7 @@ export interface AwsAccess {
 }
 
 export type SessionTarget =
-  | { kind: 'live'; kubeconfigPath?: string; context?: string; aws?: AwsAccess | false }
+  | { kind: 'live'; kubeconfigPath?: string; context?: string; aws?: AwsAccess | false; hubble?: HubbleAccess }
   | { kind: 'snapshot'; path: string };
 
 export type SessionPhase = 'connecting' | 'connected' | 'reconnecting' | 'unreachable' | 'error' | 'stopped';
@@ -153,6 +154,18 @@ export class ClusterSession {
     this.setState({ phase: 'stopped' });
   }
 
+  /**
+   * New Hubble settings (address, TLS) for a live session: Relay is connected again with them and
+   * open follow streams move over; the hubble row says how it went. Never throws.
+   */
+  async reconfigureHubble(access: HubbleAccess): Promise<void> {
+    if (this.target.kind !== 'live') return;
+    (this.target as { hubble?: HubbleAccess }).hubble = access;
+    const status = await this.flows?.reconfigure?.(access);
+    if (status && status.state !== 'ok') this.log.warn(`hubble: ${status.state}: ${status.detail ?? ''}`);
+    else if (status) this.log.info(`hubble: ${status.detail ?? 'connected'}`);
+  }
+
   /** GET one object from the live cluster (read-only); undefined for a snapshot session. */
   async fetchKubeObject(path: string, signal?: AbortSignal): Promise<unknown> {
     if (!this.kubeConfig) return undefined;
@@ -210,7 +223,7 @@ export class ClusterSession {
     if (this.controller.signal.aborted) return;
     this.aws = live.aws;
     this.live = live;
-    const flows = relayFlows(kc, { onStatus: (status) => this.updateSource(status) });
+    const flows = relayFlows(kc, { onStatus: (status) => this.updateSource(status), ...(this.target.hubble ? { access: this.target.hubble } : {}) });
     this.flows = flows;
     this.hubbleStatus = flows.status;
     for (const s of this.sources) if (s.state !== 'ok' && s.state !== 'loading') this.log.warn(`${s.name}: ${s.state}${s.detail ? `: ${s.detail}` : ''}`);

@@ -1,7 +1,8 @@
 /**
  * The flows of a session: for a live cluster Hubble Relay, reached through the Kubernetes
- * port-forward API to `kube-system/hubble-relay` (Service port 80 → container 4245), connected on
- * first use and kept; for a snapshot the `hubble/*.jsonl` lines it was loaded with.
+ * port-forward API to `kube-system/hubble-relay` (Service port 80 → container 4245, or 443 with TLS)
+ * or at a configured address, in plaintext or TLS (`HubbleAccess`: files are read on connect),
+ * connected on first use and kept; for a snapshot the `hubble/*.jsonl` lines it was loaded with.
  *
  * `status` is the session's `hubble` source row: "Hubble not installed", "Relay unreachable",
  * "no flows", or where the flows come from. No call throws anything but `HubbleError`.
@@ -9,9 +10,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { compileFlowFilters, FlowFilterError } from '../hubble/flowFilter';
 import type { Flow, FlowFilter, FlowRecord } from '../hubble/flowTypes';
-import { connectHubble, followFlows, HubbleError, type HubbleClient } from '../hubble/hubbleClient';
+import { connectRelay } from '../hubble/connectRelay';
+import { flowKey, followFlows, HubbleError, type HubbleClient } from '../hubble/hubbleClient';
+import type { HubbleAccess } from '../hubble/hubbleTls';
 import { decodeHubbleLines } from '../hubble/hubbleJson';
-import { parseHubbleTime } from '../hubble/hubbleTime';
+import { formatHubbleTime, nowNanos, parseHubbleTime } from '../hubble/hubbleTime';
 import type { SourceStatus } from '../model';
 import type { RawHubbleLine } from '../snapshot/rawSnapshot';
 
@@ -37,6 +40,8 @@ export interface SessionFlows {
   follow(query: FlowQuery, handlers: FollowHandlers): AsyncIterable<FlowRecord>;
   /** Connects (live) and updates `status`; never throws. */
   probe(signal?: AbortSignal): Promise<SourceStatus>;
+  /** New settings (address, TLS): the connection is made again and follow streams move to it; never throws. */
+  reconfigure?(access: HubbleAccess): Promise<SourceStatus>;
   close(): Promise<void>;
 }
 
@@ -72,9 +77,12 @@ export function snapshotFlows(lines: readonly RawHubbleLine[]): SessionFlows {
 }
 
 /** Flows of a live cluster through Hubble Relay; connects on the first `probe`, `recent` or `follow`. */
-export function relayFlows(kc: KubeConfig, opts: { timeoutMs?: number; onStatus?: (status: SourceStatus) => void } = {}): SessionFlows {
+export function relayFlows(kc: KubeConfig, opts: { timeoutMs?: number; onStatus?: (status: SourceStatus) => void; access?: HubbleAccess } = {}): SessionFlows {
   let client: Promise<HubbleClient> | undefined;
   let closed = false;
+  let access: HubbleAccess = opts.access ?? {};
+  // aborted when the settings change: follow streams reconnect with the new ones
+  let generation = new AbortController();
   // the shared connection (and its port-forward) lives as long as this object, not as long as a caller's signal
   const lifetime = new AbortController();
   const flows: SessionFlows = {
@@ -97,17 +105,42 @@ export function relayFlows(kc: KubeConfig, opts: { timeoutMs?: number; onStatus?
     follow(query, handlers) {
       return {
         [Symbol.asyncIterator]: async function* () {
-          const c = await connect(handlers.signal);
           const keep = compile(query.whitelist);
-          const stream = followFlows(c, { whitelist: query.whitelist ?? [] }, {
-            signal: handlers.signal,
-            onReconnect: ({ attempt, error }) => handlers.onReconnect?.(`flow stream broke (${error.message}); reconnecting (attempt ${attempt})`),
-          });
-          try {
-            for await (const flow of stream) if (keep(flow)) yield recordOf(flow);
-          } catch (err) {
-            await failed(c, err);
-            throw err;
+          // after new settings the stream resumes from the last flow seen, without repeating it
+          let since: string | undefined;
+          let sinceNanos: bigint | undefined;
+          const recent = new Set<string>();
+          while (!handlers.signal.aborted) {
+            const current = generation.signal;
+            const c = await connect(handlers.signal);
+            // nothing seen yet: a stream opened again starts where the first one did
+            const first = since === undefined;
+            since ??= formatHubbleTime(nowNanos());
+            const stream = followFlows(c, { whitelist: query.whitelist ?? [], ...(first ? {} : { since }) }, {
+              signal: AbortSignal.any([handlers.signal, current]),
+              onReconnect: ({ attempt, error }) => handlers.onReconnect?.(`flow stream broke (${error.message}); reconnecting (attempt ${attempt})`),
+            });
+            try {
+              for await (const flow of stream) {
+                const key = flowKey(flow);
+                if (recent.has(key)) continue;
+                recent.add(key);
+                if (recent.size > 2_000) recent.delete(recent.values().next().value as string);
+                const t = flow.time ? parseHubbleTime(flow.time) : undefined;
+                if (t !== undefined && (sinceNanos === undefined || t > sinceNanos)) {
+                  sinceNanos = t;
+                  since = flow.time;
+                }
+                if (keep(flow)) yield recordOf(flow);
+              }
+            } catch (err) {
+              if (!current.aborted || handlers.signal.aborted) {
+                await failed(c, err);
+                throw err;
+              }
+            }
+            if (handlers.signal.aborted || !current.aborted) return;
+            handlers.onReconnect?.('the Hubble settings changed: connecting to Relay again');
           }
         },
       };
@@ -120,9 +153,19 @@ export function relayFlows(kc: KubeConfig, opts: { timeoutMs?: number; onStatus?
       }
       return flows.status;
     },
+    async reconfigure(next) {
+      access = next;
+      generation.abort();
+      generation = new AbortController();
+      const c = client;
+      client = undefined;
+      await c?.then((x) => x.close(), () => undefined);
+      return flows.probe();
+    },
     async close() {
       closed = true;
       lifetime.abort();
+      generation.abort();
       const c = client;
       client = undefined;
       await c?.then((x) => x.close(), () => undefined);
@@ -144,8 +187,8 @@ export function relayFlows(kc: KubeConfig, opts: { timeoutMs?: number; onStatus?
   const connect = (signal?: AbortSignal): Promise<HubbleClient> => {
     if (closed) return Promise.reject(new HubbleError('aborted', 'the session is closed'));
     if (!client) {
-      setStatus({ name: 'hubble', state: 'loading', detail: 'connecting to Hubble Relay through port-forward' });
-      const attempt = connectHubble({ kc, via: 'port-forward' }, { signal: lifetime.signal, timeoutMs: opts.timeoutMs ?? 10_000 });
+      setStatus({ name: 'hubble', state: 'loading', detail: access.address ? `connecting to Hubble Relay at ${access.address}` : 'connecting to Hubble Relay through port-forward' });
+      const attempt = connectRelay(access, { kc, signal: lifetime.signal, timeoutMs: opts.timeoutMs ?? 10_000 });
       client = attempt;
       attempt.then(
         (c) => setStatus(statusOf(c)),
@@ -181,7 +224,8 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function statusOf(client: HubbleClient): SourceStatus {
-  const via = client.relay ? `Relay pod ${client.relay.namespace}/${client.relay.pod} port ${client.relay.port} through port-forward` : `Relay at ${client.address}`;
+  const tls = client.tls ? `, ${client.tls.clientCertificate ? 'mTLS' : 'TLS'} (server name ${client.tls.serverName}${client.tls.insecureSkipVerify ? ', certificate not verified' : ''})` : '';
+  const via = `${client.relay ? `Relay pod ${client.relay.namespace}/${client.relay.pod} port ${client.relay.port} through port-forward` : `Relay at ${client.address}`}${tls}`;
   const s = client.status;
   if (client.state === 'no-flows') return { name: 'hubble', state: 'ok', detail: `no flows: Relay's ring buffers are empty (${via})` };
   const nodes = s?.num_connected_nodes !== undefined ? `, ${s.num_connected_nodes} nodes` : '';
@@ -199,6 +243,10 @@ function errorStatus(err: unknown): SourceStatus {
         return { name: 'hubble', state: 'forbidden', detail: message };
       case 'unreachable':
         return { name: 'hubble', state: 'error', detail: `Relay unreachable: ${message}` };
+      case 'tls':
+        return { name: 'hubble', state: 'error', detail: `Relay TLS: ${message}` };
+      case 'config':
+        return { name: 'hubble', state: 'error', detail: `Hubble settings: ${message}` };
       default:
         return { name: 'hubble', state: 'error', detail: message };
     }

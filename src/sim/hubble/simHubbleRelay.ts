@@ -51,6 +51,16 @@ export interface SimHubbleRelayOptions {
   nodeStatus?: boolean;
   /** Generate flows continuously (off by default). */
   live?: SimHubbleLiveOptions | boolean;
+  /** Serve TLS (`hubble.relay.tls.server.enabled`) instead of plaintext, on injected and TCP connections. */
+  tls?: SimHubbleRelayTls;
+}
+
+export interface SimHubbleRelayTls {
+  /** Relay's server certificate and key (PEM). */
+  certPem: string;
+  keyPem: string;
+  /** With mTLS: the CA (PEM) client certificates must chain to; a client without one is refused. */
+  clientCaPem?: string;
 }
 
 interface RingEntry {
@@ -98,6 +108,7 @@ export class SimHubbleRelay {
   private constructor(
     private readonly server: grpc.Server,
     private readonly injector: grpc.ConnectionInjector,
+    private readonly credentials: grpc.ServerCredentials,
     private readonly opts: SimHubbleRelayOptions,
   ) {
     this.maxFlows = opts.maxFlows ?? 4095;
@@ -109,8 +120,9 @@ export class SimHubbleRelay {
 
   static async start(opts: SimHubbleRelayOptions = {}): Promise<SimHubbleRelay> {
     const server = new grpc.Server();
-    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    const relay = new SimHubbleRelay(server, injector, opts);
+    const credentials = serverCredentials(opts.tls);
+    const injector = server.createConnectionInjector(credentials);
+    const relay = new SimHubbleRelay(server, injector, credentials, opts);
     server.addService(hubbleProtos().observerService, {
       GetFlows: (call: ActiveCall['call']) => relay.getFlows(call),
       ServerStatus: (_call: unknown, callback: grpc.sendUnaryData<Record<string, unknown>>) => callback(null, relay.serverStatus()),
@@ -132,11 +144,16 @@ export class SimHubbleRelay {
   /** Also listens on a TCP port; returns `host:port`. */
   listen(host = '127.0.0.1', port = 0): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, this.credentials, (err, bound) => {
         if (err) reject(err);
         else resolve(`${host.includes(':') ? `[${host}]` : host}:${bound}`);
       });
     });
+  }
+
+  /** Whether connections speak TLS, and whether a client certificate is required. */
+  get tls(): 'off' | 'tls' | 'mtls' {
+    return !this.opts.tls ? 'off' : this.opts.tls.clientCaPem ? 'mtls' : 'tls';
   }
 
   /** The flows in the ring, oldest first. */
@@ -402,6 +419,12 @@ export class SimHubbleRelay {
     active.wake = undefined;
     return !active.done;
   }
+}
+
+function serverCredentials(tls: SimHubbleRelayTls | undefined): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  const keyPair = { private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) };
+  return grpc.ServerCredentials.createSsl(tls.clientCaPem ? Buffer.from(tls.clientCaPem) : null, [keyPair], Boolean(tls.clientCaPem));
 }
 
 function versionOf(records: readonly FlowRecord[]): string | undefined {

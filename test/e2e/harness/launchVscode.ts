@@ -50,6 +50,8 @@ export interface LaunchOptions {
   workspaceTrust?: boolean;
   /** The sim's scenario instead of the demo's (e.g. RBAC with fewer permissions). */
   scenario?: SimScenario;
+  /** The sim's Hubble Relay speaks TLS (Service port 443), with `{ mtls: true }` requiring a client certificate. */
+  hubbleTls?: boolean | { mtls?: boolean };
 }
 
 export interface VscodeSession {
@@ -96,7 +98,7 @@ export async function launchVscode(opts: LaunchOptions): Promise<VscodeSession> 
 
     let demo: DemoSim | undefined;
     if (!opts.noSim) {
-      demo = await startDemoSim(runDir, opts.scenario ? { scenario: opts.scenario } : {});
+      demo = await startDemoSim(runDir, { ...(opts.scenario ? { scenario: opts.scenario } : {}), ...(opts.hubbleTls ? { hubbleTls: opts.hubbleTls } : {}) });
       cleanups.push(() => demo!.close());
       // runs once code-server has stopped (cleanups run last to first), before the sim closes
       cleanups.push(() => {

@@ -33,10 +33,11 @@ export interface DemoSim {
  * `liveFlows`: Hubble Relay keeps producing flows (for `npm run demo`; tests keep the snapshot's).
  * `scenario`: instead of the demo's own (e.g. RBAC with fewer permissions).
  */
-export async function startDemoSim(dir: string, opts: { liveFlows?: boolean; scenario?: SimScenario } = {}): Promise<DemoSim> {
+export async function startDemoSim(dir: string, opts: { liveFlows?: boolean; scenario?: SimScenario; hubbleTls?: boolean | { mtls?: boolean } } = {}): Promise<DemoSim> {
   const [snapshot, demoScenario] = await Promise.all([loadSnapshot(demoSnapshotDir), loadSimScenario(demoSnapshotDir)]);
   const scenario = opts.scenario ?? demoScenario;
-  const sim = await startSimCluster({ snapshot, scenario, ...(opts.liveFlows ? { hubble: { live: true } } : {}), onWarning: (m) => process.stderr.write(`[sim] ${m}\n`) });
+  const hubble = opts.liveFlows || opts.hubbleTls ? { ...(opts.liveFlows ? { live: true } : {}), ...(opts.hubbleTls ? { tls: opts.hubbleTls } : {}) } : undefined;
+  const sim = await startSimCluster({ snapshot, scenario, ...(hubble ? { hubble } : {}), onWarning: (m) => process.stderr.write(`[sim] ${m}\n`) });
   const ec2 = await startSimEc2({ aws: snapshot.aws }).catch(async (err: unknown) => {
     await sim.close();
     throw err;
@@ -57,7 +58,12 @@ export async function startDemoSim(dir: string, opts: { liveFlows?: boolean; sce
     },
     // the simulated EC2 API accepts any signature; the secret key is still treated as one (never logged)
     env: { AWS_ACCESS_KEY_ID: 'AKIDE2ETEST', AWS_SECRET_ACCESS_KEY: awsSecret, AWS_EC2_METADATA_DISABLED: 'true', AWS_REGION: DEMO_REGION },
-    secrets: { 'kubeconfig token': sim.token, AWS_SECRET_ACCESS_KEY: awsSecret },
+    secrets: {
+      'kubeconfig token': sim.token,
+      AWS_SECRET_ACCESS_KEY: awsSecret,
+      // a line of the Hubble client key (mTLS): its content must never reach a log
+      ...(sim.hubbleTls?.client ? { 'Hubble client key': sim.hubbleTls.client.keyPem.split('\n')[1]! } : {}),
+    },
     close: async () => {
       await Promise.all([sim.close(), ec2.close()]);
     },
