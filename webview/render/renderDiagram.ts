@@ -7,9 +7,11 @@
  * `StringSvgDocument`.
  */
 import { DIAGRAM_LANES, OWNER_LABELS, type DiagramEdge, type DiagramGraph, type DiagramLane, type DiagramLegendEntry, type DiagramNode } from '../../src/core/analysis/diagram/diagramTypes';
+import type { DiagramFlowOverlay, EdgeFlows } from '../../src/core/analysis/diagram/flowOverlay';
+import { flowBadgeText, flowLegendText } from '../../src/core/analysis/diagram/flowOverlayText';
 import { BOX, baselineIn, verdictBadgeText, type NodeBox } from '../../src/core/analysis/diagram/nodeBox';
 import type { MeasureText } from '../../src/core/analysis/diagram/textMetrics';
-import { graphNodeBox, LANE_TITLE_SPACE, type ElkNodeLike, type ElkPointLike } from '../../src/core/analysis/diagram/toElkGraph';
+import { edgeBadgeSize, graphNodeBox, LANE_TITLE_SPACE, type ElkLabelLike, type ElkNodeLike, type ElkPointLike } from '../../src/core/analysis/diagram/toElkGraph';
 import { SVG_NS, type SvgDocumentLike, type SvgElementLike } from './svgDocument';
 
 export interface RenderOptions {
@@ -22,6 +24,13 @@ export interface RenderOptions {
   header?: { title: string; subtitle?: string };
   /** Prefix of ids inside the SVG (markers), so two diagrams on one page do not clash. */
   idPrefix?: string;
+  /** Hubble flows on the edges and boxes (laid out with `flowBadges`). */
+  overlay?: DiagramFlowOverlay;
+}
+
+/** The badge text of each edge the overlay draws a badge on: what `layoutDiagram` keeps room for. */
+export function flowBadges(overlay: DiagramFlowOverlay | undefined): Map<string, string> {
+  return new Map((overlay?.edges ?? []).filter((e) => e.badge).map((e) => [e.edge, flowBadgeText(e)]));
 }
 
 export interface RenderedDiagram<E> {
@@ -128,8 +137,10 @@ export function renderDiagram<E extends SvgElementLike>(doc: SvgDocumentLike<E>,
     (rows[rows.length - 1] as LegendItem[]).push(item);
     rowWidth += item.width;
   }
-  const legendHeight = legendItems.length > 0 ? rows.length * LEGEND_ROW + 12 : 0;
-  const legendWidth = Math.max(0, ...rows.map((r) => legendLabelWidth + r.reduce((s, i) => s + i.width, 0) + 48));
+  const overlay = options.overlay;
+  const flowLine = overlay ? flowLegendText(overlay) : undefined;
+  const legendHeight = (legendItems.length > 0 ? rows.length * LEGEND_ROW + 12 : 0) + (flowLine ? LEGEND_ROW + (legendItems.length > 0 ? 0 : 12) : 0);
+  const legendWidth = Math.max(0, ...rows.map((r) => legendLabelWidth + r.reduce((s, i) => s + i.width, 0) + 48), flowLine ? legendLabelWidth + measure(flowLine, 'legend').width + 48 : 0);
   const headerHeight = options.header ? HEADER_HEIGHT : 0;
   const width = Math.ceil(Math.max(contentWidth, legendWidth, options.header ? measure(options.header.title, 'header').width + 48 : 0));
   const height = Math.ceil(headerHeight + contentHeight + legendHeight);
@@ -163,10 +174,14 @@ export function renderDiagram<E extends SvgElementLike>(doc: SvgDocumentLike<E>,
 
   const edgeLayer = d.el(body, 'g', { class: 'edges' });
   const edgesById = new Map(graph.edges.map((e) => [e.id, e]));
+  const flowsByEdge = new Map((overlay?.edges ?? []).map((e) => [e.edge, e]));
+  const badgeSpots: Array<{ flows: EdgeFlows; points: ElkPointLike[]; label?: ElkLabelLike }> = [];
   for (const le of layout.edges ?? []) {
     const edge = edgesById.get(le.id);
     if (!edge || !le.sections?.length) continue;
-    drawEdge(d, edgeLayer, edge, le.sections.map(pointsOf), prefix);
+    const flows = flowsByEdge.get(edge.id);
+    drawEdge(d, edgeLayer, edge, le.sections.map(pointsOf), prefix, flows);
+    if (flows?.badge) badgeSpots.push({ flows, points: le.sections.flatMap(pointsOf), ...(le.labels?.[0] ? { label: le.labels[0] } : {}) });
   }
 
   const nodeLayer = d.el(body, 'g', { class: 'nodes' });
@@ -175,14 +190,26 @@ export function renderDiagram<E extends SvgElementLike>(doc: SvgDocumentLike<E>,
   // boxes in reading order (lane, then top to bottom), so Tab walks the diagram left to right
   const laneOrder = (n: LaidOutNode) => DIAGRAM_LANES.findIndex((l) => l.lane === n.node.lane);
   const order = [...laid].sort((a, b) => laneOrder(a) - laneOrder(b) || a.y - b.y);
+  const dropBoxes = new Set((overlay?.nodes ?? []).filter((f) => f.dropped > 0).map((f) => f.node));
   for (const n of order) {
-    nodes.set(n.node.id, drawNode(d, nodeLayer, n, options.interactive === true));
+    nodes.set(n.node.id, drawNode(d, nodeLayer, n, options.interactive === true, dropBoxes.has(n.node.id)));
     boxes.set(n.node.id, { x: n.x, y: n.y + headerHeight, width: n.width, height: n.height });
+  }
+
+  if (badgeSpots.length > 0) {
+    const badgeLayer = d.el(body, 'g', { class: 'flow-badges' });
+    for (const spot of badgeSpots) drawFlowBadge(d, badgeLayer, spot.flows, spot.points, spot.label, measure, options.interactive === true, graph);
   }
 
   const laneTitles = drawLaneTitles(d, body, bands, contentWidth);
 
   if (legendItems.length > 0) drawLegend(d, svg, rows, legendLabel, headerHeight + contentHeight, legendLabelWidth, measure);
+  if (flowLine) {
+    const y = headerHeight + contentHeight + (legendItems.length > 0 ? rows.length * LEGEND_ROW : 0) + 4;
+    const g = d.el(svg, 'g', { class: 'legend flow-legend' });
+    d.el(g, 'text', { class: 'legend-title', x: 24, y: baselineIn(y + 4, 'legend') }, 'Flows');
+    d.el(g, 'text', { class: 'legend-text flow-legend-text', x: 24 + legendLabelWidth, y: baselineIn(y + 4, 'legend') }, flowLine);
+  }
   return { svg, width, height, nodes, boxes, laneTitles };
 }
 
@@ -230,8 +257,8 @@ function drawLaneTitles<E extends SvgElementLike>(d: Drawer<E>, parent: E, bands
   return layer;
 }
 
-function drawEdge<E extends SvgElementLike>(d: Drawer<E>, parent: E, edge: DiagramEdge, sections: ElkPointLike[][], prefix: string): void {
-  const g = d.el(parent, 'g', { class: `edge-group edge-group-${edge.status}`, 'data-edge-id': edge.id, 'data-from': edge.from, 'data-to': edge.to });
+function drawEdge<E extends SvgElementLike>(d: Drawer<E>, parent: E, edge: DiagramEdge, sections: ElkPointLike[][], prefix: string, flows?: EdgeFlows): void {
+  const g = d.el(parent, 'g', { class: `edge-group edge-group-${edge.status}${flows && flows.dropped > 0 ? ' flow-drop' : ''}`, 'data-edge-id': edge.id, 'data-from': edge.from, 'data-to': edge.to });
   if (edge.label) d.el(g, 'title', {}, edge.label);
   sections.forEach((points, i) => {
     const path = points.map((p, j) => `${j === 0 ? 'M' : 'L'}${round(p.x)} ${round(p.y)}`).join(' ');
@@ -246,15 +273,47 @@ function drawEdge<E extends SvgElementLike>(d: Drawer<E>, parent: E, edge: Diagr
   }
 }
 
+/** One line for a reader: `flows cart → cil_from_container: 124 forwarded (…), 3 dropped (POLICY_DENIED ×3)`. */
+export function flowEdgeLabel(flows: EdgeFlows, graph: DiagramGraph): string {
+  const edge = graph.edges.find((e) => e.id === flows.edge);
+  const title = (id: string | undefined) => graph.nodes.find((n) => n.id === id)?.title ?? id ?? '?';
+  const parts = [`${flows.forwarded} forwarded`];
+  if (flows.dropped > 0) parts.push(`${flows.dropped} dropped (${flows.drops.map((x) => `${x.reason} ×${x.count}`).join(', ')})`);
+  return `Flows ${title(edge?.from)} → ${title(edge?.to)}: ${parts.join(', ')}`;
+}
+
+/** The badge of an edge's flows: where ELK kept room for it, else on the middle of its longest segment. */
+function drawFlowBadge<E extends SvgElementLike>(d: Drawer<E>, parent: E, flows: EdgeFlows, points: readonly ElkPointLike[], label: ElkLabelLike | undefined, measure: MeasureText, interactive: boolean, graph: DiagramGraph): void {
+  const text = flowBadgeText(flows);
+  const size = edgeBadgeSize(text, measure);
+  const width = label?.width ?? size.width;
+  const height = label?.height ?? size.height;
+  const centre = label?.x !== undefined && label.y !== undefined ? { x: label.x + width / 2, y: label.y + height / 2 } : longestSegmentMiddle(points);
+  const x = centre.x - width / 2;
+  const y = centre.y - height / 2;
+  const g = d.el(parent, 'g', {
+    class: `flow-badge${flows.dropped > 0 ? ' flow-badge-drop' : ''}`,
+    'data-edge-id': flows.edge,
+    ...(interactive ? { tabindex: 0, role: 'button', 'aria-label': flowEdgeLabel(flows, graph) } : {}),
+  });
+  if (!interactive) d.el(g, 'title', {}, flowEdgeLabel(flows, graph));
+  d.el(g, 'rect', { class: 'flow-badge-box', x, y, width, height, rx: 4 });
+  const t = d.el(g, 'text', { class: 'flow-badge-text', x: centre.x, y: baselineIn(y + (height - 16) / 2, 'badge'), 'text-anchor': 'middle' });
+  if (flows.forwarded > 0) d.el(t, 'tspan', { class: 'flow-forwarded' }, `✓ ${flows.forwarded}`);
+  if (flows.forwarded > 0 && flows.dropped > 0) d.el(t, 'tspan', {}, '  ');
+  if (flows.dropped > 0) d.el(t, 'tspan', { class: 'flow-dropped' }, `✗ ${flows.dropped}`);
+}
+
 function accentPath(height: number): string {
   const r = BOX.radius;
   const w = BOX.accent;
   return `M${r} 0 H${w} V${height} H${r} A${r} ${r} 0 0 1 0 ${height - r} V${r} A${r} ${r} 0 0 1 ${r} 0 Z`;
 }
 
-function drawNode<E extends SvgElementLike>(d: Drawer<E>, parent: E, n: LaidOutNode, interactive: boolean): E {
+function drawNode<E extends SvgElementLike>(d: Drawer<E>, parent: E, n: LaidOutNode, interactive: boolean, flowDrop: boolean): E {
   const { node, box } = n;
   const classes = ['node', `owner-${node.owner}`, `status-${node.status}`, `lane-${node.lane}`];
+  if (flowDrop) classes.push('flow-drop');
   if (node.blocked) classes.push('blocked');
   if (node.verdict) classes.push(`verdict-${node.verdict.verdict}`);
   const g = d.el(parent, 'g', {

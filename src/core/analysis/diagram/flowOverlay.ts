@@ -392,9 +392,9 @@ export function flowOverlay(input: FlowOverlayInput): DiagramFlowOverlay {
   const edges: EdgeFlows[] = graph.edges.flatMap((e) => {
     const c = edgeCounts.get(e.id);
     if (!c) return [];
-    const before = incoming.get(e.from) ?? [];
-    const prev = before.length === 1 ? edgeCounts.get(before[0] as string) : undefined;
-    const repeats = prev !== undefined && prev.forwarded === c.forwarded && c.dropped === 0;
+    // the same flows as the edges into its start carry: the badge before it says it already
+    const before = (incoming.get(e.from) ?? []).map((id) => edgeCounts.get(id)?.forwarded ?? 0);
+    const repeats = before.length > 0 && before.reduce((a, b) => a + b, 0) === c.forwarded && c.dropped === 0;
     return [{ edge: e.id, ...c, drops: topDrops(c.drops), badge: (c.forwarded > 0 || c.dropped > 0) && !repeats }];
   });
   const nodes: NodeFlows[] = graph.nodes.flatMap((n) => {
@@ -413,21 +413,6 @@ export function flowOverlay(input: FlowOverlayInput): DiagramFlowOverlay {
     paths: graph.paths.flatMap((p) => pathFlows.get(p.id) ?? []),
     unplaced: [...unplaced.values()].sort((a, b) => b.count - a.count),
   };
-}
-
-/** `✓ 124  ✗ 3`: the badge of an edge. */
-export function flowBadgeText(c: Pick<FlowCounts, 'forwarded' | 'dropped'>): string {
-  const parts: string[] = [];
-  if (c.forwarded > 0) parts.push(`✓ ${c.forwarded}`);
-  if (c.dropped > 0) parts.push(`✗ ${c.dropped}`);
-  return parts.join('  ');
-}
-
-/** `flows in the last 5 min, as of 09:13:15 UTC`. */
-export function flowLegendText(o: Pick<DiagramFlowOverlay, 'windowSeconds' | 'asOf' | 'total' | 'placed'>): string {
-  const minutes = Math.round(o.windowSeconds / 60);
-  const asOf = /T(\d\d:\d\d:\d\d)/.exec(o.asOf)?.[1];
-  return `Hubble flows in the last ${minutes} min${asOf ? `, as of ${asOf} UTC` : ''}: ✓ forwarded  ✗ dropped (${o.placed} of ${o.total} on the diagram)`;
 }
 
 /** The trace behind each path of a graph, traced again from its request (a path whose trace fails gets none). */
