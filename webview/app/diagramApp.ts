@@ -8,7 +8,7 @@ import { approximateTextMeasure, type MeasureText } from '../../src/core/analysi
 import type { ElkNodeLike } from '../../src/core/analysis/diagram/toElkGraph';
 import { FlowOverlayMessage, InitMessage, UpdateMessage, type DestinationChoice, type DiagramFlowOverlay, type DiagramGraph, type DiagramRef, type FlowToggle, type ThemeKind } from '../../src/shared/protocol';
 import { layoutDiagram, subjectNodeId, type ElkLayouter } from '../render/layoutDiagram';
-import { flowBadges, renderDiagram } from '../render/renderDiagram';
+import { renderDiagram } from '../render/renderDiagram';
 import type { SvgDocumentLike } from '../render/svgDocument';
 import { canvasMeasure } from './canvasMeasure';
 import { DetailsPane } from './detailsPane';
@@ -261,7 +261,7 @@ export class DiagramApp {
     const seq = ++this.layoutSeq;
     let layout: ElkNodeLike;
     try {
-      layout = await layoutDiagram(this.elk, graph, this.measure(), flowBadges(this.overlay));
+      layout = await layoutDiagram(this.elk, graph, this.measure());
     } catch (err) {
       this.setNotice(`The diagram could not be laid out: ${(err as Error)?.message ?? String(err)}`);
       return;
@@ -374,7 +374,7 @@ export class DiagramApp {
     if (!graph) return undefined;
     // the fixed palette names Arial first: lay out with its metrics, as the CLI does
     const overlay = this.overlay;
-    const layout = await layoutDiagram(this.elk, graph, approximateTextMeasure, flowBadges(overlay));
+    const layout = await layoutDiagram(this.elk, graph, approximateTextMeasure);
     return exportSvgText(graph, layout, approximateTextMeasure, this.title, overlay);
   }
 

@@ -150,6 +150,10 @@ ${verdicts}
 .cni-diagram .edge-group.flow-drop .edge { stroke: ${p.drop}; stroke-width: 2.2; }
 .cni-diagram .node.flow-drop .node-box { stroke: ${p.drop}; stroke-width: 2.5; }
 .cni-diagram .flow-badge { cursor: pointer; }
+.cni-diagram .flow-leader { fill: none; stroke: ${p.muted}; stroke-width: 1.2; stroke-dasharray: 2 2; }
+.cni-diagram .flow-anchor { fill: ${p.muted}; }
+.cni-diagram .flow-badge-drop .flow-leader { stroke: ${p.drop}; }
+.cni-diagram .flow-badge-drop .flow-anchor { fill: ${p.drop}; }
 .cni-diagram .flow-badge:focus { outline: none; }
 .cni-diagram .flow-badge:focus-visible .flow-badge-box, .cni-diagram .flow-badge.selected .flow-badge-box { stroke: ${p.focus}; stroke-width: 2.5; }
 .cni-diagram .node:focus { outline: none; }

@@ -11,9 +11,8 @@ export interface ElkLayouter {
   layout(graph: ElkNodeLike): Promise<ElkNodeLike>;
 }
 
-/** `badges`: the flow badge text of each edge that has one (they get room in the layout). */
-export async function layoutDiagram(elk: ElkLayouter, graph: DiagramGraph, measure: MeasureText, badges?: ReadonlyMap<string, string>): Promise<ElkNodeLike> {
-  const layout = await elk.layout(toElkGraph(graph, measure, badges));
+export async function layoutDiagram(elk: ElkLayouter, graph: DiagramGraph, measure: MeasureText): Promise<ElkNodeLike> {
+  const layout = await elk.layout(toElkGraph(graph, measure));
   return subjectOnTop(graph, layout);
 }
 
@@ -43,7 +42,6 @@ export function subjectOnTop(graph: DiagramGraph, layout: ElkNodeLike): ElkNodeL
       ...(e.sections
         ? { sections: e.sections.map((s) => ({ ...s, startPoint: { x: s.startPoint.x, y: flip(s.startPoint.y) }, endPoint: { x: s.endPoint.x, y: flip(s.endPoint.y) }, ...(s.bendPoints ? { bendPoints: s.bendPoints.map((p) => ({ x: p.x, y: flip(p.y) })) } : {}) })) }
         : {}),
-      ...(e.labels ? { labels: e.labels.map((l) => ({ ...l, y: flip((l.y ?? 0) + (l.height ?? 0)) })) } : {}),
     })),
   };
 }

@@ -11,7 +11,7 @@ import type { DiagramFlowOverlay, EdgeFlows } from '../../src/core/analysis/diag
 import { flowBadgeText, flowLegendText } from '../../src/core/analysis/diagram/flowOverlayText';
 import { BOX, baselineIn, verdictBadgeText, type NodeBox } from '../../src/core/analysis/diagram/nodeBox';
 import type { MeasureText } from '../../src/core/analysis/diagram/textMetrics';
-import { edgeBadgeSize, graphNodeBox, LANE_TITLE_SPACE, type ElkLabelLike, type ElkNodeLike, type ElkPointLike } from '../../src/core/analysis/diagram/toElkGraph';
+import { graphNodeBox, LANE_TITLE_SPACE, type ElkNodeLike, type ElkPointLike } from '../../src/core/analysis/diagram/toElkGraph';
 import { SVG_NS, type SvgDocumentLike, type SvgElementLike } from './svgDocument';
 
 export interface RenderOptions {
@@ -24,13 +24,8 @@ export interface RenderOptions {
   header?: { title: string; subtitle?: string };
   /** Prefix of ids inside the SVG (markers), so two diagrams on one page do not clash. */
   idPrefix?: string;
-  /** Hubble flows on the edges and boxes (laid out with `flowBadges`). */
+  /** Hubble flows on the edges and boxes. */
   overlay?: DiagramFlowOverlay;
-}
-
-/** The badge text of each edge the overlay draws a badge on: what `layoutDiagram` keeps room for. */
-export function flowBadges(overlay: DiagramFlowOverlay | undefined): Map<string, string> {
-  return new Map((overlay?.edges ?? []).filter((e) => e.badge).map((e) => [e.edge, flowBadgeText(e)]));
 }
 
 export interface RenderedDiagram<E> {
@@ -175,13 +170,13 @@ export function renderDiagram<E extends SvgElementLike>(doc: SvgDocumentLike<E>,
   const edgeLayer = d.el(body, 'g', { class: 'edges' });
   const edgesById = new Map(graph.edges.map((e) => [e.id, e]));
   const flowsByEdge = new Map((overlay?.edges ?? []).map((e) => [e.edge, e]));
-  const badgeSpots: Array<{ flows: EdgeFlows; points: ElkPointLike[]; label?: ElkLabelLike }> = [];
+  const badgeSpots: Array<{ flows: EdgeFlows; sections: ElkPointLike[][] }> = [];
   for (const le of layout.edges ?? []) {
     const edge = edgesById.get(le.id);
     if (!edge || !le.sections?.length) continue;
     const flows = flowsByEdge.get(edge.id);
     drawEdge(d, edgeLayer, edge, le.sections.map(pointsOf), prefix, flows);
-    if (flows?.badge) badgeSpots.push({ flows, points: le.sections.flatMap(pointsOf), ...(le.labels?.[0] ? { label: le.labels[0] } : {}) });
+    if (flows?.badge) badgeSpots.push({ flows, sections: le.sections.map(pointsOf) });
   }
 
   const nodeLayer = d.el(body, 'g', { class: 'nodes' });
@@ -198,7 +193,22 @@ export function renderDiagram<E extends SvgElementLike>(doc: SvgDocumentLike<E>,
 
   if (badgeSpots.length > 0) {
     const badgeLayer = d.el(body, 'g', { class: 'flow-badges' });
-    for (const spot of badgeSpots) drawFlowBadge(d, badgeLayer, spot.flows, spot.points, spot.label, measure, options.interactive === true, graph);
+    const taken: Rect[] = laid.map((n) => ({ x: n.x, y: n.y, width: n.width, height: n.height }));
+    // the ✕ marks of predicted drops stay visible
+    for (const le of layout.edges ?? []) {
+      if (edgesById.get(le.id)?.status !== 'drop' || !le.sections?.length) continue;
+      const m = longestSegmentMiddle(le.sections.flatMap(pointsOf));
+      taken.push({ x: m.x - 9, y: m.y - 9, width: 18, height: 18 });
+    }
+    // drops first: they get the best places
+    badgeSpots.sort((a, b) => b.flows.dropped - a.flows.dropped);
+    for (const spot of badgeSpots) {
+      const text = flowBadgeText(spot.flows);
+      const size = { width: Math.ceil(measure(text, 'badge').width) + 2 * BADGE_PAD_X, height: BOX.badgeHeight };
+      const at = badgePlace(spot.sections, size, taken, contentWidth);
+      taken.push(at);
+      drawFlowBadge(d, badgeLayer, spot.flows, at, options.interactive === true, graph);
+    }
   }
 
   const laneTitles = drawLaneTitles(d, body, bands, contentWidth);
@@ -282,21 +292,70 @@ export function flowEdgeLabel(flows: EdgeFlows, graph: DiagramGraph): string {
   return `Flows ${title(edge?.from)} → ${title(edge?.to)}: ${parts.join(', ')}`;
 }
 
-/** The badge of an edge's flows: where ELK kept room for it, else on the middle of its longest segment. */
-function drawFlowBadge<E extends SvgElementLike>(d: Drawer<E>, parent: E, flows: EdgeFlows, points: readonly ElkPointLike[], label: ElkLabelLike | undefined, measure: MeasureText, interactive: boolean, graph: DiagramGraph): void {
-  const text = flowBadgeText(flows);
-  const size = edgeBadgeSize(text, measure);
-  const width = label?.width ?? size.width;
-  const height = label?.height ?? size.height;
-  const centre = label?.x !== undefined && label.y !== undefined ? { x: label.x + width / 2, y: label.y + height / 2 } : longestSegmentMiddle(points);
-  const x = centre.x - width / 2;
-  const y = centre.y - height / 2;
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+const BADGE_PAD_X = 7;
+/** Room kept between a badge and a box or another badge. */
+const BADGE_MARGIN = 3;
+
+/**
+ * Where an edge's flow badge goes: on the edge (its longest segments first, the middle first) where
+ * it touches no box, no other badge and not the lane titles; else just beside it; else at the free
+ * place nearest the edge's middle, with `anchor` the point of the edge a leader line goes to.
+ */
+function badgePlace(sections: readonly ElkPointLike[][], size: { width: number; height: number }, taken: readonly Rect[], width: number): Rect & { anchor?: ElkPointLike } {
+  const free = (r: Rect): boolean =>
+    r.x >= 2 && r.x + r.width <= width - 2 && r.y >= LANE_TITLE_SPACE + 4 &&
+    taken.every((t) => r.x >= t.x + t.width + BADGE_MARGIN || t.x >= r.x + r.width + BADGE_MARGIN || r.y >= t.y + t.height + BADGE_MARGIN || t.y >= r.y + r.height + BADGE_MARGIN);
+  const around = (c: ElkPointLike): Rect => ({ x: c.x - size.width / 2, y: c.y - size.height / 2, width: size.width, height: size.height });
+  const segments = sections
+    .flatMap((points) => points.slice(1).map((b, i) => ({ a: points[i] as ElkPointLike, b })))
+    .map((s) => ({ ...s, length: Math.abs(s.a.x - s.b.x) + Math.abs(s.a.y - s.b.y) }))
+    .sort((p, q) => q.length - p.length);
+  for (const offset of [0, 1, -1]) {
+    for (const s of segments) {
+      const horizontal = Math.abs(s.a.y - s.b.y) < Math.abs(s.a.x - s.b.x);
+      for (const t of [0.5, 0.35, 0.65, 0.2, 0.8]) {
+        const c = { x: s.a.x + (s.b.x - s.a.x) * t, y: s.a.y + (s.b.y - s.a.y) * t };
+        // beside the edge: above or below a horizontal segment, left or right of a vertical one
+        const shifted = horizontal ? { x: c.x, y: c.y + offset * (size.height / 2 + 4) } : { x: c.x + offset * (size.width / 2 + 4), y: c.y };
+        const r = around(shifted);
+        if (free(r)) return offset === 0 ? r : { ...r, anchor: c };
+      }
+    }
+  }
+  const middle = longestSegmentMiddle(sections.flat());
+  const candidates: Array<{ dx: number; dy: number }> = [];
+  for (let dx = -200; dx <= 200; dx += 8) for (let dy = -160; dy <= 160; dy += 6) candidates.push({ dx, dy });
+  candidates.sort((a, b) => Math.hypot(a.dx, a.dy * 1.5) - Math.hypot(b.dx, b.dy * 1.5));
+  for (const c of candidates) {
+    const r = around({ x: middle.x + c.dx, y: middle.y + c.dy });
+    if (free(r)) return { ...r, anchor: middle };
+  }
+  return around(middle);
+}
+
+/** The badge of an edge's flows, at `at`; a dotted leader to the edge when it is beside it. */
+function drawFlowBadge<E extends SvgElementLike>(d: Drawer<E>, parent: E, flows: EdgeFlows, at: Rect & { anchor?: ElkPointLike }, interactive: boolean, graph: DiagramGraph): void {
+  const { x, y, width, height } = at;
+  const centre = { x: x + width / 2, y: y + height / 2 };
   const g = d.el(parent, 'g', {
     class: `flow-badge${flows.dropped > 0 ? ' flow-badge-drop' : ''}`,
     'data-edge-id': flows.edge,
     ...(interactive ? { tabindex: 0, role: 'button', 'aria-label': flowEdgeLabel(flows, graph) } : {}),
   });
   if (!interactive) d.el(g, 'title', {}, flowEdgeLabel(flows, graph));
+  if (at.anchor) {
+    // from the badge's side nearest the edge
+    const from = { x: Math.min(Math.max(at.anchor.x, x), x + width), y: Math.min(Math.max(at.anchor.y, y), y + height) };
+    d.el(g, 'path', { class: 'flow-leader', d: `M${round(from.x)} ${round(from.y)} L${round(at.anchor.x)} ${round(at.anchor.y)}` });
+    d.el(g, 'circle', { class: 'flow-anchor', cx: at.anchor.x, cy: at.anchor.y, r: 2.5 });
+  }
   d.el(g, 'rect', { class: 'flow-badge-box', x, y, width, height, rx: 4 });
   const t = d.el(g, 'text', { class: 'flow-badge-text', x: centre.x, y: baselineIn(y + (height - 16) / 2, 'badge'), 'text-anchor': 'middle' });
   if (flows.forwarded > 0) d.el(t, 'tspan', { class: 'flow-forwarded' }, `✓ ${flows.forwarded}`);

@@ -14,7 +14,7 @@ export interface StandaloneOptions {
   title: string;
   subtitle?: string;
   palette?: DiagramPalette;
-  /** Hubble flows on the edges (the layout must have been made with `flowBadges` of it). */
+  /** Hubble flows on the edges and boxes. */
   overlay?: DiagramFlowOverlay;
 }
 

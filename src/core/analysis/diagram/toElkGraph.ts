@@ -21,23 +21,11 @@ export interface ElkSectionLike {
   bendPoints?: ElkPointLike[];
 }
 
-export interface ElkLabelLike {
-  id?: string;
-  text?: string;
-  x?: number;
-  y?: number;
-  width?: number;
-  height?: number;
-  layoutOptions?: Record<string, string>;
-}
-
 export interface ElkEdgeLike {
   id: string;
   sources: string[];
   targets: string[];
   sections?: ElkSectionLike[];
-  /** The flow badge of the edge: ELK keeps room for it clear of the boxes. */
-  labels?: ElkLabelLike[];
 }
 
 export interface ElkNodeLike {
@@ -96,13 +84,7 @@ export const ELK_OVERVIEW_OPTIONS: Readonly<Record<string, string>> = {
   'elk.padding': `[top=${LANE_TITLE_SPACE + 8},left=12,bottom=24,right=12]`,
 };
 
-/** Size of a badge on an edge: its text's, rounded up so that a count that grows by a digit seldom moves the layout. */
-export function edgeBadgeSize(text: string, measure: MeasureText): { width: number; height: number } {
-  return { width: Math.ceil((measure(text, 'badge').width + 2 * BOX.badgePadX) / 12) * 12, height: BOX.badgeHeight };
-}
-
-/** `badges`: the text of the badge of each edge that has one (the flow overlay). */
-export function toElkGraph(graph: DiagramGraph, measure: MeasureText, badges?: ReadonlyMap<string, string>): ElkNodeLike & { children: ElkNodeLike[]; edges: ElkEdgeLike[] } {
+export function toElkGraph(graph: DiagramGraph, measure: MeasureText): ElkNodeLike & { children: ElkNodeLike[]; edges: ElkEdgeLike[] } {
   return {
     id: 'root',
     layoutOptions: { ...ELK_LAYOUT_OPTIONS, ...(graph.kind === 'overview' ? ELK_OVERVIEW_OPTIONS : {}) },
@@ -110,9 +92,6 @@ export function toElkGraph(graph: DiagramGraph, measure: MeasureText, badges?: R
       const box = graphNodeBox(graph, node, measure);
       return { id: node.id, width: box.width, height: box.height, layoutOptions: { 'elk.partitioning.partition': String(laneIndex(node.lane)) } };
     }),
-    edges: graph.edges.map((e) => {
-      const badge = badges?.get(e.id);
-      return { id: e.id, sources: [e.from], targets: [e.to], ...(badge ? { labels: [{ id: `${e.id}-flows`, text: badge, ...edgeBadgeSize(badge, measure), layoutOptions: { 'elk.edgeLabels.placement': 'CENTER' } }] } : {}) };
-    }),
+    edges: graph.edges.map((e) => ({ id: e.id, sources: [e.from], targets: [e.to] })),
   };
 }
