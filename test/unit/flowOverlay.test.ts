@@ -21,6 +21,7 @@ import type { FlowRecord } from '../../src/core/hubble/flowTypes';
 import { decodeHubbleLines } from '../../src/core/hubble/hubbleJson';
 import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
 import type { ClusterStore } from '../../src/core/store/clusterStore';
+import { FlowOverlayMessage, InitMessage, ToggleFlowsMessage, UpdateMessage } from '../../src/shared/protocol';
 
 const DEMO = resolve(__dirname, '../../demo/snapshot');
 const CART = 'shop/cart-78d4d6b5d-n4pww';
@@ -155,5 +156,24 @@ describe('window and texts', () => {
     expect(flowBadgeText({ forwarded: 124, dropped: 3 })).toBe('✓ 124  ✗ 3');
     expect(flowBadgeText({ forwarded: 0, dropped: 3 })).toBe('✗ 3');
     expect(flowLegendText({ windowSeconds: 300, asOf: '2026-11-20T09:14:22.250407992Z', total: 72, placed: 7 })).toBe('Hubble flows in the last 5 min, as of 09:14:22 UTC: ✓ forwarded  ✗ dropped (7 of 72 on the diagram)');
+  });
+});
+
+describe('protocol', () => {
+  it('carries the overlay and the toggle, and refuses malformed ones', () => {
+    const { graph, overlay } = overlayOf(CART);
+    // through JSON, as postMessage carries it
+    const sent = JSON.parse(JSON.stringify({ type: 'flowOverlay', graphTitle: graph.title, overlay })) as unknown;
+    expect(FlowOverlayMessage.is(sent)).toBe(true);
+    expect(FlowOverlayMessage.is({ type: 'flowOverlay', graphTitle: graph.title, overlay: { ...overlay, edges: [{ ...overlay.edges[0], dropped: -1 }] } })).toBe(false);
+    expect(FlowOverlayMessage.is({ type: 'flowOverlay', graphTitle: graph.title, overlay: { ...overlay, edges: [{ ...overlay.edges[0], drops: [{ reason: 'X' }] }] } })).toBe(false);
+    expect(FlowOverlayMessage.is({ type: 'flowOverlay', overlay })).toBe(false);
+    const toggle = { available: false, on: false, detail: 'Hubble not installed: no hubble-relay Service' };
+    expect(UpdateMessage.is({ type: 'update', flows: toggle })).toBe(true);
+    expect(UpdateMessage.is({ type: 'update', flows: { ...toggle, on: 'yes' } })).toBe(false);
+    expect(InitMessage.is({ type: 'init', graph, theme: 'dark', title: 't', choices: [], selected: 'all', flows: toggle })).toBe(true);
+    expect(InitMessage.is({ type: 'init', graph, theme: 'dark', title: 't', choices: [], selected: 'all', flows: { detail: 'x' } })).toBe(false);
+    expect(ToggleFlowsMessage.is({ type: 'toggleFlows', on: true })).toBe(true);
+    expect(ToggleFlowsMessage.is({ type: 'toggleFlows', on: 1 })).toBe(false);
   });
 });
