@@ -76,7 +76,10 @@ export class DiagramFlows {
     let overlay: DiagramFlowOverlay | undefined;
     try {
       const flows = session.flows;
+      const started = performance.now();
       overlay = runtime().diagramFlowOverlay(session, graph, this.records, flows?.live ? 'Hubble Relay' : 'snapshot hubble/*.jsonl', flows?.live === true);
+      const ms = performance.now() - started;
+      if (ms > 100) this.host.warn(`flow overlay of ${this.podKey} (${this.records.length} flows) took ${Math.round(ms)} ms`);
     } catch (err) {
       this.host.warn(`flow overlay of ${this.podKey}: ${(err as Error)?.message ?? String(err)}`);
     }

@@ -118,16 +118,16 @@ export interface FlowOverlayInput {
 export function windowOf(records: readonly FlowRecord[], seconds = FLOW_OVERLAY_WINDOW_SECONDS): { records: FlowRecord[]; asOf: string } {
   let newest: bigint | undefined;
   let asOf = '';
-  for (const r of records) {
-    const t = parseHubbleTime(r.time);
+  const times = records.map((r) => parseHubbleTime(r.time));
+  times.forEach((t, i) => {
     if (t !== undefined && (newest === undefined || t > newest)) {
       newest = t;
-      asOf = r.time;
+      asOf = (records[i] as FlowRecord).time;
     }
-  }
+  });
   if (newest === undefined) return { records: [], asOf };
-  const start = newest - BigInt(seconds) * 1_000_000_000n;
-  return { records: records.filter((r) => (parseHubbleTime(r.time) ?? -1n) >= start), asOf };
+  const start: bigint = newest - BigInt(seconds) * 1_000_000_000n;
+  return { records: records.filter((_, i) => (times[i] ?? -1n) >= start), asOf };
 }
 
 const zero = (): FlowCounts => ({ forwarded: 0, dropped: 0, egress: { forwarded: 0, dropped: 0 }, ingress: { forwarded: 0, dropped: 0 } });
@@ -204,9 +204,9 @@ function describeFlow(flow: Flow): string {
  * 5-tuple, else the path's trace with the flow's real destination (or source, into the pod), so that
  * the observation names the real end and the policy engine decides for it.
  */
-function placeFlow(flow: Flow, paths: ReadonlyMap<string, PathShape>, podNode: FlowOverlayInput['podNode']): { path: string; trace: DatapathTrace; key: string } | { unplaced: string } {
+function placeFlow(flow: Flow, paths: ReadonlyArray<[string, PathShape]>, podNode: FlowOverlayInput['podNode']): { path: string; trace: DatapathTrace; key: string } | { unplaced: string } {
   const subjectEnd = (s: PathShape) => (s.trace.source.kind === 'world' ? s.trace.destination : s.trace.source);
-  const ours = [...paths.values()].some((s) => sameEnd(subjectEnd(s), flow.source, flow.IP?.source) || sameEnd(subjectEnd(s), flow.destination, flow.IP?.destination));
+  const ours = paths.some(([, s]) => sameEnd(subjectEnd(s), flow.source, flow.IP?.source) || sameEnd(subjectEnd(s), flow.destination, flow.IP?.destination));
   if (!ours) return { unplaced: 'not from or to the pod of the diagram' };
   if (flow.is_reply === true || flow.reply === true) return { unplaced: 'reply (counted with its request)' };
   for (const [id, shape] of paths) if (matchesTrace(shape.trace, flow)) return { path: id, trace: shape.trace, key: `${id}|exact` };
@@ -230,7 +230,7 @@ function placeFlow(flow: Flow, paths: ReadonlyMap<string, PathShape>, podNode: F
     if (!node && pod) delete moved.node;
     return { path: id, trace: { ...trace, [end]: moved }, key: `${id}|${end}|${pod ?? ip}|${port ?? ''}` };
   };
-  const candidates = [...paths.entries()].filter(([, s]) => s.trace.request.protocol === protocol);
+  const candidates = paths.filter(([, s]) => s.trace.request.protocol === protocol);
   // into the pod from outside the cluster: the NLB's path
   for (const [id, s] of candidates) {
     if (s.trace.source.kind === 'world' && sameEnd(s.trace.destination, flow.destination, destIp) && !podOf(flow.source) && (s.trace.destination.port === undefined || s.trace.destination.port === port)) return retarget(id, s.trace, 'source');
@@ -310,10 +310,11 @@ export function flowOverlay(input: FlowOverlayInput): DiagramFlowOverlay {
 
   // group the flows by path and by the trace to observe them with
   const groups = new Map<string, { path: string; trace: DatapathTrace; records: FlowRecord[] }>();
+  const pathList = [...shapes.entries()];
   for (const record of records) {
     let placed: ReturnType<typeof placeFlow>;
     try {
-      placed = placeFlow(record.flow, shapes, input.podNode);
+      placed = placeFlow(record.flow, pathList, input.podNode);
     } catch (err) {
       placed = { unplaced: `cannot be placed: ${(err as Error)?.message ?? String(err)}` };
     }
@@ -348,23 +349,31 @@ export function flowOverlay(input: FlowOverlayInput): DiagramFlowOverlay {
     }
     pathFlows.set(group.path, pf);
     const lastObserved = shape.observed[shape.observed.length - 1];
+    // the lines by where and how they were seen, then each kind put on its edges once
+    const kinds = new Map<string, { hop: number | null; verdict: 'forwarded' | 'dropped'; direction: ObservedDirection | undefined; n: number }>();
     for (const line of o.flows) {
       const verdict = line.verdict === 'DROPPED' ? 'dropped' : line.verdict === 'FORWARDED' || line.verdict === 'REDIRECTED' ? 'forwarded' : undefined;
       if (!verdict) continue;
-      placedCount++;
-      const nodeId = line.hop !== null ? shape.hopNode[line.hop] : undefined;
+      const key = `${line.hop}|${verdict}|${line.direction ?? ''}`;
+      const kind = kinds.get(key) ?? { hop: line.hop, verdict, direction: line.direction, n: 0 };
+      kind.n++;
+      kinds.set(key, kind);
+    }
+    for (const { hop, verdict, direction, n } of kinds.values()) {
+      placedCount += n;
+      const nodeId = hop !== null ? shape.hopNode[hop] : undefined;
       const position = nodeId !== undefined ? shape.nodes.indexOf(nodeId) : -1;
-      if (nodeId !== undefined) count(at(nodeCounts, nodeId), verdict, line.direction);
+      if (nodeId !== undefined) count(at(nodeCounts, nodeId), verdict, direction, n);
       if (verdict === 'dropped') {
         // only on the edge into the box where it was dropped (out of it when it is the first box)
         const edge = position > 0 ? shape.edges[position - 1] : position === 0 ? shape.edges[0] : undefined;
-        if (edge) count(at(edgeCounts, edge), 'dropped', line.direction);
+        if (edge) count(at(edgeCounts, edge), 'dropped', direction, n);
         continue;
       }
       // forwarded: from the start up to the next box where Hubble observes the path, or to the end
       const next = shape.observed.find((i) => i > position);
       const end = position < 0 || lastObserved === undefined || position >= lastObserved || next === undefined ? shape.nodes.length - 1 : next;
-      for (let i = 0; i < end && i < shape.edges.length; i++) count(at(edgeCounts, shape.edges[i] as string), 'forwarded', line.direction);
+      for (let i = 0; i < end && i < shape.edges.length; i++) count(at(edgeCounts, shape.edges[i] as string), 'forwarded', direction, n);
     }
     for (const drop of o.drops) {
       const nodeId = drop.hop !== null ? shape.hopNode[drop.hop] : undefined;
