@@ -4,7 +4,8 @@
  * with the overlay on, the demo's POLICY_DENIED drop on the edge into the API pod's
  * cil_to_container with counts computed here from demo/snapshot/hubble/flows.jsonl; screenshots in
  * the dark and the light theme with the panel at 1200×800; a drop the Relay streams afterwards
- * raises the count; the details of the drop name the deciding rule; turning the overlay off removes it.
+ * raises the count; the details of the drop name the deciding rule; a hidden panel follows nothing
+ * and catches up when shown; turning the overlay off removes it and stops following.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,17 +39,17 @@ const DROPPED = toApi.filter((f) => f.verdict === 'DROPPED').length;
 /** The newest flow of cart: the overlay's window ends there. */
 const NEWEST = demoFlows.filter((f) => f.IP?.source === CART_IP || f.IP?.destination === CART_IP).map((f) => f.time ?? '').sort().at(-1)!;
 
-/** A drop of cart → api two seconds after cart's newest flow in the demo (inside the overlay's 5 minutes). */
-function laterDrop(): Flow {
-  const time = new Date(Date.parse(NEWEST) + 2_000).toISOString();
+/** A drop of cart → api `seconds` after cart's newest flow in the demo (inside the overlay's 5 minutes). */
+function laterDrop(seconds: number): Flow {
+  const time = new Date(Date.parse(NEWEST) + seconds * 1_000).toISOString();
   const line = JSON.stringify({
     flow: {
       time,
-      uuid: 'e2e-overlay-1',
+      uuid: `e2e-overlay-${seconds}`,
       verdict: 'DROPPED',
       drop_reason: 133,
       IP: { source: CART_IP, destination: '100.64.173.221', ipVersion: 'IPv4' },
-      l4: { TCP: { source_port: 41500, destination_port: 8443, flags: { SYN: true } } },
+      l4: { TCP: { source_port: 41500 + seconds, destination_port: 8443, flags: { SYN: true } } },
       source: { identity: 16881, namespace: 'shop', labels: ['k8s:app=cart'], pod_name: CART },
       destination: { ID: 2111, identity: 26064, namespace: 'payments', labels: ['k8s:app=api'], pod_name: 'api-f959c8b7-z9s4b' },
       Type: 'L3_L4',
@@ -83,6 +84,8 @@ describe.skipIf(missing.length > 0 && !isCi)('the flow overlay of the path diagr
   });
 
   const dropBadge = () => diagram.locator('svg.cni-diagram .flow-badge-drop').first();
+  /** GetFlows calls in progress on the simulated Relay (follow streams). */
+  const relayCalls = async () => session.demo!.sim.hubble!.stats().activeCalls;
 
   /** Switches the colour theme with "Preferences: Color Theme". */
   async function setColorTheme(name: string): Promise<void> {
@@ -145,7 +148,9 @@ describe.skipIf(missing.length > 0 && !isCi)('the flow overlay of the path diagr
 
   it('a drop streamed by the simulated Relay raises the count on the same edge', async () => {
     const edgeId = await dropBadge().getAttribute('data-edge-id');
-    session.demo!.sim.hubble!.addFlows([laterDrop()]);
+    // the panel follows Relay's stream while it is visible and the overlay is on
+    await expectPoll(() => relayCalls(), (n) => n >= 1, 'the panel to follow Relay', 30_000);
+    session.demo!.sim.hubble!.addFlows([laterDrop(2)]);
     await expectPoll(async () => (await dropBadge().textContent())?.trim(), (t) => t === `✓ ${FORWARDED}  ✗ ${DROPPED + 1}`, 'the drop count to go up by one', 30_000);
     expect(await dropBadge().getAttribute('data-edge-id')).toBe(edgeId);
     expect(await diagram.locator('.flow-legend-text').textContent()).toContain(`as of ${new Date(Date.parse(NEWEST) + 2_000).toISOString().slice(11, 19)} UTC`);
@@ -162,9 +167,20 @@ describe.skipIf(missing.length > 0 && !isCi)('the flow overlay of the path diagr
     await screenshot(page, 'diagram-flows-details.png');
   });
 
-  it('turning the overlay off removes the badges', async () => {
+  it('hidden, the panel follows nothing; shown again, it reads the flows again (with one that came meanwhile) and follows on', async () => {
+    await runCommand(page, 'File: New Untitled Text File');
+    await expectPoll(() => relayCalls(), (n) => n === 0, 'the hidden panel to stop following', 30_000);
+    session.demo!.sim.hubble!.addFlows([laterDrop(3)]);
+    await page.locator('.tabs-container .tab', { hasText: `Paths: ${CART}` }).first().click();
+    diagram = await webviewFrameWith(page, 'svg.cni-diagram .flow-badge-drop', 60_000);
+    await expectPoll(async () => (await dropBadge().textContent())?.trim(), (t) => t === `✓ ${FORWARDED}  ✗ ${DROPPED + 2}`, 'the drop sent while hidden to count', 30_000);
+    await expectPoll(() => relayCalls(), (n) => n >= 1, 'the panel to follow Relay again', 30_000);
+  });
+
+  it('turning the overlay off removes the badges and stops following', async () => {
     await diagram.locator('vscode-button.flow-overlay').click();
     await expectPoll(() => diagram.locator('svg.cni-diagram .flow-badge').count(), (n) => n === 0, 'the badges to go', 15_000);
     expect(await diagram.locator('vscode-button.flow-overlay').getAttribute('aria-pressed')).toBe('false');
+    await expectPoll(() => relayCalls(), (n) => n === 0, 'no follow stream while the overlay is off', 30_000);
   });
 });
