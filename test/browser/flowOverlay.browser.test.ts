@@ -137,6 +137,35 @@ for (const theme of ['dark', 'light'] as const) {
   });
 }
 
+describe('flow overlay on the path shop/cart → Service payments/api (dark)', () => {
+  it('draws the drop badge clear of the boxes, readable in the 1200×800 view', async () => {
+    const path = await demoFlowOverlays(CART, 'svc:payments/api');
+    const w = await openWebview(harness, 'dark');
+    try {
+      await w.send({ ...initMessage(path.overview, [], 'dark', 'service'), flows: { available: true, on: true, detail: 'demo flows' } });
+      await w.page.waitForSelector('svg.cni-diagram g.node');
+      await w.send({ type: 'flowOverlay', graphTitle: path.overview.title, overlay: path.overlay });
+      await w.page.waitForSelector('svg.cni-diagram .flow-badge-drop');
+      await w.page.screenshot({ path: join(SHOTS, 'diagram-flows-path-dark.png') });
+      const r = await w.page.evaluate(() => {
+        const rect = (e: Element) => e.getBoundingClientRect();
+        const overlap = (a: DOMRect, b: DOMRect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+        const badges = Array.from(document.querySelectorAll('.flow-badge .flow-badge-box')).map(rect);
+        const boxes = Array.from(document.querySelectorAll('g.node .node-box')).map(rect);
+        const inView = badges.every((b) => b.top >= 0 && b.left >= 0 && b.bottom <= innerHeight && b.right <= innerWidth);
+        const font = parseFloat(getComputedStyle(document.querySelector('.flow-badge text')!).fontSize) * ((document.querySelector('svg.cni-diagram') as SVGSVGElement).getScreenCTM()?.a ?? 0);
+        return { hits: badges.flatMap((b, i) => boxes.filter((x) => overlap(b, x)).map(() => i)), inView, font };
+      });
+      expect(r.hits).toEqual([]);
+      expect(r.inView).toBe(true);
+      expect(r.font).toBeGreaterThanOrEqual(11);
+      expect(w.problems).toEqual([]);
+    } finally {
+      await w.page.close();
+    }
+  });
+});
+
 describe('flow overlay interaction (dark)', () => {
   let w: WebviewPage;
   beforeAll(async () => {

@@ -11,6 +11,7 @@ import { traceDatapath } from '../../src/core/analysis/datapath/traceDatapath';
 import { flowOverlay, tracesOfPaths, windowOf, type DiagramFlowOverlay } from '../../src/core/analysis/diagram/flowOverlay';
 import { flowBadgeText, flowLegendText } from '../../src/core/analysis/diagram/flowOverlayText';
 import type { DiagramGraph } from '../../src/core/analysis/diagram/diagramTypes';
+import { pathGraph } from '../../src/core/analysis/diagram/pathGraph';
 import { podOverviewGraph } from '../../src/core/analysis/diagram/podOverviewGraph';
 import { choosePolicyEngine } from '../../src/core/analysis/policy/choosePolicyEngine';
 import { PolicyEngine } from '../../src/core/analysis/policy/policyEngine';
@@ -140,6 +141,25 @@ describe('the overview of shop/frontend with the demo flows', () => {
     expect(fromWorld).toBeGreaterThan(0);
     expect(overlay.paths.find((p) => p.path === 'load-balancer')?.forwarded).toBe(fromWorld);
     expect(overlay.edges.some((e) => e.dropped > 0)).toBe(false);
+  });
+});
+
+describe('the single path shop/cart → Service payments/api with the demo flows', () => {
+  it('puts the drop on the edge into cil_to_container and counts nothing past it', () => {
+    const policyEvaluator = tracePolicyEvaluator(engine);
+    const traced = traceDatapath(store, { from: CART, to: 'svc:payments/api', port: 443 }, { policyEvaluator });
+    if (!traced.ok) throw new Error(traced.error.message);
+    const graph = pathGraph(traced.trace, { store });
+    const overlay = flowOverlay({ graph, traces: tracesOfPaths(graph, (r) => traceDatapath(store, r, { policyEvaluator })), records, from: 'snapshot', resolverFor: (t) => engineResolver(engine, t), podNode: (k) => store.get('pod', k)?.nodeName });
+    const dropped = RAW.filter((f) => f.IP?.source === CART_IP && f.destination?.namespace === 'payments' && f.is_reply !== true && f.verdict === 'DROPPED').length;
+    const dropEdges = overlay.edges.filter((e) => e.dropped > 0);
+    expect(dropEdges.map((e) => e.dropped)).toEqual([dropped]);
+    const edge = graph.edges.find((e) => e.id === dropEdges[0]!.edge)!;
+    expect(graph.nodes.find((n) => n.id === edge.to)?.title).toBe('cil_to_container');
+    // the predicted drop edge after it (into the API pod) carries no flow
+    const predicted = graph.edges.find((e) => e.status === 'drop')!;
+    expect(predicted.from).toBe(edge.to);
+    expect(overlay.edges.find((e) => e.edge === predicted.id)).toBeUndefined();
   });
 });
 

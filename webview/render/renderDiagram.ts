@@ -205,7 +205,7 @@ export function renderDiagram<E extends SvgElementLike>(doc: SvgDocumentLike<E>,
     for (const spot of badgeSpots) {
       const text = flowBadgeText(spot.flows);
       const size = { width: Math.ceil(measure(text, 'badge').width) + 2 * BADGE_PAD_X, height: BOX.badgeHeight };
-      const at = badgePlace(spot.sections, size, taken, contentWidth);
+      const at = badgePlace(spot.sections, size, taken, contentWidth, contentHeight);
       taken.push(at);
       drawFlowBadge(d, badgeLayer, spot.flows, at, options.interactive === true, graph);
     }
@@ -308,9 +308,9 @@ const BADGE_MARGIN = 3;
  * it touches no box, no other badge and not the lane titles; else just beside it; else at the free
  * place nearest the edge's middle, with `anchor` the point of the edge a leader line goes to.
  */
-function badgePlace(sections: readonly ElkPointLike[][], size: { width: number; height: number }, taken: readonly Rect[], width: number): Rect & { anchor?: ElkPointLike } {
+function badgePlace(sections: readonly ElkPointLike[][], size: { width: number; height: number }, taken: readonly Rect[], width: number, height: number): Rect & { anchor?: ElkPointLike } {
   const free = (r: Rect): boolean =>
-    r.x >= 2 && r.x + r.width <= width - 2 && r.y >= LANE_TITLE_SPACE + 4 &&
+    r.x >= 2 && r.x + r.width <= width - 2 && r.y >= LANE_TITLE_SPACE + 4 && r.y + r.height <= height - 2 &&
     taken.every((t) => r.x >= t.x + t.width + BADGE_MARGIN || t.x >= r.x + r.width + BADGE_MARGIN || r.y >= t.y + t.height + BADGE_MARGIN || t.y >= r.y + r.height + BADGE_MARGIN);
   const around = (c: ElkPointLike): Rect => ({ x: c.x - size.width / 2, y: c.y - size.height / 2, width: size.width, height: size.height });
   const segments = sections

@@ -42,13 +42,18 @@ export function initMessage(graph: DiagramGraph, choices: DestinationChoice[], t
   return { type: 'init', graph, theme, title: graph.title, choices, selected };
 }
 
-/** The overview of `podKey` with the demo snapshot's Hubble flows on it. */
-export async function demoFlowOverlays(podKey: string): Promise<{ overview: DiagramGraph; overlay: DiagramFlowOverlay; choices: DestinationChoice[] }> {
+/** The overview of `podKey` (or its path to `to`) with the demo snapshot's Hubble flows on it. */
+export async function demoFlowOverlays(podKey: string, to?: string): Promise<{ overview: DiagramGraph; overlay: DiagramFlowOverlay; choices: DestinationChoice[] }> {
   const { store, raw } = await loadSnapshotStore(DEMO);
   const engine = new PolicyEngine(store, { engine: choosePolicyEngine(store).engine, ruleLocator: fileRuleLocator(raw.root) });
   try {
     const policyEvaluator = tracePolicyEvaluator(engine);
-    const overview = podOverviewGraph(store, podKey, { policyEvaluator });
+    let overview = podOverviewGraph(store, podKey, { policyEvaluator });
+    if (to !== undefined) {
+      const traced = traceDatapath(store, { from: podKey, to }, { policyEvaluator });
+      if (!traced.ok) throw new Error(traced.error.message);
+      overview = pathGraph(traced.trace, { store });
+    }
     if ('message' in overview) throw new Error(overview.message);
     const traces = tracesOfPaths(overview, (r) => traceDatapath(store, r, { policyEvaluator }));
     const { records } = decodeHubbleLines(raw.hubble);
