@@ -22,6 +22,8 @@ const ALL = 'all';
 export class DiagramApp {
   private graph: DiagramGraph | undefined;
   private layout: ElkNodeLike | undefined;
+  /** The graph `layout` is of. */
+  private layoutGraph: DiagramGraph | undefined;
   private boxes = new Map<string, BoxRect>();
   private nodeElements = new Map<string, SVGGElement>();
   private laneTitles: SVGGElement | undefined;
@@ -138,7 +140,7 @@ export class DiagramApp {
       if (this.graph && data.graphTitle === this.graph.title && this.flowToggle.on) {
         this.overlay = data.overlay;
         this.keepViewFor = this.graph.title;
-        void this.relayout();
+        this.redrawOverlay();
       }
     } else if (UpdateMessage.is(data)) {
       if (data.flows) this.setFlowToggle(data.flows);
@@ -202,8 +204,14 @@ export class DiagramApp {
     if (!toggle.on && this.overlay) {
       this.overlay = undefined;
       this.keepViewFor = this.graph?.title;
-      void this.relayout();
+      this.redrawOverlay();
     }
+  }
+
+  /** The overlay does not move boxes: the same layout is drawn again, unless a new graph is being laid out. */
+  private redrawOverlay(): void {
+    if (this.layout && this.layoutGraph === this.graph) this.redraw(true);
+    else void this.relayout();
   }
 
   private onToggleFlows(): void {
@@ -268,6 +276,7 @@ export class DiagramApp {
     }
     if (seq !== this.layoutSeq) return;
     this.layout = layout;
+    this.layoutGraph = graph;
     this.redraw(this.keepViewFor === graph.title);
   }
 
@@ -279,6 +288,7 @@ export class DiagramApp {
     const openId = this.details.nodeId;
     const openEdge = this.details.edgeId;
     const focusedId = this.nodeIdOf(this.doc.activeElement);
+    const focusedBadge = this.badgeEdgeOf(this.doc.activeElement);
     const overlay = this.overlay;
     const rendered = renderDiagram(this.doc as unknown as SvgDocumentLike<SVGElement>, graph, layout, { measure: this.measure(), interactive: true, idPrefix: 'cni', ...(overlay ? { overlay } : {}) });
     const svg = rendered.svg as SVGSVGElement;
@@ -297,6 +307,7 @@ export class DiagramApp {
     else if (openEdge && this.overlay?.edges.some((e) => e.edge === openEdge && e.badge)) this.openEdgeDetails(openEdge);
     else this.closeDetails(false);
     if (focusedId) this.nodeElements.get(focusedId)?.focus({ preventScroll: true });
+    else if (focusedBadge) Array.from(this.canvas.querySelectorAll<SVGGElement>('.flow-badge')).find((b) => b.getAttribute('data-edge-id') === focusedBadge)?.focus({ preventScroll: true });
   }
 
   // ---------------------------------------------------------------- interaction
