@@ -3,7 +3,8 @@
  * (a fresh nonce per render), fed over the typed protocol of `src/shared/protocol.ts`. It redraws
  * (debounced) when the store changes the pod, its node or an object on its paths, follows the colour
  * theme, and answers the webview: pick a destination, reveal an object in the tree, open its YAML,
- * save an export. Messages no guard accepts are dropped.
+ * save an export, turn the Hubble flow overlay on or off (`DiagramFlows`: the pod's recent flows,
+ * followed while the panel is visible). Messages no guard accepts are dropped.
  */
 import * as vscode from 'vscode';
 import type { ClusterSession } from '../../core/sources/clusterSession';
