@@ -15,6 +15,9 @@ import type { RulePath } from '../core/analysis/policy/compiledPolicy';
 import { observeTraceFlows } from '../core/analysis/observeTraceFlows';
 import { engineResolver, type TraceObserved } from '../core/analysis/traceObservation';
 import { tracePolicyEvaluator } from '../core/analysis/tracePolicyEvaluator';
+import type { DiagramGraph } from '../core/analysis/diagram/diagramTypes';
+import { flowOverlay, tracesOfPaths, type DiagramFlowOverlay } from '../core/analysis/diagram/flowOverlay';
+import type { FlowRecord } from '../core/hubble/flowTypes';
 export { ClusterSession } from '../core/sources/clusterSession';
 export { startEmbeddedDemo } from './demoCluster';
 
@@ -108,6 +111,21 @@ export async function traceWithObserved(session: ClusterSession, request: TraceR
     if (!result.ok) return { result };
     const observed = await observeTraceFlows(result.trace, session.flows, { resolvePolicy: engineResolver(policy, result.trace), ...(signal ? { signal } : {}) });
     return { result, observed };
+  } finally {
+    policy.dispose();
+  }
+}
+
+/** The Hubble flow overlay of a diagram: its paths traced again with the policy engine, which also names the rules behind drops. */
+export function diagramFlowOverlay(session: ClusterSession, graph: DiagramGraph, records: readonly FlowRecord[], from: string, live: boolean): DiagramFlowOverlay {
+  const store = session.store;
+  const { engine } = choosePolicyEngine(store);
+  const root = session.target.kind === 'snapshot' ? session.target.path : undefined;
+  const policy = new PolicyEngine(store, { engine, ...(root ? { ruleLocator: fileRuleLocator(root) } : {}) });
+  try {
+    const policyEvaluator = tracePolicyEvaluator(policy);
+    const traces = tracesOfPaths(graph, (request) => traceDatapath(store, request, { policyEvaluator }));
+    return flowOverlay({ graph, traces, records, from, live, resolverFor: (trace) => engineResolver(policy, trace), podNode: (key) => store.get('pod', key)?.nodeName });
   } finally {
     policy.dispose();
   }

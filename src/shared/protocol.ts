@@ -3,11 +3,13 @@
  * both import. Every message is a plain JSON object with a `type`; each has an `is(msg)` guard that
  * checks its shape, and a receiver drops anything no guard accepts.
  *
- * host → webview: `init` (after the webview says `ready`), `update` (a new graph, theme or title).
+ * host → webview: `init` (after the webview says `ready`), `update` (a new graph, theme or title),
+ * `flowOverlay` (Hubble flows on the edges).
  * webview → host: `ready`, `selectNode`, `revealInTree`, `openYaml`, `exportSvg`, `exportPng`,
- * `pickDestination`.
+ * `pickDestination`, `observeFlows`, `toggleFlows`.
  */
 import type { DiagramGraph, DiagramPath } from '../core/analysis/diagram/diagramTypes';
+import type { DiagramFlowOverlay } from '../core/analysis/diagram/flowOverlay';
 
 export type {
   DiagramEdge,
@@ -25,6 +27,7 @@ export type {
   DiagramStatus,
   DiagramVerdict,
 } from '../core/analysis/diagram/diagramTypes';
+export type { DiagramFlowOverlay, EdgeFlows, FlowCounts, NodeFlows, OverlayDrop, PathFlows, UnplacedFlows } from '../core/analysis/diagram/flowOverlay';
 
 /** VS Code's colour theme kind, as the webview's body class says it. */
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
@@ -104,12 +107,14 @@ export interface InitMessage {
   selected: string;
   /** A line for the user: why the graph is stale or empty. */
   notice?: string;
+  /** The flow overlay toggle of the toolbar. */
+  flows?: FlowToggle;
 }
 
 export const InitMessage: MessageGuard<InitMessage> = {
   type: 'init',
   is: (m): m is InitMessage =>
-    isObject(m) && m.type === 'init' && isDiagramGraph(m.graph) && isTheme(m.theme) && isString(m.title) && Array.isArray(m.choices) && m.choices.every(isChoice) && isString(m.selected) && isOptionalString(m.notice),
+    isObject(m) && m.type === 'init' && isDiagramGraph(m.graph) && isTheme(m.theme) && isString(m.title) && Array.isArray(m.choices) && m.choices.every(isChoice) && isString(m.selected) && isOptionalString(m.notice) && (m.flows === undefined || isFlowToggle(m.flows)),
 };
 
 export interface UpdateMessage {
@@ -121,6 +126,7 @@ export interface UpdateMessage {
   selected?: string;
   /** Empty string: clear the notice. */
   notice?: string;
+  flows?: FlowToggle;
 }
 
 export const UpdateMessage: MessageGuard<UpdateMessage> = {
@@ -133,10 +139,65 @@ export const UpdateMessage: MessageGuard<UpdateMessage> = {
     isOptionalString(m.title) &&
     (m.choices === undefined || (Array.isArray(m.choices) && m.choices.every(isChoice))) &&
     isOptionalString(m.selected) &&
-    isOptionalString(m.notice),
+    isOptionalString(m.notice) &&
+    (m.flows === undefined || isFlowToggle(m.flows)),
 };
 
-export type HostMessage = InitMessage | UpdateMessage;
+/**
+ * The flow overlay toggle: `available` false when there are no flows to show, with why in `detail`
+ * (the `hubble` source: "Hubble not installed", "Relay unreachable", "no flows"); `on` whether the
+ * overlay is shown.
+ */
+export interface FlowToggle {
+  available: boolean;
+  on: boolean;
+  detail: string;
+}
+
+function isFlowToggle(t: unknown): t is FlowToggle {
+  return isObject(t) && typeof t.available === 'boolean' && typeof t.on === 'boolean' && isString(t.detail);
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isCounts = (c: unknown): boolean =>
+  isObject(c) && isNumber(c.forwarded) && isNumber(c.dropped) && isObject(c.egress) && isNumber(c.egress.forwarded) && isNumber(c.egress.dropped) && isObject(c.ingress) && isNumber(c.ingress.forwarded) && isNumber(c.ingress.dropped);
+const isDrop = (d: unknown): boolean =>
+  isObject(d) && isString(d.path) && isString(d.reason) && isNumber(d.count) && isString(d.last) && isString(d.explanation) && isOptionalString(d.node) && isOptionalString(d.destination) && Array.isArray(d.rules) && d.rules.every((r) => isObject(r) && isString(r.text) && isOptionalString(r.location)) && isStringArray(d.notes);
+
+/** The shape of a flow overlay (deep enough that the renderer can trust it). */
+export function isFlowOverlay(o: unknown): o is DiagramFlowOverlay {
+  return (
+    isObject(o) &&
+    isString(o.from) &&
+    typeof o.live === 'boolean' &&
+    isNumber(o.windowSeconds) &&
+    isString(o.asOf) &&
+    isNumber(o.total) &&
+    isNumber(o.placed) &&
+    Array.isArray(o.edges) &&
+    o.edges.every((e) => isCounts(e) && isString(e.edge) && typeof e.badge === 'boolean' && Array.isArray(e.drops) && e.drops.every(isDrop)) &&
+    Array.isArray(o.nodes) &&
+    o.nodes.every((n) => isCounts(n) && isString(n.node) && Array.isArray(n.drops) && n.drops.every(isDrop)) &&
+    Array.isArray(o.paths) &&
+    o.paths.every((p) => isObject(p) && isString(p.path) && isNumber(p.forwarded) && isNumber(p.dropped)) &&
+    Array.isArray(o.unplaced) &&
+    o.unplaced.every((u) => isObject(u) && isString(u.reason) && isNumber(u.count) && isString(u.example))
+  );
+}
+
+/** The Hubble flows of the diagram's pod on its edges and boxes; `graphTitle` names the graph it was computed for. */
+export interface FlowOverlayMessage {
+  type: 'flowOverlay';
+  graphTitle: string;
+  overlay: DiagramFlowOverlay;
+}
+
+export const FlowOverlayMessage: MessageGuard<FlowOverlayMessage> = {
+  type: 'flowOverlay',
+  is: (m): m is FlowOverlayMessage => isObject(m) && m.type === 'flowOverlay' && isString(m.graphTitle) && isFlowOverlay(m.overlay),
+};
+
+export type HostMessage = InitMessage | UpdateMessage | FlowOverlayMessage;
 
 // ------------------------------------------------------------------------------------------------ webview → host
 
@@ -230,4 +291,15 @@ export const ObserveFlowsMessage: MessageGuard<ObserveFlowsMessage> = {
   is: (m): m is ObserveFlowsMessage => isObject(m) && m.type === 'observeFlows',
 };
 
-export type WebviewMessage = ReadyMessage | SelectNodeMessage | RevealInTreeMessage | OpenYamlMessage | ExportSvgMessage | ExportPngMessage | PickDestinationMessage | ObserveFlowsMessage;
+/** The overlay toggle of the toolbar. */
+export interface ToggleFlowsMessage {
+  type: 'toggleFlows';
+  on: boolean;
+}
+
+export const ToggleFlowsMessage: MessageGuard<ToggleFlowsMessage> = {
+  type: 'toggleFlows',
+  is: (m): m is ToggleFlowsMessage => isObject(m) && m.type === 'toggleFlows' && typeof m.on === 'boolean',
+};
+
+export type WebviewMessage = ToggleFlowsMessage | ReadyMessage | SelectNodeMessage | RevealInTreeMessage | OpenYamlMessage | ExportSvgMessage | ExportPngMessage | PickDestinationMessage | ObserveFlowsMessage;

@@ -5,7 +5,8 @@
  */
 import type { HopKind } from '../../src/core/analysis/datapath/datapathTypes';
 import { DIAGRAM_LANES, OWNER_LABELS } from '../../src/core/analysis/diagram/diagramTypes';
-import type { DiagramFact, DiagramGraph, DiagramNode, DiagramRef } from '../../src/shared/protocol';
+import { flowLegendText } from '../../src/core/analysis/diagram/flowOverlayText';
+import type { DiagramFact, DiagramFlowOverlay, DiagramGraph, DiagramNode, DiagramRef, FlowCounts, OverlayDrop } from '../../src/shared/protocol';
 
 export interface DetailsActions {
   revealInTree(ref: DiagramRef): void;
@@ -36,6 +37,8 @@ const REVEALABLE: ReadonlySet<string> = new Set(['pod', 'node', 'eni', 'ciliumEn
 
 export class DetailsPane {
   private current: string | undefined;
+  /** The edge whose flows the pane shows (from its badge). */
+  private currentEdge: string | undefined;
 
   constructor(
     private readonly root: HTMLElement,
@@ -54,13 +57,87 @@ export class DetailsPane {
     return this.root.hidden ? undefined : this.current;
   }
 
+  get edgeId(): string | undefined {
+    return this.root.hidden ? undefined : this.currentEdge;
+  }
+
   hide(): void {
     this.root.hidden = true;
     this.current = undefined;
+    this.currentEdge = undefined;
   }
 
-  show(node: DiagramNode, graph: DiagramGraph): void {
+  /** The flows of one edge: counts by direction, the top drop reasons with the deciding rules. */
+  showEdge(flows: FlowCounts & { edge: string; drops: OverlayDrop[] }, graph: DiagramGraph, overlay: DiagramFlowOverlay): void {
+    this.current = undefined;
+    this.currentEdge = flows.edge;
+    const doc = this.root.ownerDocument;
+    this.root.replaceChildren();
+    this.root.hidden = false;
+    const edge = graph.edges.find((e) => e.id === flows.edge);
+    const title = (id: string | undefined) => graph.nodes.find((n) => n.id === id)?.title ?? id ?? '?';
+    const header = doc.createElement('div');
+    header.className = 'details-header';
+    const h = doc.createElement('h2');
+    h.className = 'details-title';
+    h.id = 'details-title';
+    h.textContent = `${title(edge?.from)} → ${title(edge?.to)}`;
+    this.root.setAttribute('aria-labelledby', 'details-title');
+    const close = doc.createElement('vscode-button');
+    close.textContent = 'Close';
+    close.setAttribute('secondary', '');
+    close.className = 'details-close';
+    close.addEventListener('click', () => this.actions.close());
+    header.append(h, close);
+    this.root.appendChild(header);
+    if (edge && graph.paths.length > 1) {
+      const p = doc.createElement('p');
+      p.className = 'details-subtitle';
+      p.textContent = `On ${edge.paths.map((id) => graph.paths.find((x) => x.id === id)?.label ?? id).join('; ')}`;
+      this.root.appendChild(p);
+    }
+    this.flows(flows, graph, overlay);
+  }
+
+  /** The Hubble flows section: counts by direction, then the drops. */
+  private flows(c: FlowCounts & { drops: OverlayDrop[] }, graph: DiagramGraph, overlay: DiagramFlowOverlay): void {
+    const doc = this.root.ownerDocument;
+    const el = <K extends keyof HTMLElementTagNameMap>(tag: K, parent: HTMLElement, text?: string, cls?: string): HTMLElementTagNameMap[K] => {
+      const e = doc.createElement(tag);
+      if (text !== undefined) e.textContent = text;
+      if (cls) e.className = cls;
+      parent.appendChild(e);
+      return e;
+    };
+    const section = el('section', this.root, undefined, 'details-flows');
+    el('h3', section, 'Hubble flows');
+    el('p', section, flowLegendText(overlay), 'source');
+    const dl = el('dl', section, undefined, 'facts flow-counts');
+    const row = (name: string, value: string) => {
+      el('dt', dl, name);
+      el('dd', dl, value);
+    };
+    row('forwarded', `${c.forwarded} (egress ${c.egress.forwarded}, ingress ${c.ingress.forwarded})`);
+    row('dropped', `${c.dropped} (egress ${c.egress.dropped}, ingress ${c.ingress.dropped})`);
+    const pathLabel = (id: string) => graph.paths.find((p) => p.id === id)?.label ?? id;
+    for (const d of c.drops) {
+      const box = el('div', section, undefined, 'verdict-row verdict-deny flow-drop-row');
+      el('div', box, `${d.reason} ×${d.count}${d.direction ? ` (${d.direction})` : ''}`, 'verdict-head');
+      el('p', box, d.explanation, 'verdict-reason');
+      if (d.destination) el('p', box, `for ${d.destination}, which ${graph.paths.length > 1 ? `"${pathLabel(d.path)}"` : 'this path'} stands for`, 'source');
+      for (const r of d.rules) {
+        const rule = el('div', box, undefined, 'verdict-rule');
+        el('code', rule, r.text);
+        if (r.location) el('span', rule, ` ${r.location}`, 'source');
+      }
+      for (const n of d.notes) el('p', box, n, 'source');
+      el('p', box, `last ${d.last}`, 'source');
+    }
+  }
+
+  show(node: DiagramNode, graph: DiagramGraph, overlay?: DiagramFlowOverlay): void {
     this.current = node.id;
+    this.currentEdge = undefined;
     const doc = this.root.ownerDocument;
     const el = <K extends keyof HTMLElementTagNameMap>(tag: K, parent: HTMLElement, text?: string, cls?: string): HTMLElementTagNameMap[K] => {
       const e = doc.createElement(tag);
@@ -109,6 +186,9 @@ export class DetailsPane {
         }
       }
     }
+
+    const flows = overlay?.nodes.find((f) => f.node === node.id);
+    if (flows && overlay) this.flows(flows, graph, overlay);
 
     if (node.facts.length > 0) {
       el('h3', this.root, 'Facts');

@@ -6,7 +6,7 @@
  */
 import { approximateTextMeasure, type MeasureText } from '../../src/core/analysis/diagram/textMetrics';
 import type { ElkNodeLike } from '../../src/core/analysis/diagram/toElkGraph';
-import { InitMessage, UpdateMessage, type DestinationChoice, type DiagramGraph, type DiagramRef, type ThemeKind } from '../../src/shared/protocol';
+import { FlowOverlayMessage, InitMessage, UpdateMessage, type DestinationChoice, type DiagramFlowOverlay, type DiagramGraph, type DiagramRef, type FlowToggle, type ThemeKind } from '../../src/shared/protocol';
 import { layoutDiagram, subjectNodeId, type ElkLayouter } from '../render/layoutDiagram';
 import { renderDiagram } from '../render/renderDiagram';
 import type { SvgDocumentLike } from '../render/svgDocument';
@@ -22,6 +22,8 @@ const ALL = 'all';
 export class DiagramApp {
   private graph: DiagramGraph | undefined;
   private layout: ElkNodeLike | undefined;
+  /** The graph `layout` is of. */
+  private layoutGraph: DiagramGraph | undefined;
   private boxes = new Map<string, BoxRect>();
   private nodeElements = new Map<string, SVGGElement>();
   private laneTitles: SVGGElement | undefined;
@@ -40,6 +42,10 @@ export class DiagramApp {
   private readonly details: DetailsPane;
   /** The view to keep when the next graph is the same diagram redrawn (a live update). */
   private keepViewFor: string | undefined;
+  private overlay: DiagramFlowOverlay | undefined;
+  private flowToggle: FlowToggle = { available: false, on: false, detail: 'waiting for the host' };
+  private readonly flowButton: HTMLElement;
+  private readonly flowStatus: HTMLElement;
 
   constructor(
     private readonly doc: Document,
@@ -62,6 +68,9 @@ export class DiagramApp {
     this.zoomLevel = this.el('span', toolbar, 'zoom-level');
     this.button(toolbar, '+', 'Zoom in', 'zoom-in', () => this.viewport.zoomBy(1.2));
     this.button(toolbar, 'Fit', 'Fit the diagram to the window', 'fit', () => this.viewport.fit());
+    this.flowButton = this.button(toolbar, 'Flow overlay', 'Show Hubble flow counts and drops on the diagram', 'flow-overlay', () => this.onToggleFlows());
+    this.flowButton.setAttribute('aria-pressed', 'false');
+    this.flowStatus = this.el('span', toolbar, 'flow-status');
     this.button(toolbar, 'Flows', "Observe this pod's Hubble flows", 'observe-flows', () => this.host.post({ type: 'observeFlows' }));
     this.button(toolbar, 'Export SVG', 'Save the diagram as SVG', 'export-svg', () => void this.exportSvg());
     this.button(toolbar, 'Export PNG', 'Save the diagram as PNG', 'export-png', () => void this.exportPng());
@@ -89,12 +98,23 @@ export class DiagramApp {
       this.laneTitles?.classList.toggle('stuck', stuck > 0);
     };
     this.canvas.addEventListener('click', (e) => {
+      const badge = this.badgeEdgeOf(e.target);
+      if (badge) {
+        this.openEdgeDetails(badge);
+        return;
+      }
       const id = this.nodeIdOf(e.target);
       if (id) this.openDetails(id);
     });
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     // a box reached with Tab scrolls into view
     this.canvas.addEventListener('focusin', (e) => {
+      const badge = this.badgeEdgeOf(e.target) ? (e.target as Element).querySelector?.('.flow-badge-box') : null;
+      if (badge && 'getBBox' in badge) {
+        const b = (badge as SVGGraphicsElement).getBBox();
+        this.viewport.reveal({ x: b.x, y: b.y, width: b.width, height: b.height });
+        return;
+      }
       const id = this.nodeIdOf(e.target);
       const box = id ? this.boxes.get(id) : undefined;
       if (box) this.viewport.reveal(box);
@@ -114,8 +134,16 @@ export class DiagramApp {
       this.setTitle(data.title);
       this.setChoices(data.choices, data.selected);
       this.setNotice(data.notice ?? '');
+      if (data.flows) this.setFlowToggle(data.flows);
       this.setGraph(data.graph);
+    } else if (FlowOverlayMessage.is(data)) {
+      if (this.graph && data.graphTitle === this.graph.title && this.flowToggle.on) {
+        this.overlay = data.overlay;
+        this.keepViewFor = this.graph.title;
+        this.redrawOverlay();
+      }
     } else if (UpdateMessage.is(data)) {
+      if (data.flows) this.setFlowToggle(data.flows);
       if (data.theme) this.setTheme(data.theme);
       if (data.title !== undefined) this.setTitle(data.title);
       if (data.choices || data.selected !== undefined) this.setChoices(data.choices ?? this.choices, data.selected ?? this.selected);
@@ -162,6 +190,35 @@ export class DiagramApp {
     this.notice.hidden = text === '';
   }
 
+  private setFlowToggle(toggle: FlowToggle): void {
+    this.flowToggle = toggle;
+    const b = this.flowButton as HTMLElement & { disabled?: boolean };
+    b.toggleAttribute('disabled', !toggle.available);
+    b.setAttribute('aria-pressed', String(toggle.on));
+    b.classList.toggle('on', toggle.on);
+    b.toggleAttribute('secondary', !toggle.on);
+    b.setAttribute('title', toggle.available ? `${toggle.on ? 'Hide' : 'Show'} Hubble flow counts and drops on the diagram (${toggle.detail})` : `No flow overlay: ${toggle.detail}`);
+    // why there is no overlay, next to the toggle
+    this.flowStatus.textContent = toggle.available ? '' : shortReason(toggle.detail);
+    this.flowStatus.title = toggle.detail;
+    if (!toggle.on && this.overlay) {
+      this.overlay = undefined;
+      this.keepViewFor = this.graph?.title;
+      this.redrawOverlay();
+    }
+  }
+
+  /** The overlay does not move boxes: the same layout is drawn again, unless a new graph is being laid out. */
+  private redrawOverlay(): void {
+    if (this.layout && this.layoutGraph === this.graph) this.redraw(true);
+    else void this.relayout();
+  }
+
+  private onToggleFlows(): void {
+    if (!this.flowToggle.available) return;
+    this.host.post({ type: 'toggleFlows', on: !this.flowToggle.on });
+  }
+
   private setChoices(choices: DestinationChoice[], selected: string): void {
     this.choices = choices;
     this.selected = selected;
@@ -189,6 +246,8 @@ export class DiagramApp {
   private setGraph(graph: DiagramGraph): void {
     const same = this.graph !== undefined && this.graph.kind === graph.kind && this.graph.subject === graph.subject && this.graph.title === graph.title;
     this.keepViewFor = same ? graph.title : undefined;
+    // an overlay is of one graph's edges: the host sends the new graph's next
+    if (!same) this.overlay = undefined;
     this.graph = graph;
     const verdict = graph.kind === 'path' ? graph.paths[0]?.verdict : undefined;
     this.verdictEl.className = `verdict${verdict ? ` verdict-${verdict}` : ''}`;
@@ -217,6 +276,7 @@ export class DiagramApp {
     }
     if (seq !== this.layoutSeq) return;
     this.layout = layout;
+    this.layoutGraph = graph;
     this.redraw(this.keepViewFor === graph.title);
   }
 
@@ -226,8 +286,11 @@ export class DiagramApp {
     if (!graph || !layout) return;
     const previous = keepView ? this.viewport.view : undefined;
     const openId = this.details.nodeId;
+    const openEdge = this.details.edgeId;
     const focusedId = this.nodeIdOf(this.doc.activeElement);
-    const rendered = renderDiagram(this.doc as unknown as SvgDocumentLike<SVGElement>, graph, layout, { measure: this.measure(), interactive: true, idPrefix: 'cni' });
+    const focusedBadge = this.badgeEdgeOf(this.doc.activeElement);
+    const overlay = this.overlay;
+    const rendered = renderDiagram(this.doc as unknown as SvgDocumentLike<SVGElement>, graph, layout, { measure: this.measure(), interactive: true, idPrefix: 'cni', ...(overlay ? { overlay } : {}) });
     const svg = rendered.svg as SVGSVGElement;
     this.canvas.replaceChildren(svg);
     this.nodeElements = rendered.nodes as Map<string, SVGGElement>;
@@ -241,8 +304,10 @@ export class DiagramApp {
       this.viewport.initial(box ? { x: box.x + box.width / 2, y: box.y + box.height / 2 } : undefined);
     }
     if (openId && graph.nodes.some((n) => n.id === openId)) this.openDetails(openId, false);
+    else if (openEdge && this.overlay?.edges.some((e) => e.edge === openEdge && e.badge)) this.openEdgeDetails(openEdge);
     else this.closeDetails(false);
     if (focusedId) this.nodeElements.get(focusedId)?.focus({ preventScroll: true });
+    else if (focusedBadge) Array.from(this.canvas.querySelectorAll<SVGGElement>('.flow-badge')).find((b) => b.getAttribute('data-edge-id') === focusedBadge)?.focus({ preventScroll: true });
   }
 
   // ---------------------------------------------------------------- interaction
@@ -253,11 +318,27 @@ export class DiagramApp {
     return node?.getAttribute('data-node-id') ?? undefined;
   }
 
+  private badgeEdgeOf(target: EventTarget | null): string | undefined {
+    const el = target as Element | null;
+    const badge = el && typeof el.closest === 'function' ? el.closest('.flow-badge') : null;
+    return badge?.getAttribute('data-edge-id') ?? undefined;
+  }
+
+  /** The details of an edge's flows (from its badge). */
+  private openEdgeDetails(edgeId: string): void {
+    const flows = this.overlay?.edges.find((e) => e.edge === edgeId);
+    if (!flows || !this.graph || !this.overlay) return;
+    for (const el of this.nodeElements.values()) el.classList.remove('selected');
+    for (const b of Array.from(this.canvas.querySelectorAll('.flow-badge'))) b.classList.toggle('selected', b.getAttribute('data-edge-id') === edgeId);
+    this.details.showEdge(flows, this.graph, this.overlay);
+  }
+
   private openDetails(id: string, notify = true): void {
     const node = this.graph?.nodes.find((n) => n.id === id);
     if (!node || !this.graph) return;
     for (const [nid, el] of this.nodeElements) el.classList.toggle('selected', nid === id);
-    this.details.show(node, this.graph);
+    for (const b of Array.from(this.canvas.querySelectorAll('.flow-badge.selected'))) b.classList.remove('selected');
+    this.details.show(node, this.graph, this.overlay);
     if (notify) this.host.post({ type: 'selectNode', nodeId: id });
   }
 
@@ -269,6 +350,12 @@ export class DiagramApp {
   }
 
   private onKey(e: KeyboardEvent): void {
+    const badge = this.badgeEdgeOf(e.target);
+    if (badge && (e.key === 'Enter' || e.key === ' ')) {
+      e.preventDefault();
+      this.openEdgeDetails(badge);
+      return;
+    }
     const id = this.nodeIdOf(e.target);
     if (id && (e.key === 'Enter' || e.key === ' ')) {
       e.preventDefault();
@@ -297,8 +384,9 @@ export class DiagramApp {
     const graph = this.graph;
     if (!graph) return undefined;
     // the fixed palette names Arial first: lay out with its metrics, as the CLI does
+    const overlay = this.overlay;
     const layout = await layoutDiagram(this.elk, graph, approximateTextMeasure);
-    return exportSvgText(graph, layout, approximateTextMeasure, this.title);
+    return exportSvgText(graph, layout, approximateTextMeasure, this.title, overlay);
   }
 
   private async exportSvg(): Promise<void> {
@@ -315,6 +403,12 @@ export class DiagramApp {
       this.setNotice(`PNG export failed: ${(err as Error)?.message ?? String(err)}`);
     }
   }
+}
+
+/** `Hubble not installed: …` → `Hubble not installed`: the toolbar's short form; the title has the rest. */
+function shortReason(detail: string): string {
+  const head = detail.split(/[:(]/, 1)[0]?.trim() ?? detail;
+  return head.length > 48 ? `${head.slice(0, 47)}…` : head;
 }
 
 function refPayload(ref: DiagramRef): { kind: string; key: string } {

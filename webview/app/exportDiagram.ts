@@ -1,11 +1,11 @@
 /** "Export SVG" and "Export PNG": the standalone SVG (fixed palette), and that SVG drawn on a canvas. */
-import type { DiagramGraph } from '../../src/shared/protocol';
+import type { DiagramFlowOverlay, DiagramGraph } from '../../src/shared/protocol';
 import type { MeasureText } from '../../src/core/analysis/diagram/textMetrics';
 import type { ElkNodeLike } from '../../src/core/analysis/diagram/toElkGraph';
 import { standaloneSvg } from '../render/standaloneSvg';
 
-export function exportSvgText(graph: DiagramGraph, layout: ElkNodeLike, measure: MeasureText, subtitle: string): { svg: string; width: number; height: number } {
-  return standaloneSvg(graph, layout, { measure, title: graph.title, subtitle });
+export function exportSvgText(graph: DiagramGraph, layout: ElkNodeLike, measure: MeasureText, subtitle: string, overlay?: DiagramFlowOverlay): { svg: string; width: number; height: number } {
+  return standaloneSvg(graph, layout, { measure, title: graph.title, subtitle, ...(overlay ? { overlay } : {}) });
 }
 
 function base64OfUtf8(text: string): string {

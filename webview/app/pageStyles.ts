@@ -12,6 +12,8 @@ body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size
 .toolbar .verdict.verdict-unknown { color: var(--vscode-descriptionForeground); }
 .toolbar .spacer { flex: 1 1 auto; }
 .toolbar .zoom-level { min-width: 3.5em; text-align: center; font-variant-numeric: tabular-nums; color: var(--vscode-descriptionForeground); }
+.toolbar .flow-status { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 220px; color: var(--vscode-descriptionForeground); }
+.toolbar .flow-status:empty { display: none; }
 .notice { padding: 4px 10px; color: var(--vscode-editorWarning-foreground, var(--vscode-foreground)); background: var(--vscode-inputValidation-warningBackground, transparent); border-bottom: 1px solid var(--vscode-inputValidation-warningBorder, transparent); }
 .notice[hidden] { display: none; }
 .content { flex: 1 1 auto; display: flex; min-height: 0; }

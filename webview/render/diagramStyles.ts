@@ -143,6 +143,19 @@ ${verdicts}
 .cni-diagram .legend-box.status-absent { stroke-dasharray: 2 3; }
 .cni-diagram .legend-box.status-drop { stroke: ${p.drop}; stroke-width: 2.5; }
 .cni-diagram .legend-line.status-blocked { stroke-dasharray: 2 4; opacity: 0.55; }
+.cni-diagram .flow-badge-box { fill: ${p.background}; stroke: ${p.edge}; stroke-width: 1.2; }
+.cni-diagram .flow-badge-text { ${font('badge')} }
+.cni-diagram .flow-badge-text .flow-dropped { fill: ${p.drop}; }
+.cni-diagram .flow-badge-drop .flow-badge-box { stroke: ${p.drop}; stroke-width: 1.8; }
+.cni-diagram .edge-group.flow-drop .edge { stroke: ${p.drop}; stroke-width: 2.2; }
+.cni-diagram .node.flow-drop .node-box { stroke: ${p.drop}; stroke-width: 2.5; }
+.cni-diagram .flow-badge { cursor: pointer; }
+.cni-diagram .flow-leader { fill: none; stroke: ${p.muted}; stroke-width: 1.2; stroke-dasharray: 2 2; }
+.cni-diagram .flow-anchor { fill: ${p.muted}; }
+.cni-diagram .flow-badge-drop .flow-leader { stroke: ${p.drop}; }
+.cni-diagram .flow-badge-drop .flow-anchor { fill: ${p.drop}; }
+.cni-diagram .flow-badge:focus { outline: none; }
+.cni-diagram .flow-badge:focus-visible .flow-badge-box, .cni-diagram .flow-badge.selected .flow-badge-box { stroke: ${p.focus}; stroke-width: 2.5; }
 .cni-diagram .node:focus { outline: none; }
 .cni-diagram .node:focus-visible .node-box, .cni-diagram .node.selected .node-box { stroke: ${p.focus}; stroke-width: 3; }
 `;

@@ -7,6 +7,8 @@
  * `StringSvgDocument`.
  */
 import { DIAGRAM_LANES, OWNER_LABELS, type DiagramEdge, type DiagramGraph, type DiagramLane, type DiagramLegendEntry, type DiagramNode } from '../../src/core/analysis/diagram/diagramTypes';
+import type { DiagramFlowOverlay, EdgeFlows } from '../../src/core/analysis/diagram/flowOverlay';
+import { flowBadgeText, flowLegendText } from '../../src/core/analysis/diagram/flowOverlayText';
 import { BOX, baselineIn, verdictBadgeText, type NodeBox } from '../../src/core/analysis/diagram/nodeBox';
 import type { MeasureText } from '../../src/core/analysis/diagram/textMetrics';
 import { graphNodeBox, LANE_TITLE_SPACE, type ElkNodeLike, type ElkPointLike } from '../../src/core/analysis/diagram/toElkGraph';
@@ -22,6 +24,8 @@ export interface RenderOptions {
   header?: { title: string; subtitle?: string };
   /** Prefix of ids inside the SVG (markers), so two diagrams on one page do not clash. */
   idPrefix?: string;
+  /** Hubble flows on the edges and boxes. */
+  overlay?: DiagramFlowOverlay;
 }
 
 export interface RenderedDiagram<E> {
@@ -128,8 +132,10 @@ export function renderDiagram<E extends SvgElementLike>(doc: SvgDocumentLike<E>,
     (rows[rows.length - 1] as LegendItem[]).push(item);
     rowWidth += item.width;
   }
-  const legendHeight = legendItems.length > 0 ? rows.length * LEGEND_ROW + 12 : 0;
-  const legendWidth = Math.max(0, ...rows.map((r) => legendLabelWidth + r.reduce((s, i) => s + i.width, 0) + 48));
+  const overlay = options.overlay;
+  const flowLine = overlay ? flowLegendText(overlay) : undefined;
+  const legendHeight = (legendItems.length > 0 ? rows.length * LEGEND_ROW + 12 : 0) + (flowLine ? LEGEND_ROW + (legendItems.length > 0 ? 0 : 12) : 0);
+  const legendWidth = Math.max(0, ...rows.map((r) => legendLabelWidth + r.reduce((s, i) => s + i.width, 0) + 48), flowLine ? legendLabelWidth + measure(flowLine, 'legend').width + 48 : 0);
   const headerHeight = options.header ? HEADER_HEIGHT : 0;
   const width = Math.ceil(Math.max(contentWidth, legendWidth, options.header ? measure(options.header.title, 'header').width + 48 : 0));
   const height = Math.ceil(headerHeight + contentHeight + legendHeight);
@@ -163,10 +169,14 @@ export function renderDiagram<E extends SvgElementLike>(doc: SvgDocumentLike<E>,
 
   const edgeLayer = d.el(body, 'g', { class: 'edges' });
   const edgesById = new Map(graph.edges.map((e) => [e.id, e]));
+  const flowsByEdge = new Map((overlay?.edges ?? []).map((e) => [e.edge, e]));
+  const badgeSpots: Array<{ flows: EdgeFlows; sections: ElkPointLike[][] }> = [];
   for (const le of layout.edges ?? []) {
     const edge = edgesById.get(le.id);
     if (!edge || !le.sections?.length) continue;
-    drawEdge(d, edgeLayer, edge, le.sections.map(pointsOf), prefix);
+    const flows = flowsByEdge.get(edge.id);
+    drawEdge(d, edgeLayer, edge, le.sections.map(pointsOf), prefix, flows);
+    if (flows?.badge) badgeSpots.push({ flows, sections: le.sections.map(pointsOf) });
   }
 
   const nodeLayer = d.el(body, 'g', { class: 'nodes' });
@@ -175,14 +185,41 @@ export function renderDiagram<E extends SvgElementLike>(doc: SvgDocumentLike<E>,
   // boxes in reading order (lane, then top to bottom), so Tab walks the diagram left to right
   const laneOrder = (n: LaidOutNode) => DIAGRAM_LANES.findIndex((l) => l.lane === n.node.lane);
   const order = [...laid].sort((a, b) => laneOrder(a) - laneOrder(b) || a.y - b.y);
+  const dropBoxes = new Set((overlay?.nodes ?? []).filter((f) => f.dropped > 0).map((f) => f.node));
   for (const n of order) {
-    nodes.set(n.node.id, drawNode(d, nodeLayer, n, options.interactive === true));
+    nodes.set(n.node.id, drawNode(d, nodeLayer, n, options.interactive === true, dropBoxes.has(n.node.id)));
     boxes.set(n.node.id, { x: n.x, y: n.y + headerHeight, width: n.width, height: n.height });
+  }
+
+  if (badgeSpots.length > 0) {
+    const badgeLayer = d.el(body, 'g', { class: 'flow-badges' });
+    const taken: Rect[] = laid.map((n) => ({ x: n.x, y: n.y, width: n.width, height: n.height }));
+    // the ✕ marks of predicted drops stay visible
+    for (const le of layout.edges ?? []) {
+      if (edgesById.get(le.id)?.status !== 'drop' || !le.sections?.length) continue;
+      const m = longestSegmentMiddle(le.sections.flatMap(pointsOf));
+      taken.push({ x: m.x - 9, y: m.y - 9, width: 18, height: 18 });
+    }
+    // drops first: they get the best places
+    badgeSpots.sort((a, b) => b.flows.dropped - a.flows.dropped);
+    for (const spot of badgeSpots) {
+      const text = flowBadgeText(spot.flows);
+      const size = { width: Math.ceil(measure(text, 'badge').width) + 2 * BADGE_PAD_X, height: BOX.badgeHeight };
+      const at = badgePlace(spot.sections, size, taken, contentWidth, contentHeight);
+      taken.push(at);
+      drawFlowBadge(d, badgeLayer, spot.flows, at, options.interactive === true, graph);
+    }
   }
 
   const laneTitles = drawLaneTitles(d, body, bands, contentWidth);
 
   if (legendItems.length > 0) drawLegend(d, svg, rows, legendLabel, headerHeight + contentHeight, legendLabelWidth, measure);
+  if (flowLine) {
+    const y = headerHeight + contentHeight + (legendItems.length > 0 ? rows.length * LEGEND_ROW : 0) + 4;
+    const g = d.el(svg, 'g', { class: 'legend flow-legend' });
+    d.el(g, 'text', { class: 'legend-title', x: 24, y: baselineIn(y + 4, 'legend') }, 'Flows');
+    d.el(g, 'text', { class: 'legend-text flow-legend-text', x: 24 + legendLabelWidth, y: baselineIn(y + 4, 'legend') }, flowLine);
+  }
   return { svg, width, height, nodes, boxes, laneTitles };
 }
 
@@ -230,8 +267,8 @@ function drawLaneTitles<E extends SvgElementLike>(d: Drawer<E>, parent: E, bands
   return layer;
 }
 
-function drawEdge<E extends SvgElementLike>(d: Drawer<E>, parent: E, edge: DiagramEdge, sections: ElkPointLike[][], prefix: string): void {
-  const g = d.el(parent, 'g', { class: `edge-group edge-group-${edge.status}`, 'data-edge-id': edge.id, 'data-from': edge.from, 'data-to': edge.to });
+function drawEdge<E extends SvgElementLike>(d: Drawer<E>, parent: E, edge: DiagramEdge, sections: ElkPointLike[][], prefix: string, flows?: EdgeFlows): void {
+  const g = d.el(parent, 'g', { class: `edge-group edge-group-${edge.status}${flows && flows.dropped > 0 ? ' flow-drop' : ''}`, 'data-edge-id': edge.id, 'data-from': edge.from, 'data-to': edge.to });
   if (edge.label) d.el(g, 'title', {}, edge.label);
   sections.forEach((points, i) => {
     const path = points.map((p, j) => `${j === 0 ? 'M' : 'L'}${round(p.x)} ${round(p.y)}`).join(' ');
@@ -246,15 +283,96 @@ function drawEdge<E extends SvgElementLike>(d: Drawer<E>, parent: E, edge: Diagr
   }
 }
 
+/** One line for a reader: `flows cart → cil_from_container: 124 forwarded (…), 3 dropped (POLICY_DENIED ×3)`. */
+export function flowEdgeLabel(flows: EdgeFlows, graph: DiagramGraph): string {
+  const edge = graph.edges.find((e) => e.id === flows.edge);
+  const title = (id: string | undefined) => graph.nodes.find((n) => n.id === id)?.title ?? id ?? '?';
+  const parts = [`${flows.forwarded} forwarded`];
+  if (flows.dropped > 0) parts.push(`${flows.dropped} dropped (${flows.drops.map((x) => `${x.reason} ×${x.count}`).join(', ')})`);
+  return `Flows ${title(edge?.from)} → ${title(edge?.to)}: ${parts.join(', ')}`;
+}
+
+interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+const BADGE_PAD_X = 7;
+/** Room kept between a badge and a box or another badge. */
+const BADGE_MARGIN = 3;
+
+/**
+ * Where an edge's flow badge goes: on the edge (its longest segments first, the middle first) where
+ * it touches no box, no other badge and not the lane titles; else just beside it; else at the free
+ * place nearest the edge's middle, with `anchor` the point of the edge a leader line goes to.
+ */
+function badgePlace(sections: readonly ElkPointLike[][], size: { width: number; height: number }, taken: readonly Rect[], width: number, height: number): Rect & { anchor?: ElkPointLike } {
+  const free = (r: Rect): boolean =>
+    r.x >= 2 && r.x + r.width <= width - 2 && r.y >= LANE_TITLE_SPACE + 4 && r.y + r.height <= height - 2 &&
+    taken.every((t) => r.x >= t.x + t.width + BADGE_MARGIN || t.x >= r.x + r.width + BADGE_MARGIN || r.y >= t.y + t.height + BADGE_MARGIN || t.y >= r.y + r.height + BADGE_MARGIN);
+  const around = (c: ElkPointLike): Rect => ({ x: c.x - size.width / 2, y: c.y - size.height / 2, width: size.width, height: size.height });
+  const segments = sections
+    .flatMap((points) => points.slice(1).map((b, i) => ({ a: points[i] as ElkPointLike, b })))
+    .map((s) => ({ ...s, length: Math.abs(s.a.x - s.b.x) + Math.abs(s.a.y - s.b.y) }))
+    .sort((p, q) => q.length - p.length);
+  for (const offset of [0, 1, -1]) {
+    for (const s of segments) {
+      const horizontal = Math.abs(s.a.y - s.b.y) < Math.abs(s.a.x - s.b.x);
+      for (const t of [0.5, 0.35, 0.65, 0.2, 0.8]) {
+        const c = { x: s.a.x + (s.b.x - s.a.x) * t, y: s.a.y + (s.b.y - s.a.y) * t };
+        // beside the edge: above or below a horizontal segment, left or right of a vertical one
+        const shifted = horizontal ? { x: c.x, y: c.y + offset * (size.height / 2 + 4) } : { x: c.x + offset * (size.width / 2 + 4), y: c.y };
+        const r = around(shifted);
+        if (free(r)) return offset === 0 ? r : { ...r, anchor: c };
+      }
+    }
+  }
+  const middle = longestSegmentMiddle(sections.flat());
+  const candidates: Array<{ dx: number; dy: number }> = [];
+  for (let dx = -200; dx <= 200; dx += 8) for (let dy = -160; dy <= 160; dy += 6) candidates.push({ dx, dy });
+  candidates.sort((a, b) => Math.hypot(a.dx, a.dy * 1.5) - Math.hypot(b.dx, b.dy * 1.5));
+  for (const c of candidates) {
+    const r = around({ x: middle.x + c.dx, y: middle.y + c.dy });
+    if (free(r)) return { ...r, anchor: middle };
+  }
+  return around(middle);
+}
+
+/** The badge of an edge's flows, at `at`; a dotted leader to the edge when it is beside it. */
+function drawFlowBadge<E extends SvgElementLike>(d: Drawer<E>, parent: E, flows: EdgeFlows, at: Rect & { anchor?: ElkPointLike }, interactive: boolean, graph: DiagramGraph): void {
+  const { x, y, width, height } = at;
+  const centre = { x: x + width / 2, y: y + height / 2 };
+  const g = d.el(parent, 'g', {
+    class: `flow-badge${flows.dropped > 0 ? ' flow-badge-drop' : ''}`,
+    'data-edge-id': flows.edge,
+    ...(interactive ? { tabindex: 0, role: 'button', 'aria-label': flowEdgeLabel(flows, graph) } : {}),
+  });
+  if (!interactive) d.el(g, 'title', {}, flowEdgeLabel(flows, graph));
+  if (at.anchor) {
+    // from the badge's side nearest the edge
+    const from = { x: Math.min(Math.max(at.anchor.x, x), x + width), y: Math.min(Math.max(at.anchor.y, y), y + height) };
+    d.el(g, 'path', { class: 'flow-leader', d: `M${round(from.x)} ${round(from.y)} L${round(at.anchor.x)} ${round(at.anchor.y)}` });
+    d.el(g, 'circle', { class: 'flow-anchor', cx: at.anchor.x, cy: at.anchor.y, r: 2.5 });
+  }
+  d.el(g, 'rect', { class: 'flow-badge-box', x, y, width, height, rx: 4 });
+  const t = d.el(g, 'text', { class: 'flow-badge-text', x: centre.x, y: baselineIn(y + (height - 16) / 2, 'badge'), 'text-anchor': 'middle' });
+  if (flows.forwarded > 0) d.el(t, 'tspan', { class: 'flow-forwarded' }, `✓ ${flows.forwarded}`);
+  if (flows.forwarded > 0 && flows.dropped > 0) d.el(t, 'tspan', {}, '  ');
+  if (flows.dropped > 0) d.el(t, 'tspan', { class: 'flow-dropped' }, `✗ ${flows.dropped}`);
+}
+
 function accentPath(height: number): string {
   const r = BOX.radius;
   const w = BOX.accent;
   return `M${r} 0 H${w} V${height} H${r} A${r} ${r} 0 0 1 0 ${height - r} V${r} A${r} ${r} 0 0 1 ${r} 0 Z`;
 }
 
-function drawNode<E extends SvgElementLike>(d: Drawer<E>, parent: E, n: LaidOutNode, interactive: boolean): E {
+function drawNode<E extends SvgElementLike>(d: Drawer<E>, parent: E, n: LaidOutNode, interactive: boolean, flowDrop: boolean): E {
   const { node, box } = n;
   const classes = ['node', `owner-${node.owner}`, `status-${node.status}`, `lane-${node.lane}`];
+  if (flowDrop) classes.push('flow-drop');
   if (node.blocked) classes.push('blocked');
   if (node.verdict) classes.push(`verdict-${node.verdict.verdict}`);
   const g = d.el(parent, 'g', {

@@ -5,6 +5,8 @@ import type { TraceInputError } from '../../core/analysis/datapath/datapathTypes
 import { traceDatapath, type TraceRequest } from '../../core/analysis/datapath/traceDatapath';
 import { findPod, parseEndpointSpec } from '../../core/analysis/datapath/traceEndpoint';
 import type { DiagramGraph } from '../../core/analysis/diagram/diagramTypes';
+import { FLOW_OVERLAY_MAX_FLOWS, flowOverlay, tracesOfPaths, type DiagramFlowOverlay } from '../../core/analysis/diagram/flowOverlay';
+import { flowLegendText } from '../../core/analysis/diagram/flowOverlayText';
 import { pathGraph } from '../../core/analysis/diagram/pathGraph';
 import { podOverviewGraph } from '../../core/analysis/diagram/podOverviewGraph';
 import { approximateTextMeasure } from '../../core/analysis/diagram/textMetrics';
@@ -13,8 +15,11 @@ import { choosePolicyEngine } from '../../core/analysis/policy/choosePolicyEngin
 import { PolicyEngine } from '../../core/analysis/policy/policyEngine';
 import type { PolicyEngineKind } from '../../core/analysis/policy/policyTypes';
 import { fileRuleLocator } from '../../core/analysis/policy/ruleLocator';
+import { engineResolver } from '../../core/analysis/traceObservation';
 import { tracePolicyEvaluator } from '../../core/analysis/tracePolicyEvaluator';
+import { relayFlows, snapshotFlows, type SessionFlows } from '../../core/sources/sessionFlows';
 import type { ClusterStore } from '../../core/store/clusterStore';
+import type { FlowFilter, FlowRecord } from '../../core/hubble/flowTypes';
 import { layoutDiagram } from '../../../webview/render/layoutDiagram';
 import { standaloneSvg } from '../../../webview/render/standaloneSvg';
 import { UsageError, optionalInt, requireString, type CliCommand, type CliIo } from '../cliCommand';
@@ -27,7 +32,7 @@ export const diagramCommand: CliCommand = {
   summary: 'A pod\'s paths (or one path) as an SVG diagram: lanes for the pod, Cilium, host routing, ENI, VPC',
   usage: [
     'Usage: cni-lens diagram (--snapshot DIR | --kubeconfig FILE [--context NAME]) --pod NS/NAME',
-    '                        [--to DST] [--port N] [--protocol TCP|UDP|SCTP] [--engine kubernetes|cilium] --out FILE.svg',
+    '                        [--to DST] [--port N] [--protocol TCP|UDP|SCTP] [--engine kubernetes|cilium] [--flows] --out FILE.svg',
     '',
     'Draws the datapath of a pod on EKS with the AWS VPC CNI chained with Cilium as a standalone SVG',
     '(fixed colours, embedded style, no script): lanes for the pod\'s network namespace, Cilium\'s eBPF',
@@ -50,6 +55,9 @@ export const diagramCommand: CliCommand = {
     '  --port N             destination port (with --to): the Service port for a Service',
     '  --protocol P         TCP (default), UDP or SCTP',
     '  --engine NAME        policy semantics: cilium (default when Cilium is detected) or kubernetes',
+    '  --flows              overlay the pod\'s Hubble flows of the last 5 minutes (of flow time): counts',
+    '                       forwarded and dropped on the edges, drops on the hop where they happened;',
+    '                       from the snapshot\'s hubble/*.jsonl or live from Hubble Relay',
     '  --out FILE           the SVG file to write ("-" for standard output); required',
     '',
     'Exit status: 0 when the diagram was written, 2 on bad arguments (an unknown pod, Service or',
@@ -63,6 +71,7 @@ export const diagramCommand: CliCommand = {
     protocol: { type: 'string' },
     engine: { type: 'string' },
     out: { type: 'string' },
+    flows: { type: 'boolean' },
   },
   async run(values, _positionals, io, signal) {
     checkClusterArgs(values);
@@ -88,7 +97,14 @@ export const diagramCommand: CliCommand = {
     }
 
     const request = { podNamespace: podSpec.namespace, podName: podSpec.name, to, port, protocol, engine: engineChoice as PolicyEngineKind | undefined, out };
-    return withClusterInput(values, io, signal, ({ store, label, snapshotRoot }) => drawDiagram(store, request, io, label, snapshotRoot));
+    return withClusterInput(values, io, signal, async ({ store, label, snapshotRoot, hubbleLines, kubeConfig }) => {
+      const flows = values.flows === true ? (kubeConfig ? relayFlows(kubeConfig) : snapshotFlows(hubbleLines ?? [])) : undefined;
+      try {
+        return await drawDiagram(store, request, io, label, snapshotRoot, flows, signal);
+      } finally {
+        await flows?.close();
+      }
+    });
   },
 };
 
@@ -107,7 +123,7 @@ interface DiagramRequest {
   out: string;
 }
 
-async function drawDiagram(store: ClusterStore, r: DiagramRequest, io: CliIo, sourceLabel: string, snapshotRoot?: string): Promise<number> {
+async function drawDiagram(store: ClusterStore, r: DiagramRequest, io: CliIo, sourceLabel: string, snapshotRoot?: string, flows?: SessionFlows, signal?: AbortSignal): Promise<number> {
   const found = findPod(store, r.podNamespace, r.podName);
   if (!found) return badArgument(io, 'pod', `pod ${r.podNamespace}/${r.podName} not found (no pod and no workload of that name in namespace ${r.podNamespace})`);
   if (found.note) io.err(`note: ${found.note}\n`);
@@ -115,6 +131,7 @@ async function drawDiagram(store: ClusterStore, r: DiagramRequest, io: CliIo, so
   const { engine } = choosePolicyEngine(store, r.engine);
   const policy = new PolicyEngine(store, { engine, ...(snapshotRoot ? { ruleLocator: fileRuleLocator(snapshotRoot) } : {}) });
   let graph: DiagramGraph | TraceInputError;
+  let overlay: DiagramFlowOverlay | undefined;
   try {
     const policyEvaluator = tracePolicyEvaluator(policy);
     if (r.to === undefined) graph = podOverviewGraph(store, podKey, { policyEvaluator });
@@ -122,6 +139,15 @@ async function drawDiagram(store: ClusterStore, r: DiagramRequest, io: CliIo, so
       const request: TraceRequest = { from: podKey, to: r.to, ...(r.port !== undefined ? { port: r.port } : {}), ...(r.protocol ? { protocol: r.protocol } : {}) };
       const result = traceDatapath(store, request, { policyEvaluator });
       graph = result.ok ? pathGraph(result.trace, { store }) : result.error;
+    }
+    if (!('message' in graph) && flows) {
+      const g = graph;
+      const records = await podFlows(flows, podKey, found.pod.ip, io, signal);
+      if (records) {
+        const traces = tracesOfPaths(g, (request) => traceDatapath(store, request, { policyEvaluator }));
+        overlay = flowOverlay({ graph: g, traces, records, from: flows.live ? 'Hubble Relay' : 'snapshot hubble/*.jsonl', live: flows.live, resolverFor: (t) => engineResolver(policy, t), podNode: (k) => store.get('pod', k)?.nodeName });
+        io.err(`flows: ${flowLegendText(overlay)}\n`);
+      }
     }
   } finally {
     policy.dispose();
@@ -135,6 +161,7 @@ async function drawDiagram(store: ClusterStore, r: DiagramRequest, io: CliIo, so
     measure: approximateTextMeasure,
     title: `CNI Lens · ${graph.title}`,
     subtitle: `pod ${podKey} · ${sourceLabel} · policy engine ${engine} · ${date}`,
+    ...(overlay ? { overlay } : {}),
   });
   if (r.out === '-') io.out(svg);
   else {
@@ -143,4 +170,22 @@ async function drawDiagram(store: ClusterStore, r: DiagramRequest, io: CliIo, so
   }
   for (const note of graph.notes) io.err(`note: ${note}\n`);
   return 0;
+}
+
+/** The pod's recent flows, or undefined (with why on stderr) when there are none to overlay. */
+async function podFlows(flows: SessionFlows, podKey: string, ip: string | undefined, io: CliIo, signal?: AbortSignal): Promise<FlowRecord[] | undefined> {
+  const whitelist: FlowFilter[] = [{ source_pod: [podKey] }, { destination_pod: [podKey] }, ...(ip ? [{ source_ip: [ip] }, { destination_ip: [ip] }] : [])];
+  try {
+    if (flows.live) await flows.probe(signal);
+    if (flows.status.state !== 'ok') {
+      io.err(`note: no flow overlay: ${flows.status.detail ?? flows.status.state}\n`);
+      return undefined;
+    }
+    const records = await flows.recent({ whitelist, last: FLOW_OVERLAY_MAX_FLOWS }, signal);
+    if (records.length === 0) io.err(`note: no flow overlay: no flows of ${podKey} (${flows.status.detail ?? 'Hubble'})\n`);
+    return records.length > 0 ? records : undefined;
+  } catch (err) {
+    io.err(`note: no flow overlay: ${flows.status.state !== 'ok' && flows.status.detail ? flows.status.detail : (err as Error)?.message ?? String(err)}\n`);
+    return undefined;
+  }
 }

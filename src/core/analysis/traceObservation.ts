@@ -205,7 +205,13 @@ export function observeTrace(trace: DatapathTrace, records: readonly FlowRecord[
   const observedHop = verdict === 'deny' ? (dropList[0]?.hop ?? null) : null;
   const sameHop = verdict === 'deny' && trace.verdict === 'deny' ? observedHop !== null && observedHop === predictedHop : null;
   const mismatch = mismatchOf(trace, verdict, dropList, [...allowed.values()], predictedHop);
-  lines.sort((a, b) => (timeOf(b.time) > timeOf(a.time) ? 1 : timeOf(b.time) < timeOf(a.time) ? -1 : 0));
+  // each time parsed once, not once per comparison
+  const times = new Map(lines.map((l) => [l, timeOf(l.time)]));
+  lines.sort((a, b) => {
+    const x = times.get(a) as bigint;
+    const y = times.get(b) as bigint;
+    return y > x ? 1 : y < x ? -1 : 0;
+  });
   const observation: TraceObservation = {
     flowsSeen: records.length,
     matched: matches.length,

@@ -3,7 +3,8 @@
  * (a fresh nonce per render), fed over the typed protocol of `src/shared/protocol.ts`. It redraws
  * (debounced) when the store changes the pod, its node or an object on its paths, follows the colour
  * theme, and answers the webview: pick a destination, reveal an object in the tree, open its YAML,
- * save an export. Messages no guard accepts are dropped.
+ * save an export, turn the Hubble flow overlay on or off (`DiagramFlows`: the pod's recent flows,
+ * followed while the panel is visible). Messages no guard accepts are dropped.
  */
 import * as vscode from 'vscode';
 import type { ClusterSession } from '../../core/sources/clusterSession';
@@ -16,12 +17,14 @@ import {
   ReadyMessage,
   RevealInTreeMessage,
   SelectNodeMessage,
+  ToggleFlowsMessage,
   type HostMessage,
   type ThemeKind,
 } from '../../shared/protocol';
 import type { ExtensionServices } from '../commands/extensionServices';
 import { runtime } from '../runtime';
 import { createNonce } from './createNonce';
+import { DiagramFlows } from './diagramFlows';
 import type { TraceRequest } from '../../core/analysis/datapath/traceDatapath';
 import type { OverviewDestination } from '../../core/analysis/diagram/overviewDestinations';
 import { ALL_PATHS, buildDiagramState, changeTouchesDiagram, pathOfTrace, type DiagramState } from './diagramModel';
@@ -81,6 +84,8 @@ export class DiagramPanel implements vscode.Disposable {
 
   /** Paths of trace commands run on this pod, newest last (at most `MAX_TRACED`). */
   private traced: OverviewDestination[] = [];
+  /** The Hubble flows of the overlay. */
+  private readonly flows: DiagramFlows;
 
   private constructor(
     private readonly services: ExtensionServices,
@@ -93,9 +98,11 @@ export class DiagramPanel implements vscode.Disposable {
       localResourceRoots: [dist],
     });
     this.panel.iconPath = vscode.Uri.joinPath(services.context.extensionUri, 'media', 'cni-lens.svg');
+    this.flows = new DiagramFlows(podKey, { changed: () => this.postFlows(), warn: (m) => services.log.warn(m) });
     this.render();
     this.panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m), undefined, this.disposables);
     this.panel.onDidDispose(() => this.dispose(), undefined, this.disposables);
+    this.panel.onDidChangeViewState((e) => this.flows.setVisible(e.webviewPanel.visible), undefined, this.disposables);
     this.disposables.push(
       vscode.window.onDidChangeActiveColorTheme((t) => this.post({ type: 'update', theme: themeKindOf(t.kind) })),
       services.connections.onDidChange(() => this.follow()),
@@ -133,6 +140,7 @@ export class DiagramPanel implements vscode.Disposable {
     if (session === this.session) return;
     this.storeSubscription?.dispose();
     this.session = session;
+    this.flows.setSession(session);
     this.storeSubscription = session?.store.onChange((changes) => {
       const watch = this.state?.watch;
       if (!watch || changes.some((c) => changeTouchesDiagram(c, watch, session.store))) this.scheduleRedraw();
@@ -175,12 +183,28 @@ export class DiagramPanel implements vscode.Disposable {
     const s = this.state;
     if (!s) return { type: 'update', notice: this.lastError ?? `Loading ${this.podKey}…` };
     const notice = this.lastError ? `${this.lastError} (showing the last diagram)` : s.notice ?? '';
-    const base = { graph: s.graph, theme: themeKindOf(vscode.window.activeColorTheme.kind), title: s.title, choices: s.choices, selected: s.selected, notice };
+    const base = { graph: s.graph, theme: themeKindOf(vscode.window.activeColorTheme.kind), title: s.title, choices: s.choices, selected: s.selected, notice, flows: this.flows.toggle };
     return type === 'init' ? { type: 'init', ...base } : { type: 'update', ...base };
   }
 
   private post(message: HostMessage): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
+    if (!this.ready) return;
+    void this.panel.webview.postMessage(message);
+    // a new graph gets the overlay of its own edges
+    if (message.type !== 'flowOverlay' && 'graph' in message && message.graph) this.postOverlay();
+  }
+
+  /** The toggle, then the overlay of the graph shown (when it is on and there is one). */
+  private postFlows(): void {
+    if (!this.ready) return;
+    void this.panel.webview.postMessage({ type: 'update', flows: this.flows.toggle } satisfies HostMessage);
+    this.postOverlay();
+  }
+
+  private postOverlay(): void {
+    const graph = this.state?.graph;
+    const overlay = graph ? this.flows.overlayFor(graph) : undefined;
+    if (graph && overlay) void this.panel.webview.postMessage({ type: 'flowOverlay', graphTitle: graph.title, overlay } satisfies HostMessage);
   }
 
   private async onMessage(m: unknown): Promise<void> {
@@ -203,6 +227,8 @@ export class DiagramPanel implements vscode.Disposable {
       const session = this.services.connections.current;
       if (!session || !this.knowsRef(m.ref.kind, m.ref.key)) return;
       await openObjectYaml(session, m.ref.kind, m.ref.key);
+    } else if (ToggleFlowsMessage.is(m)) {
+      this.flows.setOn(m.on);
     } else if (ObserveFlowsMessage.is(m)) {
       await vscode.commands.executeCommand('cniLens.observeFlows', this.podKey);
     } else if (ExportSvgMessage.is(m)) {
@@ -240,6 +266,7 @@ export class DiagramPanel implements vscode.Disposable {
   dispose(): void {
     DiagramPanel.panels.delete(this.podKey);
     clearTimeout(this.timer);
+    this.flows.dispose();
     this.storeSubscription?.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
