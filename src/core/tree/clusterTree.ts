@@ -118,7 +118,7 @@ function checksGroup(store: ClusterStore, sources: readonly SourceStatus[]): Tre
       label: f.title,
       description: f.severity,
       icon: SEVERITY_ICON[f.severity],
-      tooltip: [
+      tooltip: () => [
         `**${esc(f.title)}**`,
         esc(f.detail),
         f.fix ? `**Fix:** ${esc(f.fix)}` : '',
