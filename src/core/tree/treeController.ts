@@ -2,7 +2,8 @@
  * The editor-independent half of a CNI Lens tree view: hands out rows (one object per row id, kept
  * across rebuilds so the editor can refresh a row by the object it holds), applies the filter,
  * answers getParent/findNode for reveal, and turns store changes into a debounced refresh of only
- * the rows they touch, or of the whole tree when its top level changes.
+ * the rows they touch, or of the whole tree when its top level changes. A model can set the least
+ * time between two refreshes (the Cluster view's rows run the doctor): changes wait and go together.
  */
 import type { ClusterSession } from '../sources/clusterSession';
 import type { StoreChange } from '../store/clusterStore';
@@ -35,6 +36,7 @@ export class TreeController {
   private pending: StoreChange[] = [];
   private pendingAll = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastFired = -Infinity;
   private readonly debounceMs: number;
   private readonly maxRows: number;
 
@@ -126,6 +128,7 @@ export class TreeController {
   // ------------------------------------------------------------ internals
 
   private fire(refresh: TreeRefresh): void {
+    this.lastFired = performance.now();
     try {
       this.onRefresh(refresh);
     } catch {
@@ -133,9 +136,16 @@ export class TreeController {
     }
   }
 
+  /** A refresh after the debounce, and no sooner than the model's least interval after the last one. */
   private schedule(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), this.debounceMs);
+    let interval = 0;
+    try {
+      if (this.subscribed && this.model.minRefreshIntervalMs) interval = this.model.minRefreshIntervalMs(this.subscribed.store);
+    } catch {
+      interval = 0;
+    }
+    this.timer = setTimeout(() => this.flush(), Math.max(this.debounceMs, this.lastFired + interval - performance.now()));
   }
 
   private subscribe(session: ClusterSession): void {
