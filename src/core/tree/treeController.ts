@@ -10,9 +10,12 @@ import type { StoreChange } from '../store/clusterStore';
 import { sourceRows, type TreeModel } from './treeModels';
 import { messageRow, type TreeRow } from './treeRow';
 
+/** What a tree reads of a session: its store, its sources, what it is and how it is doing. */
+export type TreeSession = Pick<ClusterSession, 'store' | 'sources' | 'label' | 'describe' | 'target' | 'state'>;
+
 export interface TreeSessions {
   /** The current session, started on first use; undefined when nothing is connected. */
-  ensureStarted(): ClusterSession | undefined;
+  ensureStarted(): TreeSession | undefined;
 }
 
 /** `undefined`: the whole tree; otherwise these rows (objects handed out before) and their children. */
@@ -31,7 +34,7 @@ export class TreeController {
   private readonly parents = new Map<string, string>();
   private readonly childIds = new Map<string, string[]>();
   private filterText = '';
-  private subscribed: ClusterSession | undefined;
+  private subscribed: TreeSession | undefined;
   private subscription: { dispose(): void } | undefined;
   private pending: StoreChange[] = [];
   private pendingAll = false;
@@ -148,7 +151,7 @@ export class TreeController {
     this.timer = setTimeout(() => this.flush(), Math.max(this.debounceMs, this.lastFired + interval - performance.now()));
   }
 
-  private subscribe(session: ClusterSession): void {
+  private subscribe(session: TreeSession): void {
     if (this.subscribed === session) return;
     this.subscription?.dispose();
     this.subscribed = session;
