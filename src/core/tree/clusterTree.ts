@@ -29,25 +29,6 @@ export interface ClusterTreeInput {
   detail?: string;
 }
 
-/** Milliseconds the last summary and doctor run of a store took: the Cluster view refreshes no more often than they allow. */
-const lastCost = new WeakMap<ClusterStore, { summaryMs: number; doctorMs: number }>();
-
-function costOf(store: ClusterStore): { summaryMs: number; doctorMs: number } {
-  let cost = lastCost.get(store);
-  if (!cost) lastCost.set(store, (cost = { summaryMs: 0, doctorMs: 0 }));
-  return cost;
-}
-
-/**
- * How long the Cluster view waits between refreshes: a second, or five times what its summary and
- * the doctor took last time, so that under churn they take at most a sixth of the extension host's
- * time (the doctor reads every pod and node: seconds at 5,000 nodes).
- */
-export function clusterRefreshIntervalMs(store: ClusterStore): number {
-  const cost = lastCost.get(store);
-  return Math.max(1000, 5 * ((cost?.summaryMs ?? 0) + (cost?.doctorMs ?? 0)));
-}
-
 /** `compute` once per turn of the event loop: the rows a refresh rebuilds one by one share it. */
 function oncePerTurn<T>(compute: () => T): () => T {
   let value: { v: T } | undefined;
@@ -83,12 +64,7 @@ const REFRESHED_ROWS = [...SUMMARY_ROWS, 'cluster/checks', 'cluster/settings'];
 export function clusterRows(input: ClusterTreeInput): TreeRow[] {
   const { store } = input;
   if (store.count('node') === 0 && input.phase !== 'connected') return [];
-  const summary = oncePerTurn(() => {
-    const started = performance.now();
-    const s = summarizeCluster(store, [...input.sources]);
-    costOf(store).summaryMs = performance.now() - started;
-    return s;
-  });
+  const summary = oncePerTurn(() => summarizeCluster(store, [...input.sources]));
   // each row can be rebuilt alone: a store change refreshes the rows it touches, not the whole view
   const summaryRow = (id: string): TreeRow | undefined => {
     const row = summaryRows(input, summary()).find((r) => r.id === id);
@@ -173,9 +149,7 @@ const SEVERITY_ICON: Record<Finding['severity'], RowIcon> = {
 
 /** The doctor's checks (`cni-lens doctor` prints the same), problems first, each with what to change. */
 function checksGroup(store: ClusterStore, sources: readonly SourceStatus[]): TreeRow {
-  const started = performance.now();
   const report = runDoctor(store, { sources: [...sources] });
-  costOf(store).doctorMs = performance.now() - started;
   const c = report.counts;
   const problems = c.error + c.warning;
   return {

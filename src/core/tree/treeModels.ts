@@ -5,7 +5,7 @@
 import type { SourceStatus } from '../model';
 import type { ClusterStore, StoreChange } from '../store/clusterStore';
 import { endpointsAffected, enisAffected, nodesAffected, podIpsAffected, type AffectedRows } from './affectedRows';
-import { clusterRefreshIntervalMs, clusterRows, clusterRowsAffected, type ClusterTreeInput } from './clusterTree';
+import { clusterRows, clusterRowsAffected, type ClusterTreeInput } from './clusterTree';
 import { endpointRows } from './endpointsTree';
 import { subnetRows } from './enisTree';
 import { nodeRows } from './nodesTree';
@@ -23,13 +23,13 @@ export interface TreeModel {
   /** When nothing is connected: the Cluster tree shows nothing, so its welcome content shows. */
   showsDisconnectedMessage: boolean;
   /** The least time between two refreshes of this tree (store changes wait and are taken together). */
-  minRefreshIntervalMs?: (store: ClusterStore) => number;
+  minRefreshIntervalMs?: number;
 }
 
 export type TreeViewName = 'cluster' | 'nodes' | 'enis' | 'podIps' | 'endpoints';
 
 export const TREE_MODELS: Readonly<Record<TreeViewName, TreeModel>> = {
-  cluster: { sourcesShown: [], roots: clusterRows, affected: clusterRowsAffected, showsDisconnectedMessage: false, minRefreshIntervalMs: clusterRefreshIntervalMs },
+  cluster: { sourcesShown: [], roots: clusterRows, affected: clusterRowsAffected, showsDisconnectedMessage: false, minRefreshIntervalMs: 1000 },
   nodes: { sourcesShown: ['kubernetes nodes', 'kubernetes pods', 'ec2', 'ipamd'], roots: (i) => nodeRows(i.store), affected: nodesAffected, showsDisconnectedMessage: true },
   enis: { sourcesShown: ['ec2', 'ipamd'], roots: (i) => subnetRows(i.store), affected: enisAffected, showsDisconnectedMessage: true },
   podIps: { sourcesShown: ['kubernetes pods', 'kubernetes namespaces'], roots: (i) => podNamespaceRows(i.store), affected: podIpsAffected, showsDisconnectedMessage: true },
