@@ -77,7 +77,7 @@ export function clusterRows(input: ClusterTreeInput): TreeRow[] {
   return [...rows, checks(), settings(), sources];
 }
 
-/** The session, the counts and the sources group (last). */
+/** The detected mode, the session, the counts and the sources group (last). */
 function summaryRows(input: ClusterTreeInput, s: ClusterSummary): TreeRow[] {
   const c = s.counts;
   const policies = c.policies.networkPolicies + c.policies.ciliumNetworkPolicies + c.policies.ciliumClusterwideNetworkPolicies;
