@@ -6,14 +6,18 @@
  *                            and vs JSON.parse of the same bytes (the floor)
  *   memory after sync        vs kubectl's peak RSS for the same lists, and vs the raw JSON size
  *   event-loop blocks        during sync and churn, vs the same probe while idle (scheduling noise)
- *   churn latency            pod created in the sim → store change event, vs kubectl --watch-only
+ *   churn latency            pod created in the sim → store change event, and → the Pod IPs view's
+ *                            change event, vs kubectl --watch-only
  *   verdicts, traces         per second with the cluster's policies, vs the engine without its index
  *   diagram of a pod         vs the same on the demo cluster
- *   Pod IPs tree query       largest namespace, vs JSON.parse of that namespace's pods
+ *   Pod IPs tree rows        getChildren of the largest namespace, vs JSON.parse of its pods
  *   hover, 5 MB manifest     vs parsing the manifest with yaml
  *   activation, bundle size  vs loading / the size of @kubernetes/client-node
  *
- *   npm run bench [-- --sizes small,1k,5k] [--out FILE]
+ *   npm run bench [-- --sizes small,1k,5k] [--out FILE] [--extension-only]
+ *
+ * --extension-only: only the extension-side figures (diagram of a pod, Pod IPs rows, churn to the
+ * store and to the view), without kubectl, verdicts, traces and hover: cheap enough for 5k.
  *
  * Writes .test-output/bench/bench.json (or --out) and prints a table. Not part of `npm test`.
  */
@@ -34,7 +38,10 @@ const SIZES: Record<string, { nodes: number; pods: number; policies: number }> =
 };
 const KUBECTL = process.env.KUBECTL ?? ['/usr/lib/google-cloud-sdk/bin/kubectl.1.32', '/usr/local/bin/kubectl', '/usr/bin/kubectl'].find((p) => existsSync(p)) ?? 'kubectl';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: 'small,1k,5k' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: 'small,1k,5k' }, out: { type: 'string' }, 'extension-only': { type: 'boolean', default: false } } });
+const extensionOnly = values['extension-only'] === true;
+/** The figures --extension-only measures. */
+const EXTENSION_FIGURES = /^(watch event → |diagram of a pod|Pod IPs rows)/;
 const sizes = values.sizes!.split(',').map((s) => s.trim()).filter(Boolean);
 for (const s of sizes) if (!SIZES[s]) throw new Error(`--sizes: unknown size "${s}" (known: ${Object.keys(SIZES).join(', ')})`);
 
@@ -107,7 +114,7 @@ async function startSim(dir: string, kubeconfig: string): Promise<{ stop: () => 
 }
 
 async function worker<T>(mode: 'same' | 'full', kubeconfig: string): Promise<T> {
-  const r = await run('node', ['--expose-gc', '--max-old-space-size=8192', join(OUT_DIR, 'scaleWorker.js'), '--mode', mode, '--kubeconfig', kubeconfig, '--kubectl', KUBECTL, '--demo', join(ROOT, 'demo/snapshot')], { measure: true });
+  const r = await run('node', ['--expose-gc', '--max-old-space-size=8192', join(OUT_DIR, 'scaleWorker.js'), '--mode', mode, '--kubeconfig', kubeconfig, '--kubectl', KUBECTL, '--demo', join(ROOT, 'demo/snapshot'), ...(extensionOnly ? ['--extension-only'] : [])], { measure: true });
   if (r.code !== 0) throw new Error(`worker ${mode} failed: ${r.stderr}`);
   return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as T), processPeakRssBytes: r.peakRssBytes };
 }
@@ -177,10 +184,12 @@ function sizeFigures(size: string, same: SameResult, full: FullResult, kubectl: 
   add(`longest event-loop block during churn (${same.churn.podsPerSecond * 2} pod events/s)`, same.churn.blockMs, 'ms', 'same probe while idle', same.idleBlockMs, 'ms', 'lower', '< 50 ms');
   add('watch event → store change, p50', same.churn.lens.p50Ms, 'ms', 'kubectl get pods -A --watch-only, p50', same.churn.kubectl.p50Ms, 'ms', 'lower');
   add('watch event → store change, p99', same.churn.lens.p99Ms, 'ms', 'kubectl get pods -A --watch-only, p99', same.churn.kubectl.p99Ms, 'ms', 'lower');
+  add(`watch event → view change event (Pod IPs tree controller), p50, ${same.churn.podsPerSecond * 2} events/s`, same.churn.view.p50Ms, 'ms', 'kubectl get pods -A --watch-only, p50', same.churn.kubectl.p50Ms, 'ms', 'lower');
+  add('watch event → view change event (Pod IPs tree controller), p99', same.churn.view.p99Ms, 'ms', 'kubectl get pods -A --watch-only, p99', same.churn.kubectl.p99Ms, 'ms', 'lower');
   add(`verdicts per second (${full.counts.policies} policies)`, full.verdicts.perSecond, '/s', 'same engine without its selector index', full.verdicts.baselinePerSecond, '/s', 'higher');
   add('traces per second (with verdicts)', full.traces.perSecond, '/s', 'verdicts per second', full.verdicts.perSecond, '/s', 'higher');
   add('diagram of a pod: graph + elkjs layout', full.diagram.buildMs + full.diagram.layoutMs, 'ms', 'the same for a pod of the demo cluster', full.diagram.demo.buildMs + full.diagram.demo.layoutMs, 'ms', 'lower');
-  add(`Pod IPs rows for namespace ${full.tree.namespace} (${full.tree.pods} pods), store query`, full.tree.ms, 'ms', "JSON.parse of that namespace's pods", full.tree.jsonParseMs, 'ms', 'lower');
+  add(`Pod IPs rows for namespace ${full.tree.namespace} (${full.tree.pods} pods), getChildren of the view's tree controller`, full.tree.ms, 'ms', "JSON.parse of that namespace's pods", full.tree.jsonParseMs, 'ms', 'lower');
   add(`hover on a ${(full.hover.manifestBytes / 1e6).toFixed(1)} MB manifest, p50`, full.hover.p50Ms, 'ms', 'yaml parse of the manifest', full.hover.yamlParseMs, 'ms', 'lower');
   add(`hover on a ${(full.hover.manifestBytes / 1e6).toFixed(1)} MB manifest, max`, full.hover.maxMs, 'ms', 'yaml parse of the manifest', full.hover.yamlParseMs, 'ms', 'lower');
   add('simulated cluster: start (load snapshot, serve)', simStartMs, 'ms', 'kubectl get nodes,pods,ciliumendpoints -A -o json', kubectl.ms, 'ms', 'lower');
@@ -209,21 +218,23 @@ async function main(): Promise<void> {
     const sim = await startSim(dir, kubeconfig);
     log(`  sim ready in ${fmt(sim.startMs)} ms`);
     try {
-      const kubectl = await run(KUBECTL, ['--kubeconfig', kubeconfig, 'get', 'nodes,pods,ciliumendpoints', '-A', '-o', 'json'], { keepStdout: false, measure: true });
+      const kubectl = extensionOnly
+        ? { code: 0, stdout: '', stderr: '', ms: NaN, stdoutBytes: 0 }
+        : await run(KUBECTL, ['--kubeconfig', kubeconfig, 'get', 'nodes,pods,ciliumendpoints', '-A', '-o', 'json'], { keepStdout: false, measure: true });
       if (kubectl.code !== 0) throw new Error(`kubectl failed: ${kubectl.stderr}`);
-      log(`  kubectl: ${fmt(kubectl.ms)} ms, peak RSS ${fmt((kubectl.peakRssBytes ?? 0) / 1e6)} MB, ${fmt(kubectl.stdoutBytes / 1e6)} MB printed`);
+      if (!extensionOnly) log(`  kubectl: ${fmt(kubectl.ms)} ms, peak RSS ${fmt((kubectl.peakRssBytes ?? 0) / 1e6)} MB, ${fmt(kubectl.stdoutBytes / 1e6)} MB printed`);
       const same = await worker<SameResult>('same', kubeconfig);
       log(`  CNI Lens (nodes, pods, CEPs): ${fmt(same.syncMs)} ms (JSON.parse ${fmt(same.breakdown.jsonParseMs)} ms, projection + indexes ${fmt(same.breakdown.ingestMs)} ms, process CPU user ${fmt(same.breakdown.cpuUserMs)} ms + system ${fmt(same.breakdown.cpuSystemMs)} ms)`);
       const full = await worker<FullResult>('full', kubeconfig);
       log(`  CNI Lens (all resources): ${fmt(full.syncMs)} ms (JSON.parse ${fmt(full.breakdown.jsonParseMs)} ms, projection + indexes ${fmt(full.breakdown.ingestMs)} ms)`);
       const simRss = await sim.rssBytes();
-      figures.push(...sizeFigures(size, same, full, kubectl, sim.startMs, simRss));
+      figures.push(...sizeFigures(size, same, full, kubectl, sim.startMs, simRss).filter((f) => !extensionOnly || EXTENSION_FIGURES.test(f.figure)));
       details[size] = { spec: SIZES[size], kubectl: { ms: kubectl.ms, peakRssBytes: kubectl.peakRssBytes, printedBytes: kubectl.stdoutBytes }, same, full, sim: { startMs: sim.startMs, rssBytes: simRss }, seconds: (performance.now() - sizeStarted) / 1000 };
     } finally {
       await sim.stop();
     }
   }
-  figures.push(...(await activation()));
+  if (!extensionOnly) figures.push(...(await activation()));
 
   const header = ['size', 'figure', 'CNI Lens', 'peer', 'peer value', 'ratio', 'goal'];
   const rows = figures.map((f) => [f.size, f.figure, `${fmt(f.value)} ${f.unit}`, f.peer, `${fmt(f.peerValue)} ${f.peerUnit}`, `${fmt(f.ratio)}× (${f.better} is better)`, f.goal ?? '']);

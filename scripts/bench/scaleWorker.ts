@@ -29,6 +29,9 @@ import { LIVE_RESOURCES, LiveCluster } from '../../src/core/sources/liveCluster'
 import { openLiveStore } from '../../src/core/sources/liveStore';
 import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
 import type { ClusterStore } from '../../src/core/store/clusterStore';
+import { TreeController, type TreeRefresh, type TreeSession } from '../../src/core/tree/treeController';
+import { TREE_MODELS } from '../../src/core/tree/treeModels';
+import { podNamespaceRowId } from '../../src/core/tree/podIpsTree';
 import { layoutDiagram } from '../../webview/render/layoutDiagram';
 
 const { values } = parseArgs({
@@ -39,8 +42,11 @@ const { values } = parseArgs({
     demo: { type: 'string' },
     'churn-rate': { type: 'string', default: '250' },
     'churn-seconds': { type: 'string', default: '6' },
+    /** Only the extension-side figures (diagram, tree rows, churn to the store and the view): no kubectl, verdicts, traces or hover. */
+    'extension-only': { type: 'boolean', default: false },
   },
 });
+const extensionOnly = values['extension-only'] === true;
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
@@ -144,7 +150,7 @@ async function modeSame() {
   const counts = { nodes: store.count('node'), pods: store.count('pod'), ciliumEndpoints: store.count('ciliumEndpoint') };
 
   // the floor: JSON.parse of the same bytes (fetched first, parsing timed alone)
-  const texts = [...(await pages('/api/v1/nodes')), ...(await pages('/api/v1/pods')), ...(await pages('/apis/cilium.io/v2/ciliumendpoints'))];
+  const texts = extensionOnly ? [] : [...(await pages('/api/v1/nodes')), ...(await pages('/api/v1/pods')), ...(await pages('/apis/cilium.io/v2/ciliumendpoints'))];
   const rawBytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
   const parseStarted = performance.now();
   let parsedItems = 0;
@@ -156,20 +162,25 @@ async function modeSame() {
   const rate = Number(values['churn-rate']);
   const seconds = Number(values['churn-seconds']);
   const lensLatencies: number[] = [];
+  // and to the change event of the Pod IPs view's tree controller (what the view's onDidChangeTreeData gets)
+  const view = podIpsView(store);
   const sub = store.onChange((changes) => {
     const now = performance.timeOrigin + performance.now();
     for (const c of changes) {
       if (c.kind !== 'pod' || c.type !== 'added') continue;
       const created = store.get('pod', c.key)?.createdAt;
-      if (created && created.includes('.')) lensLatencies.push(now - Date.parse(created));
+      if (created && created.includes('.')) {
+        lensLatencies.push(now - Date.parse(created));
+        view.waiting.push({ namespace: c.key.slice(0, c.key.indexOf('/')), createdMs: Date.parse(created) });
+      }
     }
   });
   const kubectlLatencies: number[] = [];
   const seen = new Set<string>();
   // kubectl lists before it watches: selecting only churned pods keeps that list empty
-  const watcher = spawn(values.kubectl!, ['--kubeconfig', values.kubeconfig!, 'get', 'pods', '-A', '-l', 'sim.cni-lens.io/churned', '--watch-only', '-o', 'jsonpath={.metadata.name} {.metadata.creationTimestamp}{"\\n"}'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const watcher = extensionOnly ? undefined : spawn(values.kubectl!, ['--kubeconfig', values.kubeconfig!, 'get', 'pods', '-A', '-l', 'sim.cni-lens.io/churned', '--watch-only', '-o', 'jsonpath={.metadata.name} {.metadata.creationTimestamp}{"\\n"}'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let buffered = '';
-  watcher.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+  watcher?.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     const now = performance.timeOrigin + performance.now();
     buffered += chunk;
     const lines = buffered.split('\n');
@@ -182,7 +193,7 @@ async function modeSame() {
     }
   });
   // wait until kubectl watches (its watch request reached the server)
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 300 && watcher; i++) {
     const log = JSON.parse(await raw('GET', '/_sim/v1/requests')) as { requests: Array<{ verb: string; path: string; query: Record<string, string> }> };
     if (log.requests.some((q) => q.path === '/api/v1/pods' && q.query.watch === 'true' && q.query.labelSelector === 'sim.cni-lens.io/churned')) break;
     await new Promise((r) => setTimeout(r, 200));
@@ -193,9 +204,11 @@ async function modeSame() {
   const churnStats = JSON.parse(await raw('POST', '/_sim/v1/churn', JSON.stringify({ podsPerSecond: 0 }))) as { created: number };
   await new Promise((r) => setTimeout(r, 1000));
   const churnBlockMs = probe.stop();
-  watcher.kill();
+  watcher?.kill();
   sub.dispose();
+  view.dispose();
   lensLatencies.sort((a, b) => a - b);
+  view.latencies.sort((a, b) => a - b);
   kubectlLatencies.sort((a, b) => a - b);
   await s.live.live.stop();
   return {
@@ -215,6 +228,7 @@ async function modeSame() {
       created: churnStats.created,
       blockMs: churnBlockMs,
       lens: { events: lensLatencies.length, p50Ms: percentile(lensLatencies, 0.5), p99Ms: percentile(lensLatencies, 0.99) },
+      view: { events: view.latencies.length, refreshes: view.refreshes, p50Ms: percentile(view.latencies, 0.5), p99Ms: percentile(view.latencies, 0.99) },
       kubectl: { events: kubectlLatencies.length, p50Ms: percentile(kubectlLatencies, 0.5), p99Ms: percentile(kubectlLatencies, 0.99) },
     },
   };
@@ -266,17 +280,47 @@ async function diagramMs(store: ClusterStore, podKey: string): Promise<{ buildMs
   }
 }
 
-/** What the Pod IPs view's getChildren does for a namespace, without the vscode objects. */
-function namespaceRows(store: ClusterStore, ns: string): number {
-  const pods = store.podsInNamespace(ns).sort((a, b) => a.name.localeCompare(b.name));
-  let rows = 0;
-  for (const pod of pods) {
-    const eni = pod.ip && !pod.hostNetwork ? store.ownersOfIp(pod.ip).find((o) => o.kind === 'eni')?.key : undefined;
-    const managed = pod.hostNetwork || store.get('ciliumEndpoint', `${pod.namespace}/${pod.name}`) !== undefined;
-    const description = [pod.ip ?? 'no IP', pod.nodeName, eni, managed ? undefined : 'not managed by Cilium'].filter(Boolean).join(' · ');
-    if (description) rows++;
+/** The synced store as the trees read a session: connected, every source fine. */
+function benchSession(store: ClusterStore): TreeSession {
+  return { store, sources: [], label: 'bench', describe: () => 'bench', target: { kind: 'live' }, state: { phase: 'connected' } };
+}
+
+/**
+ * The Pod IPs view's tree controller (the view's data provider without the editor), subscribed to
+ * the store: for each pod added, the time from its creation in the cluster to the controller's
+ * change event that refreshes its namespace's row (or the whole view).
+ */
+function podIpsView(store: ClusterStore) {
+  const waiting: Array<{ namespace: string; createdMs: number }> = [];
+  const latencies: number[] = [];
+  let refreshes = 0;
+  const controller = new TreeController(TREE_MODELS.podIps, { ensureStarted: () => benchSession(store) }, (refresh: TreeRefresh) => {
+    const now = performance.timeOrigin + performance.now();
+    refreshes++;
+    const ids = refresh === undefined ? undefined : new Set(refresh.map((r) => r.id));
+    for (let i = waiting.length - 1; i >= 0; i--) {
+      const w = waiting[i]!;
+      if (ids && !ids.has(podNamespaceRowId(w.namespace))) continue;
+      latencies.push(now - w.createdMs);
+      waiting.splice(i, 1);
+    }
+  });
+  controller.getChildren(); // the top level, as the editor asks for it: subscribes to the store
+  return { waiting, latencies, get refreshes() { return refreshes; }, dispose: () => controller.dispose() };
+}
+
+/** The Pod IPs view's getChildren of a namespace row, on a controller that has not shown it yet (as when the user expands it). */
+function namespaceRows(store: ClusterStore, ns: string): { rows: number; ms: number } {
+  const controller = new TreeController(TREE_MODELS.podIps, { ensureStarted: () => benchSession(store) }, () => undefined);
+  try {
+    const row = controller.getChildren().find((r) => r.id === podNamespaceRowId(ns));
+    if (!row) throw new Error(`no Pod IPs row for namespace ${ns}`);
+    const started = performance.now();
+    const rows = controller.getChildren(row).length;
+    return { rows, ms: performance.now() - started };
+  } finally {
+    controller.dispose();
   }
-  return rows;
 }
 
 async function modeFull() {
@@ -289,12 +333,22 @@ async function modeFull() {
 
   const queries: PolicyQuery[] = [];
   for (let i = 0; i < 20_000; i++) {
+    if (extensionOnly) {
+      // the same draws without the queries, so the diagram's pod below is the same one
+      r();
+      const near = r() < 0.5;
+      r();
+      if (near) r();
+      r();
+      continue;
+    }
     const from = pick(pods);
     const to = r() < 0.5 ? pick(pods.filter((p, k) => k % 50 === i % 50 && p.namespace === from.namespace).concat([pick(pods)])) : pick(pods);
     queries.push({ from: key(from), to: key(to), port: pick([8080, 9090, 8443, 3000, 443]) });
   }
-  const indexed = verdictRate(store, true, queries);
-  const baseline = verdictRate(store, false, queries.slice(0, 2_000));
+  const none = { perSecond: NaN, verdicts: {} };
+  const indexed = extensionOnly ? none : verdictRate(store, true, queries);
+  const baseline = extensionOnly ? none : verdictRate(store, false, queries.slice(0, 2_000));
 
   const engine = new PolicyEngine(store, { engine: 'cilium' });
   const evaluator = tracePolicyEvaluator(engine);
@@ -303,7 +357,7 @@ async function modeFull() {
   const traceStarted = performance.now();
   let traced = 0;
   for (const q of traceQueries) if (traceDatapath(store, { from: q.from as string, to: q.to as string, port: q.port }, { policyEvaluator: evaluator }).ok) traced++;
-  const tracesPerSecond = traceQueries.length / ((performance.now() - traceStarted) / 1000);
+  const tracesPerSecond = extensionOnly ? NaN : traceQueries.length / ((performance.now() - traceStarted) / 1000);
   engine.dispose();
 
   // diagram of one pod here, and of a pod of the demo cluster (seven nodes) as the peer
@@ -317,10 +371,8 @@ async function modeFull() {
 
   // Pod IPs tree: the rows of the namespace with the most pods; peer: JSON.parse of that namespace's pods
   const largest = store.podNamespaces().map((ns) => ({ ns, n: store.podsInNamespace(ns).length })).sort((a, b) => b.n - a.n)[0]!;
-  namespaceRows(store, largest.ns);
-  const treeStarted = performance.now();
-  const rows = namespaceRows(store, largest.ns);
-  const treeMs = performance.now() - treeStarted;
+  namespaceRows(store, largest.ns); // warm up
+  const { rows, ms: treeMs } = namespaceRows(store, largest.ns);
   const nsTexts = await pages(`/api/v1/namespaces/${largest.ns}/pods`);
   const nsParseStarted = performance.now();
   for (const t of nsTexts) JSON.parse(t);
@@ -330,7 +382,7 @@ async function modeFull() {
   const docs: string[] = [];
   const policies = [...store.list('networkPolicy')];
   const services = [...store.list('service')];
-  for (let i = 0; docs.join('').length < 5 * 1024 * 1024 && i < 200_000; i++) {
+  for (let i = 0; !extensionOnly && docs.join('').length < 5 * 1024 * 1024 && i < 200_000; i++) {
     const p = policies[i % policies.length]!;
     const svc = services[i % services.length]!;
     docs.push(stringify({ apiVersion: p.kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'cilium.io/v2', kind: p.kind, metadata: { name: `${p.name}-${i}`, ...(p.namespace ? { namespace: p.namespace } : {}) }, spec: p.spec }));
@@ -345,9 +397,9 @@ async function modeFull() {
       offsets.push(from + needle.length + 1);
     }
   }
-  manifestHover(manifest, offsets[0]!, { store, sourceLabel: 'bench' }); // builds the hover indexes once
+  if (!extensionOnly) manifestHover(manifest, offsets[0]!, { store, sourceLabel: 'bench' }); // builds the hover indexes once
   const hoverMs: number[] = [];
-  for (const offset of offsets) {
+  for (const offset of extensionOnly ? [] : offsets) {
     const t0 = performance.now();
     manifestHover(manifest, offset, { store, sourceLabel: 'bench' });
     hoverMs.push(performance.now() - t0);

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { demoSnapshotDir, isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
 import type { Page } from 'playwright-core';
-import { expandRow, expandView, openView, resizeSideBar, screenshot, viewPane, waitForTreeRows } from './harness/workbench';
+import { expandRow, expandView, openView, resizeSideBar, screenshot, treeRow, viewPane, waitForTreeRows } from './harness/workbench';
 
 interface Eni { NetworkInterfaceId: string; Attachment?: { InstanceId?: string; DeviceIndex?: number }; PrivateIpAddresses: { PrivateIpAddress: string }[] }
 interface Pod { metadata: { name: string; namespace: string; creationTimestamp?: string }; spec: { nodeName?: string; hostNetwork?: boolean }; status: { podIP?: string; conditions?: Array<{ type: string; status: string }> } }
@@ -82,6 +82,21 @@ describe.skipIf(missing.length > 0 && !isCi)('the tree views on the demo cluster
     expect(row.description).toContain(frontend.status.podIP!);
     expect(row.description).toContain(frontend.spec.nodeName!.replace('.us-west-2.compute.internal', ''));
     expect(row.description).toContain(frontendEni.NetworkInterfaceId);
+    // the row's tooltip is built when it is hovered (resolveTreeItem): it names the pod, its node and its ENI
+    // (the other views collapsed, so that the row is on screen)
+    const headers = VIEWS.filter((v) => v !== 'Pod IPs').map((v) => viewPane(session.page, v).locator('.pane-header'));
+    for (const h of headers) if ((await h.getAttribute('aria-expanded')) === 'true') await h.click();
+    await treeRow(session.page, frontend.metadata.name, 'Pod IPs').locator('.label-name').hover();
+    const hover = session.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: `ENI: ${frontendEni.NetworkInterfaceId}` }).first();
+    await hover.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await hover.innerText();
+    expect(text).toContain(`${frontend.metadata.namespace}/${frontend.metadata.name}`);
+    expect(text).toContain(`IP: ${frontend.status.podIP}`);
+    expect(text).toContain(`Node: ${frontend.spec.nodeName}`);
+    await screenshot(session.page, 'view-pod-ips-tooltip.png');
+    await session.page.mouse.move(1200, 700);
+    await session.page.keyboard.press('Escape');
+    for (const v of VIEWS) await expandView(session.page, v);
   });
 
   it('ENIs: pod subnets are marked as ENIConfig subnets (custom networking)', async () => {

@@ -83,6 +83,33 @@ describe('ClusterStore indexes', () => {
     expect(store.ownersOfIp('100.64.1.5')).toEqual([]);
   });
 
+  it('indexes EndpointSlices by their Service and ENIs on no node, following moves and deletes', () => {
+    const store = new ClusterStore();
+    const slice = (name: string, serviceName: string | undefined) => ({ namespace: 'shop', name, ...(serviceName ? { serviceName } : {}), addressType: 'IPv4', endpoints: [], ports: [], origin });
+    store.upsert('endpointSlice', slice('web-abc', 'web'));
+    store.upsert('endpointSlice', slice('web-def', 'web'));
+    store.upsert('endpointSlice', slice('orphan', undefined));
+    expect(store.endpointSlicesOfService('shop', 'web').map((s) => s.name).sort()).toEqual(['web-abc', 'web-def']);
+    expect(store.endpointSlicesOfService('other', 'web')).toEqual([]);
+    store.upsert('endpointSlice', slice('web-def', 'api'));
+    expect(store.endpointSlicesOfService('shop', 'web').map((s) => s.name)).toEqual(['web-abc']);
+    expect(store.endpointSlicesOfService('shop', 'api').map((s) => s.name)).toEqual(['web-def']);
+    store.remove('endpointSlice', 'shop/web-abc');
+    expect(store.endpointSlicesOfService('shop', 'web')).toEqual([]);
+
+    const rds: EniInfo = { ...eni('eni-rds', 'x', ['10.0.40.7']), nodeName: undefined, description: 'RDSNetworkInterface' };
+    store.upsert('eni', eni('eni-node', 'node-a', ['10.0.16.5']));
+    store.upsert('eni', rds);
+    expect(store.enisOffNodes().map((e) => e.id)).toEqual(['eni-rds']);
+    // attached to a node now: no longer off the nodes
+    store.upsert('eni', { ...rds, nodeName: 'node-a' });
+    expect(store.enisOffNodes()).toEqual([]);
+    expect(store.enisOnNode('node-a').map((e) => e.id).sort()).toEqual(['eni-node', 'eni-rds']);
+    store.upsert('eni', rds);
+    store.remove('eni', 'eni-rds');
+    expect(store.enisOffNodes()).toEqual([]);
+  });
+
   it('keys cluster-wide and namespaced policies apart', () => {
     const store = new ClusterStore();
     store.upsert('networkPolicy', { kind: 'CiliumClusterwideNetworkPolicy', name: 'deny-imds', origin });

@@ -11,6 +11,7 @@ import { traceDatapath, type TraceRequest } from '../../src/core/analysis/datapa
 import type { DiagramGraph, DiagramLane, DiagramNode } from '../../src/core/analysis/diagram/diagramTypes';
 import { decidingPolicyText, nodeBox } from '../../src/core/analysis/diagram/nodeBox';
 import { pathGraph } from '../../src/core/analysis/diagram/pathGraph';
+import { overviewDestinations } from '../../src/core/analysis/diagram/overviewDestinations';
 import { podOverviewGraph } from '../../src/core/analysis/diagram/podOverviewGraph';
 import { approximateTextMeasure } from '../../src/core/analysis/diagram/textMetrics';
 import { ELK_LAYOUT_OPTIONS, laneIndex, toElkGraph } from '../../src/core/analysis/diagram/toElkGraph';
@@ -295,5 +296,37 @@ describe('toElkGraph', () => {
       expect(c.height).toBeGreaterThanOrEqual(box.lines.length * 16);
     }
     expect(elk.edges.map((e) => [e.sources[0], e.targets[0]])).toEqual(g.edges.map((e) => [e.from, e.to]));
+  });
+});
+
+describe('overviewDestinations: choices from the store indexes', () => {
+  it('with no other workload in its namespace, the pod on another node comes from another namespace: first with a port, by name', async () => {
+    const own = (await loadSnapshotStore(DEMO)).store;
+    const subject = own.get('pod', FRONTEND)!;
+    // only frontend's own replicas stay in shop
+    for (const p of [...own.list('pod')]) if (p.namespace === 'shop' && p.owner?.name !== subject.owner?.name) own.remove('pod', `${p.namespace}/${p.name}`);
+    const key = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+    const candidates = [...own.list('pod')]
+      .filter((p) => p.namespace !== 'shop' && !p.hostNetwork && p.ip && p.nodeName && p.nodeName !== subject.nodeName && p.phase !== 'Succeeded' && p.phase !== 'Failed')
+      .sort((a, b) => Number(a.containerPorts.length === 0) - Number(b.containerPorts.length === 0) || key(a).localeCompare(key(b)));
+    expect(candidates.length).toBeGreaterThan(1);
+    const chosen = overviewDestinations(own, subject);
+    expect(chosen.find((d) => d.id === 'other-node-pod')?.request.to).toBe(key(candidates[0]!));
+    // on its node, a pod of another namespace comes before a replica of its own workload
+    const onNode = [...own.list('pod')]
+      .filter((p) => p.nodeName === subject.nodeName && key(p) !== FRONTEND && !p.hostNetwork && p.ip && p.phase !== 'Succeeded' && p.phase !== 'Failed')
+      .sort((a, b) => Number(a.namespace === 'shop') - Number(b.namespace === 'shop') || Number(a.containerPorts.length === 0) - Number(b.containerPorts.length === 0) || key(a).localeCompare(key(b)));
+    expect(onNode[0]?.namespace).not.toBe('shop');
+    expect(chosen.find((d) => d.id === 'same-node-pod')?.request.to).toBe(key(onNode[0]!));
+
+    // the Service: the first pod-backed one of another namespace that does not lead back to the pod
+    const service = chosen.find((d) => d.id === 'service')!;
+    const [ns, name] = service.request.to.slice('svc:'.length).split('/') as [string, string];
+    expect(ns).not.toBe('shop');
+    expect(own.endpointSlicesOfService(ns, name).length).toBeGreaterThan(0);
+    // its EndpointSlices gone, it has no backend: the next Service is chosen
+    for (const slice of own.endpointSlicesOfService(ns, name)) own.remove('endpointSlice', `${slice.namespace}/${slice.name}`);
+    const next = overviewDestinations(own, subject).find((d) => d.id === 'service');
+    expect(next?.request.to).not.toBe(service.request.to);
   });
 });

@@ -10,7 +10,7 @@ import { loadSnapshot } from '../../src/core/snapshot/loadSnapshot';
 import { emptyRawAws, type RawSnapshot } from '../../src/core/snapshot/rawSnapshot';
 import { subnetRows } from '../../src/core/tree/enisTree';
 import { nodeRows } from '../../src/core/tree/nodesTree';
-import type { TreeRow } from '../../src/core/tree/treeRow';
+import { tooltipText, type TreeRow } from '../../src/core/tree/treeRow';
 
 const DEMO = resolve(__dirname, '../../demo/snapshot');
 const NODE = 'ip-10-0-17-42.us-west-2.compute.internal';
@@ -47,14 +47,14 @@ describe('ENIs of a node: EC2, then ipamd, then inferred from pod IPs', () => {
     expect(enis).toHaveLength(1);
     expect(enis[0]?.label).toBe('eth0 (id unknown)');
     expect(enis[0]?.description).toBe(`eth0 · primary · ${podIpsOnNode.size}/${podIpsOnNode.size} IPs used · subnet unknown · inferred from pod IPs`);
-    expect(enis[0]?.tooltip).toContain('cniLens.aws.profile');
+    expect(tooltipText(enis[0]!)).toContain('cniLens.aws.profile');
     const ips = enis[0]!.children!();
     expect(ips.map((r) => [r.label, r.description])).toEqual([
       [node.internalIp, 'node primary'],
       ...[...podIpsOnNode.entries()].sort((a, b) => a[1].localeCompare(b[1])).map(([ip, pod]) => [ip, pod]),
     ]);
     // no allocation facts: capacity counts the pods' IPs and says where the ENIs came from
-    expect(row.tooltip).toContain('inferred from pod IPs');
+    expect(tooltipText(row)).toContain('inferred from pod IPs');
     // the ENIs tree: every node's inferred eth0 under one "unknown subnet" row
     const subnets = subnetRows(store);
     expect(subnets.map((r) => r.label)).toEqual(['(unknown subnet)']);

@@ -15,7 +15,7 @@ import { subnetRows } from '../../src/core/tree/enisTree';
 import { eniRows, nodeRows } from '../../src/core/tree/nodesTree';
 import { podNamespaceRows } from '../../src/core/tree/podIpsTree';
 import { sourceRows, TREE_MODELS } from '../../src/core/tree/treeModels';
-import type { TreeRow } from '../../src/core/tree/treeRow';
+import { tooltipText, type TreeRow } from '../../src/core/tree/treeRow';
 
 const DEMO = resolve(__dirname, '../../demo/snapshot');
 
@@ -178,6 +178,19 @@ describe('tree building on the demo snapshot', () => {
     const row = expandAll(podNamespaceRows(store)).find((r) => r.id === 'pod/shop/frontend-5bbc558bcd-vkbwc')!;
     expect(row.description).toMatch(/ · not ready$/);
     expect(row.icon).toEqual({ id: 'warning', color: 'problemsWarningIcon.foreground' });
+    // the tooltip is built when the row is hovered, not when the namespace is listed
+    expect(typeof row.tooltip).toBe('function');
+    const eni = ec2Enis.find((e) => e.PrivateIpAddresses.some((a) => a.PrivateIpAddress === frontend.ip))!.NetworkInterfaceId;
+    const esc = (t: string) => t.replace(/[-.]/g, (c) => `\\${c}`);
+    expect(tooltipText(row)).toBe([
+      `**shop/${esc(frontend.name)}**`,
+      `IP: ${esc(frontend.ip!)}`,
+      `Phase: ${frontend.phase}`,
+      `Node: ${esc(frontend.nodeName!)}`,
+      `ENI: ${esc(eni)}`,
+      `Owner: ${frontend.owner!.kind} ${esc(frontend.owner!.name)}`,
+      'Flags: not ready',
+    ].join('\n\n'));
   });
 
   it('Cilium Endpoints: endpoints by namespace, a grouping by identity, and the unmanaged pods', () => {
@@ -220,7 +233,7 @@ describe('tree building on the demo snapshot', () => {
     const unmanagedCheck = byId(checks.children!(), 'cluster/check/cilium.unmanaged-pods');
     expect(unmanagedCheck.description).toBe('warning');
     expect(unmanagedCheck.icon).toEqual({ id: 'warning', color: 'problemsWarningIcon.foreground' });
-    expect(unmanagedCheck.tooltip).toContain('**Fix:**');
+    expect(tooltipText(unmanagedCheck)).toContain('**Fix:**');
   });
 
   it('source rows: a forbidden resource names the permission, no AWS credentials is said once with how to fix it', () => {

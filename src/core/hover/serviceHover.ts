@@ -50,9 +50,7 @@ export function portText(p: ServicePort): string {
 }
 
 export function slicesOf(store: ClusterStore, svc: { namespace: string; name: string }): EndpointSliceInfo[] {
-  const out: EndpointSliceInfo[] = [];
-  for (const slice of store.list('endpointSlice')) if (slice.namespace === svc.namespace && slice.serviceName === svc.name) out.push(slice);
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  return store.endpointSlicesOfService(svc.namespace, svc.name).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function backendLines(facts: ClusterFacts, svc: ServiceInfo): string[] {

@@ -139,9 +139,13 @@ export class ClusterStore {
   private readonly podsByLabel = new MultiIndex();
   private readonly podsByLabelKey = new MultiIndex();
   private readonly enisByNode = new MultiIndex();
+  /** ENIs on no node: load balancers, NAT gateways, RDS, MSK, VPC endpoints… */
+  private readonly enisOffNode = new Set<string>();
   private readonly endpointsByIdentity = new MultiIndex();
   private readonly endpointsByNamespace = new MultiIndex();
   private readonly policiesByNamespace = new MultiIndex();
+  /** `namespace/serviceName` → EndpointSlice keys. */
+  private readonly slicesByService = new MultiIndex();
 
   constructor() {
     for (const kind of STORE_KINDS) this.objects.set(kind, new Map());
@@ -187,6 +191,11 @@ export class ClusterStore {
     return this.resolve('eni', this.enisByNode.get(nodeName));
   }
 
+  /** ENIs not on a node (load balancers, NAT gateways, RDS, MSK, VPC endpoints…), without reading the nodes' ENIs. */
+  enisOffNodes(): EniInfo[] {
+    return this.resolve('eni', this.enisOffNode);
+  }
+
   endpointsWithIdentity(identityId: number): CiliumEndpointInfo[] {
     return this.resolve('ciliumEndpoint', this.endpointsByIdentity.get(String(identityId)));
   }
@@ -198,6 +207,11 @@ export class ClusterStore {
   /** Namespaced policies of `namespace`; pass `''` for cluster-wide ones. */
   policiesInNamespace(namespace: string): NetworkPolicyInfo[] {
     return this.resolve('networkPolicy', this.policiesByNamespace.get(namespace));
+  }
+
+  /** The EndpointSlices of Service `namespace/name` (all address types). */
+  endpointSlicesOfService(namespace: string, name: string): EndpointSliceInfo[] {
+    return this.resolve('endpointSlice', this.slicesByService.get(`${namespace}/${name}`));
   }
 
   /** Namespaces that have at least one pod. */
@@ -353,6 +367,7 @@ export class ClusterStore {
       case 'eni': {
         const eni = value as EniInfo;
         if (eni.nodeName) this.enisByNode.add(eni.nodeName, key);
+        else this.enisOffNode.add(key);
         return;
       }
       case 'ciliumEndpoint': {
@@ -364,6 +379,11 @@ export class ClusterStore {
       case 'networkPolicy':
         this.policiesByNamespace.add((value as NetworkPolicyInfo).namespace ?? '', key);
         return;
+      case 'endpointSlice': {
+        const slice = value as EndpointSliceInfo;
+        if (slice.serviceName) this.slicesByService.add(`${slice.namespace}/${slice.serviceName}`, key);
+        return;
+      }
       default:
         return;
     }
@@ -385,6 +405,7 @@ export class ClusterStore {
       case 'eni': {
         const eni = value as EniInfo;
         if (eni.nodeName) this.enisByNode.remove(eni.nodeName, key);
+        else this.enisOffNode.delete(key);
         return;
       }
       case 'ciliumEndpoint': {
@@ -396,6 +417,11 @@ export class ClusterStore {
       case 'networkPolicy':
         this.policiesByNamespace.remove((value as NetworkPolicyInfo).namespace ?? '', key);
         return;
+      case 'endpointSlice': {
+        const slice = value as EndpointSliceInfo;
+        if (slice.serviceName) this.slicesByService.remove(`${slice.namespace}/${slice.serviceName}`, key);
+        return;
+      }
       default:
         return;
     }

@@ -290,8 +290,3 @@ export function endpointsAffected(store: ClusterStore, changes: readonly StoreCh
     }
   });
 }
-
-/** The Cluster tree summarises everything: any change refreshes it whole. */
-export function clusterAffected(_store: ClusterStore, changes: readonly StoreChange[]): AffectedRows {
-  return changes.length > 0 ? 'all' : new Set();
-}

@@ -1,11 +1,12 @@
 /** The Cluster tree: detected mode, the session, counts, the doctor's checks, datapath settings and sources. */
 import { clusterSettings } from '../analysis/clusterSettings';
-import { summarizeCluster } from '../analysis/clusterSummary';
+import { summarizeCluster, type ClusterSummary } from '../analysis/clusterSummary';
 import { runDoctor } from '../analysis/doctor/runDoctor';
 import type { Finding } from '../analysis/doctor/types';
 import type { Provenance, Setting, SourceStatus } from '../model';
 import { sessionPhaseText } from '../sources/sourceFreshness';
-import type { ClusterStore } from '../store/clusterStore';
+import type { ClusterStore, StoreChange, StoreKind } from '../store/clusterStore';
+import type { AffectedRows } from './affectedRows';
 import { ERROR_COLOR, esc, icon, WARNING_COLOR, type RowIcon, type TreeRow } from './treeRow';
 
 const MODE_LABEL = {
@@ -28,10 +29,56 @@ export interface ClusterTreeInput {
   detail?: string;
 }
 
+/** `compute` once per turn of the event loop: the rows a refresh rebuilds one by one share it. */
+function oncePerTurn<T>(compute: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => {
+    if (!value) {
+      value = { v: compute() };
+      queueMicrotask(() => (value = undefined));
+    }
+    return value.v;
+  };
+}
+
+/** Kinds that neither the summary, the settings nor the doctor read: their changes leave the Cluster view as it is. */
+const NOT_SHOWN: ReadonlySet<StoreKind> = new Set(['endpointSlice', 'ciliumIdentity']);
+
+/** The Cluster rows a store change refreshes: all but the session and sources rows (their changes come with the session's), each rebuilt alone. */
+export function clusterRowsAffected(store: ClusterStore, changes: readonly StoreChange[]): AffectedRows {
+  const ids = new Set<string>();
+  let nodesComeOrGo = 0;
+  for (const change of changes) {
+    if (NOT_SHOWN.has(change.kind)) continue;
+    if (change.kind === 'node' && change.type !== 'modified') nodesComeOrGo++;
+    for (const id of REFRESHED_ROWS) ids.add(id);
+  }
+  // the view is empty while no node is known, and empty again when the last one goes
+  if (nodesComeOrGo > 0 && store.count('node') <= nodesComeOrGo) return 'all';
+  return ids;
+}
+
+const SUMMARY_ROWS = ['mode', 'nodes', 'enis', 'podIps', 'endpoints', 'unmanaged', 'policies'].map((id) => `cluster/${id}`);
+const REFRESHED_ROWS = [...SUMMARY_ROWS, 'cluster/checks', 'cluster/settings'];
+
 export function clusterRows(input: ClusterTreeInput): TreeRow[] {
   const { store } = input;
   if (store.count('node') === 0 && input.phase !== 'connected') return [];
-  const s = summarizeCluster(store, [...input.sources]);
+  const summary = oncePerTurn(() => summarizeCluster(store, [...input.sources]));
+  // each row can be rebuilt alone: a store change refreshes the rows it touches, not the whole view
+  const summaryRow = (id: string): TreeRow | undefined => {
+    const row = summaryRows(input, summary()).find((r) => r.id === id);
+    return row && { ...row, rebuild: () => summaryRow(id) };
+  };
+  const checks = (): TreeRow => ({ ...checksGroup(store, input.sources), rebuild: checks });
+  const settings = (): TreeRow => ({ ...settingsGroup(store), rebuild: settings });
+  const rows = summaryRows(input, summary()).map((row) => (SUMMARY_ROWS.includes(row.id) ? { ...row, rebuild: () => summaryRow(row.id) } : row));
+  const sources = rows.pop() as TreeRow;
+  return [...rows, checks(), settings(), sources];
+}
+
+/** The detected mode, the session, the counts and the sources group (last). */
+function summaryRows(input: ClusterTreeInput, s: ClusterSummary): TreeRow[] {
   const c = s.counts;
   const policies = c.policies.networkPolicies + c.policies.ciliumNetworkPolicies + c.policies.ciliumClusterwideNetworkPolicies;
   const row = (id: string, label: string, description: string, iconId: string, tooltip?: string): TreeRow => ({
@@ -47,8 +94,6 @@ export function clusterRows(input: ClusterTreeInput): TreeRow[] {
     row('unmanaged', 'Pods not managed by Cilium', c.unmanagedPods === null ? 'n/a' : String(c.unmanagedPods), c.unmanagedPods ? 'warning' : 'pass',
       s.unmanagedExamples.length ? `Pods with no CiliumEndpoint (started before Cilium: restart them):\n\n${s.unmanagedExamples.map((p) => `- ${esc(p)}`).join('\n')}` : undefined),
     row('policies', 'Policies', `${policies} (${c.policies.networkPolicies} NP · ${c.policies.ciliumNetworkPolicies} CNP · ${c.policies.ciliumClusterwideNetworkPolicies} CCNP)`, 'law'),
-    checksGroup(store, input.sources),
-    settingsGroup(store),
     {
       id: 'cluster/sources', label: 'Sources', icon: icon('database'), expanded: false,
       children: () => s.sources.map((src) => row(`source/${src.name}`, src.name, `${src.state}${src.detail ? ` · ${src.detail}` : ''}`, SOURCE_ICON[src.state] ?? 'circle-outline', src.detail ? esc(src.detail) : undefined)),
@@ -118,7 +163,7 @@ function checksGroup(store: ClusterStore, sources: readonly SourceStatus[]): Tre
       label: f.title,
       description: f.severity,
       icon: SEVERITY_ICON[f.severity],
-      tooltip: [
+      tooltip: () => [
         `**${esc(f.title)}**`,
         esc(f.detail),
         f.fix ? `**Fix:** ${esc(f.fix)}` : '',

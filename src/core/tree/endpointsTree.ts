@@ -74,7 +74,7 @@ function endpointRow(store: ClusterStore, ep: CiliumEndpointInfo): TreeRow {
     ref: { kind: 'ciliumEndpoint', key },
     ...(ep.ipv4[0] ? { ip: ep.ipv4[0] } : {}),
     searchText: ep.identityLabels.join(' '),
-    tooltip: [
+    tooltip: () => [
       `**${esc(key)}**`,
       `Identity ${ep.identityId ?? '?'}:\n\n${ep.identityLabels.map((l) => `- ${esc(l)}`).join('\n')}`,
       pod?.nodeName ? `Node: ${esc(pod.nodeName)}` : ep.nodeIp ? `Node IP: ${esc(ep.nodeIp)}` : undefined,
@@ -107,7 +107,7 @@ function identityRow(store: ClusterStore, id: number): TreeRow {
     description: `${app ?? labels[0] ?? ''} · ${eps.length} endpoints`,
     icon: icon('key'),
     searchText: labels.join(' '),
-    tooltip: `**Identity ${id}**\n\n${labels.map((l) => `- ${esc(l)}`).join('\n')}`,
+    tooltip: () => `**Identity ${id}**\n\n${labels.map((l) => `- ${esc(l)}`).join('\n')}`,
     children: () => store.endpointsWithIdentity(id).sort((a, b) => compareNames(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`)).map((ep) => ({
       id: identityEndpointRowId(id, `${ep.namespace}/${ep.name}`),
       label: `${ep.namespace}/${ep.name}`,

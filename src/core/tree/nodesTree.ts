@@ -39,7 +39,7 @@ export function nodeRows(store: ClusterStore): TreeRow[] {
         ref: { kind: 'node', key: node.name },
         ...(node.internalIp ? { ip: node.internalIp } : {}),
         searchText: `${node.name} ${node.instanceId ?? ''} ${enis.map((e) => `${e.id} ${e.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' ')}`).join(' ')}`,
-        tooltip: `**${esc(node.name)}**\n\n${[
+        tooltip: () => `**${esc(node.name)}**\n\n${[
           node.instanceId && `Instance: ${esc(node.instanceId)}`,
           node.instanceType && `Type: ${esc(node.instanceType)}`,
           node.zone && `Zone: ${esc(node.zone)}`,
@@ -136,7 +136,7 @@ export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId:
         ...(inferred ? {} : { ref: { kind: 'eni' as const, key: eni.id } }),
         ...(eni.primaryIp ? { ip: eni.primaryIp } : {}),
         searchText: eni.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' '),
-        tooltip: `**${esc(inferred ? eni.description ?? eni.id : eni.id)}**\n\n${[
+        tooltip: () => `**${esc(inferred ? eni.description ?? eni.id : eni.id)}**\n\n${[
           eni.description && !inferred && `Description: ${esc(eni.description)}`,
           eni.subnetId && `Subnet: ${esc(eni.subnetId)}`,
           eni.securityGroups.length ? `Security groups: ${eni.securityGroups.map((g) => esc(g.name ? `${g.id} (${g.name})` : g.id)).join(', ')}` : undefined,

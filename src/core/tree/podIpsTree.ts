@@ -46,7 +46,7 @@ export function podRow(store: ClusterStore, pod: PodInfo): TreeRow {
     ref: { kind: 'pod', key: `${pod.namespace}/${pod.name}` },
     ...(pod.ip ? { ip: pod.ip } : {}),
     searchText: Object.entries(pod.labels).map(([k, v]) => `${k}=${v}`).join(' '),
-    tooltip: `**${esc(pod.namespace)}/${esc(pod.name)}**\n\n${[
+    tooltip: () => `**${esc(pod.namespace)}/${esc(pod.name)}**\n\n${[
       `IP: ${esc(pod.ip ?? 'none')}`,
       pod.phase && `Phase: ${esc(pod.phase)}`,
       pod.nodeName && `Node: ${esc(pod.nodeName)}`,

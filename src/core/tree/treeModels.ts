@@ -4,8 +4,8 @@
  */
 import type { SourceStatus } from '../model';
 import type { ClusterStore, StoreChange } from '../store/clusterStore';
-import { clusterAffected, endpointsAffected, enisAffected, nodesAffected, podIpsAffected, type AffectedRows } from './affectedRows';
-import { clusterRows, type ClusterTreeInput } from './clusterTree';
+import { endpointsAffected, enisAffected, nodesAffected, podIpsAffected, type AffectedRows } from './affectedRows';
+import { clusterRows, clusterRowsAffected, type ClusterTreeInput } from './clusterTree';
 import { endpointRows } from './endpointsTree';
 import { subnetRows } from './enisTree';
 import { nodeRows } from './nodesTree';
@@ -22,12 +22,14 @@ export interface TreeModel {
   affected(store: ClusterStore, changes: readonly StoreChange[]): AffectedRows;
   /** When nothing is connected: the Cluster tree shows nothing, so its welcome content shows. */
   showsDisconnectedMessage: boolean;
+  /** The least time between two refreshes of this tree (store changes wait and are taken together). */
+  minRefreshIntervalMs?: number;
 }
 
 export type TreeViewName = 'cluster' | 'nodes' | 'enis' | 'podIps' | 'endpoints';
 
 export const TREE_MODELS: Readonly<Record<TreeViewName, TreeModel>> = {
-  cluster: { sourcesShown: [], roots: clusterRows, affected: clusterAffected, showsDisconnectedMessage: false },
+  cluster: { sourcesShown: [], roots: clusterRows, affected: clusterRowsAffected, showsDisconnectedMessage: false, minRefreshIntervalMs: 1000 },
   nodes: { sourcesShown: ['kubernetes nodes', 'kubernetes pods', 'ec2', 'ipamd'], roots: (i) => nodeRows(i.store), affected: nodesAffected, showsDisconnectedMessage: true },
   enis: { sourcesShown: ['ec2', 'ipamd'], roots: (i) => subnetRows(i.store), affected: enisAffected, showsDisconnectedMessage: true },
   podIps: { sourcesShown: ['kubernetes pods', 'kubernetes namespaces'], roots: (i) => podNamespaceRows(i.store), affected: podIpsAffected, showsDisconnectedMessage: true },

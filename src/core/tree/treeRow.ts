@@ -17,8 +17,11 @@ export interface TreeRow {
   id: string;
   label: string;
   description?: string;
-  /** Markdown; cluster text in it is escaped with `esc`. */
-  tooltip?: string;
+  /**
+   * Markdown; cluster text in it is escaped with `esc`. A function builds it when the row is
+   * hovered (VS Code's `resolveTreeItem`), so listing thousands of rows builds none.
+   */
+  tooltip?: string | (() => string);
   icon?: RowIcon;
   contextValue?: string;
   /** Children computed when the row is expanded. */
@@ -42,6 +45,11 @@ export const ERROR_COLOR = 'problemsErrorIcon.foreground';
 
 export function icon(id: string, color?: string): RowIcon {
   return color ? { id, color } : { id };
+}
+
+/** The row's tooltip text, built now when it is built on hover. */
+export function tooltipText(row: Pick<TreeRow, 'tooltip'>): string | undefined {
+  return typeof row.tooltip === 'function' ? row.tooltip() : row.tooltip;
 }
 
 export function messageRow(id: string, label: string, iconId = 'info', tooltip?: string): TreeRow {

@@ -50,9 +50,21 @@ export class StoreTreeProvider implements vscode.TreeDataProvider<TreeNode>, vsc
     const item = new vscode.TreeItem(node.label, collapsible);
     item.id = node.id;
     item.description = node.description;
-    item.tooltip = node.tooltip === undefined ? undefined : markdown(node.tooltip);
+    // a tooltip built on hover is left undefined here: VS Code then asks resolveTreeItem for it
+    item.tooltip = typeof node.tooltip === 'string' ? markdown(node.tooltip) : undefined;
     item.iconPath = node.icon ? themeIcon(node.icon) : undefined;
     item.contextValue = node.contextValue;
+    return item;
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    if (item.tooltip === undefined && typeof node.tooltip === 'function') {
+      try {
+        item.tooltip = markdown(node.tooltip());
+      } catch (err) {
+        item.tooltip = `Cannot show this row's details: ${(err as Error)?.message ?? String(err)}`;
+      }
+    }
     return item;
   }
 

@@ -58,8 +58,8 @@ export function pickServiceBackend(
   const backends: ServiceBackend[] = [];
   let targetPort: number | undefined;
   const seen = new Set<string>();
-  for (const slice of store.list('endpointSlice')) {
-    if (slice.namespace !== service.namespace || slice.serviceName !== service.name || slice.addressType !== 'IPv4') continue;
+  for (const slice of store.endpointSlicesOfService(service.namespace, service.name)) {
+    if (slice.addressType !== 'IPv4') continue;
     if (port && targetPort === undefined) {
       const slicePort = slice.ports.find((p) => p.protocol === port.protocol && (p.name ?? '') === (port.name ?? ''));
       if (slicePort?.port !== undefined) targetPort = slicePort.port;

@@ -187,7 +187,8 @@ export function awsEniOwner(eni: EniInfo): { role: AwsEniRole; label: string } {
 export function nlbEnisOfHostname(store: ClusterStore, hostname: string): EniInfo[] {
   const label = hostname.split('.')[0];
   const out: EniInfo[] = [];
-  for (const eni of store.list('eni')) {
+  // an NLB's ENIs are on no node
+  for (const eni of store.enisOffNodes()) {
     const m = /^ELB net\/([^/]+)\/([^/]+)$/.exec(eni.description ?? '');
     if (m && `${m[1]}-${m[2]}` === label) out.push(eni);
   }

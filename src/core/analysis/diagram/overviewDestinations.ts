@@ -34,13 +34,23 @@ function onPodNetwork(p: PodInfo): boolean {
   return !p.hostNetwork && p.ip !== undefined && p.phase !== 'Succeeded' && p.phase !== 'Failed';
 }
 
-/** Other workloads first, then the pod's own namespace, then pods with a port, then by name. */
-function podRank(subject: PodInfo) {
-  const sameWorkload = (p: PodInfo) => subject.owner !== undefined && p.owner !== undefined && p.namespace === subject.namespace && p.owner.kind === subject.owner.kind && p.owner.name === subject.owner.name;
-  return (a: PodInfo, b: PodInfo): number => {
-    const score = (p: PodInfo): number => (sameWorkload(p) ? 4 : 0) + (p.namespace === subject.namespace ? 0 : 2) + (firstPort(p) ? 0 : 1);
-    return score(a) - score(b) || keyOf(a).localeCompare(keyOf(b));
-  };
+/**
+ * Other workloads first, then the pod's own namespace, then pods with a port, then by name: the
+ * lower the score, the better the example (a pod of the same workload only when there is no other).
+ */
+function podScore(subject: PodInfo, p: PodInfo): number {
+  const sameWorkload = subject.owner !== undefined && p.owner !== undefined && p.namespace === subject.namespace && p.owner.kind === subject.owner.kind && p.owner.name === subject.owner.name;
+  return (sameWorkload ? 4 : 0) + (p.namespace === subject.namespace ? 0 : 2) + (firstPort(p) ? 0 : 1);
+}
+
+/** The best example of `candidates` that `accept` takes: lowest score, then first by `ns/name`. */
+function bestPod(subject: PodInfo, candidates: Iterable<PodInfo>, accept: (p: PodInfo) => boolean, best?: { pod: PodInfo; score: number }): { pod: PodInfo; score: number } | undefined {
+  for (const p of candidates) {
+    if (!accept(p)) continue;
+    const score = podScore(subject, p);
+    if (!best || score < best.score || (score === best.score && keyOf(p).localeCompare(keyOf(best.pod)) < 0)) best = { pod: p, score };
+  }
+  return best;
 }
 
 function podDestination(subject: PodInfo, p: PodInfo, id: string, category: DiagramPathCategory, where: string): OverviewDestination {
@@ -53,26 +63,48 @@ function podDestination(subject: PodInfo, p: PodInfo, id: string, category: Diag
   };
 }
 
-function serviceCandidates(store: ClusterStore, subject: PodInfo): Array<{ svc: ServiceInfo; port?: number; protocol: L4Protocol }> {
+/**
+ * The Service to trace to: one backed by pods first (Services backed by other addresses, such as the
+ * API server's `default/kubernetes`, come last), of another application namespace (crossing
+ * namespaces is where policies bite), then of the pod's own namespace, then of kube-system's; then by
+ * name. Backends are looked up in that order only until the first pod-backed Service that qualifies.
+ */
+function bestService(store: ClusterStore, subject: PodInfo): { svc: ServiceInfo; port?: number; protocol: L4Protocol } | undefined {
   const subjectKey = keyOf(subject);
-  const out: Array<{ svc: ServiceInfo; port?: number; protocol: L4Protocol; rank: number }> = [];
+  const namespaceRank = (svc: ServiceInfo): number => (svc.namespace === 'kube-system' ? 2 : svc.namespace === subject.namespace ? 1 : 0);
+  const services: Array<{ svc: ServiceInfo; rank: number }> = [];
   for (const svc of store.list('service')) {
     if (!svc.clusterIp || svc.clusterIp === 'None' || svc.type === 'ExternalName') continue;
+    services.push({ svc, rank: namespaceRank(svc) });
+  }
+  const before = (a: { svc: ServiceInfo; rank: number }, b: { svc: ServiceInfo; rank: number }): number => a.rank - b.rank || keyOf(a.svc).localeCompare(keyOf(b.svc));
+  let notPodBacked: { svc: ServiceInfo; port?: number; protocol: L4Protocol } | undefined;
+  // the first Service in that order nearly always qualifies: take the first few one by one, sort
+  // only when they do not
+  for (let tried = 0; services.length > 0; tried++) {
+    let at = 0;
+    if (tried < 8) {
+      for (let i = 1; i < services.length; i++) if (before(services[i]!, services[at]!) < 0) at = i;
+    } else if (tried === 8) {
+      services.sort((a, b) => before(b, a));
+      at = services.length - 1;
+    } else {
+      at = services.length - 1;
+    }
+    const { svc } = services[at]!;
+    services[at] = services[services.length - 1]!;
+    services.pop();
     const first = svc.ports[0];
     const protocol = first?.protocol ?? 'TCP';
     const pick = pickServiceBackend(store, svc, { ...(first ? { port: first.port } : {}), protocol });
     if ('message' in pick || !pick.chosen) continue;
     // the pod's own Service would trace back to itself or a sibling: not a path of its own
     if (pick.backends.some((b) => b.pod && keyOf(b.pod) === subjectKey)) continue;
-    // a Service of another application namespace first (crossing namespaces is where policies
-    // bite), then one of the pod's own namespace, then kube-system's; Services backed by pods before
-    // those backed by other addresses (the API server's `default/kubernetes`)
-    const podBacked = pick.backends.every((b) => b.pod !== undefined);
-    const rank = (podBacked ? 0 : 3) + (svc.namespace === 'kube-system' ? 2 : svc.namespace === subject.namespace ? 1 : 0);
-    out.push({ svc, ...(first ? { port: first.port } : {}), protocol, rank });
+    const candidate = { svc, ...(first ? { port: first.port } : {}), protocol };
+    if (pick.backends.every((b) => b.pod !== undefined)) return candidate;
+    notPodBacked ??= candidate;
   }
-  out.sort((a, b) => a.rank - b.rank || keyOf(a.svc).localeCompare(keyOf(b.svc)));
-  return out;
+  return notPodBacked;
 }
 
 /** The first TCP port the ENI's security groups accept: the port the resource serves. */
@@ -91,15 +123,18 @@ export function overviewDestinations(store: ClusterStore, subject: PodInfo): Ove
   const subjectKey = keyOf(subject);
   // traffic into the pod first: its boxes then sit above the outgoing paths, next to the pod
   const out: OverviewDestination[] = [{ id: 'load-balancer', category: 'load-balancer', label: `internet clients → NLB → ${subjectKey}`, request: { from: 'world', to: subjectKey } }];
-  const rank = podRank(subject);
-  const others = [...store.list('pod')].filter((p) => onPodNetwork(p) && keyOf(p) !== subjectKey && p.nodeName !== undefined);
+  const other = (p: PodInfo): boolean => onPodNetwork(p) && p.nodeName !== undefined && keyOf(p) !== subjectKey;
 
-  const sameNode = others.filter((p) => p.nodeName === subject.nodeName).sort(rank)[0];
-  if (sameNode) out.push(podDestination(subject, sameNode, 'same-node-pod', 'same-node-pod', 'pod on the same node'));
-  const otherNode = others.filter((p) => p.nodeName !== subject.nodeName).sort(rank)[0];
-  if (otherNode) out.push(podDestination(subject, otherNode, 'other-node-pod', 'other-node-pod', 'pod on another node'));
+  // the node's pods from the store's index
+  const sameNode = subject.nodeName ? bestPod(subject, store.podsOnNode(subject.nodeName), other) : undefined;
+  if (sameNode) out.push(podDestination(subject, sameNode.pod, 'same-node-pod', 'same-node-pod', 'pod on the same node'));
+  // the pod's namespace first: a pod of another workload there scores below every pod elsewhere
+  const elsewhere = (p: PodInfo): boolean => p.nodeName !== subject.nodeName && other(p);
+  let otherNode = bestPod(subject, store.podsInNamespace(subject.namespace), elsewhere);
+  if (!otherNode || otherNode.score > 1) otherNode = bestPod(subject, store.list('pod'), (p) => p.namespace !== subject.namespace && elsewhere(p), otherNode);
+  if (otherNode) out.push(podDestination(subject, otherNode.pod, 'other-node-pod', 'other-node-pod', 'pod on another node'));
 
-  const svc = serviceCandidates(store, subject)[0];
+  const svc = bestService(store, subject);
   if (svc) {
     out.push({
       id: 'service',
@@ -112,9 +147,17 @@ export function overviewDestinations(store: ClusterStore, subject: PodInfo): Ove
   // VPC resources: one RDS and one MSK ENI, in the pod's zone first
   const zone = subject.nodeName ? store.get('node', subject.nodeName)?.zone : undefined;
   const roles: Array<{ role: 'rds' | 'msk'; id: string; title: string }> = [{ role: 'rds', id: 'rds', title: 'RDS' }, { role: 'msk', id: 'msk', title: 'MSK broker' }];
-  const enis = [...store.list('eni')].sort((a, b) => Number(b.zone === zone) - Number(a.zone === zone) || a.id.localeCompare(b.id));
+  const resources = new Map<string, EniInfo>();
+  // RDS and MSK ENIs are on no node: the nodes' ENIs are not read
+  for (const e of store.enisOffNodes()) {
+    if (e.primaryIp === undefined) continue;
+    const role = awsEniOwner(e).role;
+    const best = resources.get(role);
+    // the pod's zone first, then by id
+    if (!best || (Number(best.zone === zone) - Number(e.zone === zone) || e.id.localeCompare(best.id)) < 0) resources.set(role, e);
+  }
   for (const { role, id, title } of roles) {
-    const eni = enis.find((e) => e.primaryIp !== undefined && awsEniOwner(e).role === role);
+    const eni = resources.get(role);
     if (!eni?.primaryIp) continue;
     const port = servedPort(store, eni);
     out.push({ id, category: 'vpc-resource', label: `${title} ${eni.primaryIp}${port !== undefined ? `:${port}` : ''}`, request: { from: subjectKey, to: `ip:${eni.primaryIp}`, ...(port !== undefined ? { port } : {}) } });
