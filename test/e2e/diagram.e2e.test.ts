@@ -25,6 +25,7 @@ import {
   resizeSideBar,
   runCommand,
   screenshot,
+  sizeWebviewTo,
   statusBarText,
   treeRow,
   viewPane,
@@ -225,16 +226,7 @@ describe.skipIf(missing.length > 0 && !isCi)('the path diagram on the demo clust
     await diagramAlone();
     await runCommand(page, 'View: Close Primary Side Bar');
     await expectPoll(() => page.locator('[id="workbench.parts.sidebar"]').isVisible(), (v) => !v, 'the side bar to close');
-    // size the window so that the webview is 1200×800
-    for (let i = 0; i < 5; i++) {
-      const frame = await page.locator('iframe.webview.ready').first().boundingBox();
-      const vp = page.viewportSize()!;
-      if (!frame || (Math.round(frame.width) === 1200 && Math.round(frame.height) === 800)) break;
-      await page.setViewportSize({ width: Math.round(vp.width + 1200 - frame.width), height: Math.round(vp.height + 800 - frame.height) });
-      await page.waitForTimeout(600);
-    }
-    const frame = await page.locator('iframe.webview.ready').first().boundingBox();
-    expect([Math.round(frame!.width), Math.round(frame!.height)]).toEqual([1200, 800]);
+    await sizeWebviewTo(page, 1200, 800);
     await expectPoll(() => diagram().locator('.zoom-level').textContent(), (z) => z === '100%', 'the overview at 100%');
     // every lane's boxes are inside the panel at 100%: no sideways scrolling needed
     const extent = await diagram().locator('g.node .node-box').evaluateAll((els) => ({ left: Math.min(...els.map((e) => e.getBoundingClientRect().left)), right: Math.max(...els.map((e) => e.getBoundingClientRect().right)) }));

@@ -15,7 +15,7 @@ import type { Flow } from '../../src/core/hubble/flowTypes';
 import { decodeHubbleJsonLine } from '../../src/core/hubble/hubbleJson';
 import { demoSnapshotDir, e2eOutputDir, isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
-import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, webviewFrameWith } from './harness/workbench';
+import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, sizeWebviewTo, statusBarText, webviewFrameWith } from './harness/workbench';
 
 const missing = missingForE2e();
 const CART = 'cart-78d4d6b5d-n4pww';
@@ -119,15 +119,7 @@ describe.skipIf(missing.length > 0 && !isCi)('the flow overlay of the path diagr
   it('reads well in the dark and the light theme with the panel at 1200×800 (screenshots)', async () => {
     await runCommand(page, 'View: Close Primary Side Bar');
     await expectPoll(() => page.locator('[id="workbench.parts.sidebar"]').isVisible(), (v) => !v, 'the side bar to close');
-    for (let i = 0; i < 5; i++) {
-      const frame = await page.locator('iframe.webview.ready').first().boundingBox();
-      const vp = page.viewportSize()!;
-      if (!frame || (Math.round(frame.width) === 1200 && Math.round(frame.height) === 800)) break;
-      await page.setViewportSize({ width: Math.round(vp.width + 1200 - frame.width), height: Math.round(vp.height + 800 - frame.height) });
-      await page.waitForTimeout(600);
-    }
-    const frame = await page.locator('iframe.webview.ready').first().boundingBox();
-    expect([Math.round(frame!.width), Math.round(frame!.height)]).toEqual([1200, 800]);
+    await sizeWebviewTo(page, 1200, 800);
     await expectPoll(() => diagram.locator('.zoom-level').textContent(), (z) => z === '100%', 'the overview at 100%');
     // the drop's badge in view: focusing it scrolls the diagram there
     await dropBadge().focus();

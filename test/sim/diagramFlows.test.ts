@@ -5,38 +5,23 @@
  * and the overlay on (counted by the simulated Relay's calls in progress), and without Relay the
  * toggle says "Hubble not installed".
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ClusterSession } from '../../src/core/sources/clusterSession';
+import type { ClusterSession } from '../../src/core/sources/clusterSession';
 import { DiagramFlows } from '../../src/extension/diagram/diagramFlows';
 import { startSimCluster, type SimCluster } from '../../src/sim/startSimCluster';
 import { startSimClusterFromDir } from '../../src/sim/startSimClusterFromDir';
-import { fixtureObjects, snapshotOf } from './simFixture';
+import { fixtureObjects, snapshotOf, startLiveSession } from './simFixture';
 
 const DEMO = path.join(__dirname, '..', '..', 'demo', 'snapshot');
 const CART = 'shop/cart-78d4d6b5d-n4pww';
-const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function liveSession(sim: SimCluster): Promise<ClusterSession> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'cnilens-overlay-'));
-  const kubeconfigPath = path.join(dir, 'kubeconfig.yaml');
-  await writeFile(kubeconfigPath, sim.kubeconfig());
-  const session = new ClusterSession({ kind: 'live', kubeconfigPath, aws: false }, log);
-  cleanups.push(async () => {
-    await session.stop();
-    await sim.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  await session.start();
-  return session;
-}
+const liveSession = (sim: SimCluster): Promise<ClusterSession> => startLiveSession(sim, cleanups);
 
 async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();

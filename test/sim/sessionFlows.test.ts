@@ -15,7 +15,7 @@ import { relayFlows } from '../../src/core/sources/sessionFlows';
 import type { SourceStatus } from '../../src/core/model';
 import { startSimCluster, type SimCluster } from '../../src/sim/startSimCluster';
 import { startSimClusterFromDir } from '../../src/sim/startSimClusterFromDir';
-import { fixtureObjects, snapshotOf } from './simFixture';
+import { fixtureObjects, snapshotOf, startLiveSession } from './simFixture';
 
 const DEMO = path.join(__dirname, '..', '..', 'demo', 'snapshot');
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -32,19 +32,7 @@ function nanos(time: string): bigint {
   return BigInt(Date.parse(`${m[1]}Z`)) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
 }
 
-async function liveSession(sim: SimCluster): Promise<ClusterSession> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'cnilens-flows-'));
-  const kubeconfigPath = path.join(dir, 'kubeconfig.yaml');
-  await writeFile(kubeconfigPath, sim.kubeconfig());
-  const session = new ClusterSession({ kind: 'live', kubeconfigPath, aws: false }, log);
-  cleanups.push(async () => {
-    await session.stop();
-    await sim.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  await session.start();
-  return session;
-}
+const liveSession = (sim: SimCluster): Promise<ClusterSession> => startLiveSession(sim, cleanups);
 
 async function hubbleRow(session: ClusterSession, timeoutMs = 10_000): Promise<SourceStatus> {
   const start = Date.now();

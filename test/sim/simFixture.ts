@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { ClusterSession } from '../../src/core/sources/clusterSession';
 import { emptyRawAws, type RawKubeObject, type RawSnapshot } from '../../src/core/snapshot/rawSnapshot';
+import type { SimCluster } from '../../src/sim/startSimCluster';
 
 const HOUR = 3_600_000;
 const ago = (ms: number): string => new Date(Date.now() - ms).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -241,4 +243,22 @@ export class KubectlRunner {
   async dispose(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A live session on `sim` (without AWS), started; `cleanups` gets what stops the session, closes
+ * the sim and removes the kubeconfig's directory.
+ */
+export async function startLiveSession(sim: SimCluster, cleanups: Array<() => Promise<void>>): Promise<ClusterSession> {
+  const dir = await mkdtemp(join(tmpdir(), 'cnilens-session-'));
+  const kubeconfigPath = join(dir, 'kubeconfig.yaml');
+  await writeFile(kubeconfigPath, sim.kubeconfig());
+  const session = new ClusterSession({ kind: 'live', kubeconfigPath, aws: false }, { info: () => undefined, warn: () => undefined, error: () => undefined });
+  cleanups.push(async () => {
+    await session.stop();
+    await sim.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await session.start();
+  return session;
 }

@@ -101,14 +101,7 @@ export class DetailsPane {
 
   /** The Hubble flows section: counts by direction, then the drops. */
   private flows(c: FlowCounts & { drops: OverlayDrop[] }, graph: DiagramGraph, overlay: DiagramFlowOverlay): void {
-    const doc = this.root.ownerDocument;
-    const el = <K extends keyof HTMLElementTagNameMap>(tag: K, parent: HTMLElement, text?: string, cls?: string): HTMLElementTagNameMap[K] => {
-      const e = doc.createElement(tag);
-      if (text !== undefined) e.textContent = text;
-      if (cls) e.className = cls;
-      parent.appendChild(e);
-      return e;
-    };
+    const el = this.append;
     const section = el('section', this.root, undefined, 'details-flows');
     el('h3', section, 'Hubble flows');
     el('p', section, flowLegendText(overlay), 'source');
@@ -139,13 +132,7 @@ export class DetailsPane {
     this.current = node.id;
     this.currentEdge = undefined;
     const doc = this.root.ownerDocument;
-    const el = <K extends keyof HTMLElementTagNameMap>(tag: K, parent: HTMLElement, text?: string, cls?: string): HTMLElementTagNameMap[K] => {
-      const e = doc.createElement(tag);
-      if (text !== undefined) e.textContent = text;
-      if (cls) e.className = cls;
-      parent.appendChild(e);
-      return e;
-    };
+    const el = this.append;
     const custom = (tag: string, parent: HTMLElement, text?: string): HTMLElement => {
       const e = doc.createElement(tag);
       if (text !== undefined) e.textContent = text;
@@ -233,6 +220,15 @@ export class DetailsPane {
       }
     }
   }
+
+  /** A new `tag` element appended to `parent`, with its text and class. */
+  private readonly append = <K extends keyof HTMLElementTagNameMap>(tag: K, parent: HTMLElement, text?: string, cls?: string): HTMLElementTagNameMap[K] => {
+    const e = parent.ownerDocument.createElement(tag);
+    if (text !== undefined) e.textContent = text;
+    if (cls) e.className = cls;
+    parent.appendChild(e);
+    return e;
+  };
 
   /** Moves the keyboard focus into the pane (its close button). */
   focus(): void {

@@ -425,3 +425,21 @@ function escapeRegExp(s: string): string {
 function cssString(s: string): string {
   return s.replace(/["\\]/g, '\\$&');
 }
+
+/**
+ * Sizes the window so that the (first) ready webview is exactly `width`×`height` CSS pixels, as a
+ * panel of that size would show it; fails when it cannot.
+ */
+export async function sizeWebviewTo(page: Page, width: number, height: number): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    const frame = await page.locator('iframe.webview.ready').first().boundingBox();
+    const vp = page.viewportSize()!;
+    if (!frame || (Math.round(frame.width) === width && Math.round(frame.height) === height)) break;
+    await page.setViewportSize({ width: Math.round(vp.width + width - frame.width), height: Math.round(vp.height + height - frame.height) });
+    await page.waitForTimeout(600);
+  }
+  const frame = await page.locator('iframe.webview.ready').first().boundingBox();
+  if (!frame || Math.round(frame.width) !== width || Math.round(frame.height) !== height) {
+    throw new Error(`the webview is ${frame ? `${Math.round(frame.width)}×${Math.round(frame.height)}` : 'not shown'}, not ${width}×${height}`);
+  }
+}
