@@ -1,9 +1,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Provenance } from '../model';
-import { projectKubeObject } from '../project/projectKube';
+import { projectKubeObject, type ProjectedKube } from '../project/projectKube';
 import { ClusterStore, storeKey, type StoreKind } from '../store/clusterStore';
 import { nextTurn } from './eventLoopTurns';
 import { KubeInformer, type InformerOptions, type InformerState, type ResourceSpec } from './kubeInformer';
+import type { ListTimings } from './kubeRequest';
 
 /**
  * The resources CNI Lens reads from a live cluster: list and watch only. `deploy/rbac/cni-lens-reader.yaml`
@@ -53,9 +54,11 @@ export class LiveCluster {
   /** One controller per informer: a signal shared by all of them would collect too many listeners. */
   private readonly controllers: AbortController[] = [];
   private readonly runs: Promise<void>[] = [];
+  private readonly timings: ListTimings | undefined;
 
   constructor(kc: KubeConfig, options: LiveClusterOptions = {}, store = new ClusterStore()) {
     this.store = store;
+    this.timings = options.timings;
     const resources = options.resources ?? LIVE_RESOURCES;
     const settled: Promise<void>[] = [];
     for (const spec of resources) {
@@ -122,19 +125,34 @@ export class LiveCluster {
    * timers and input for tens of milliseconds.
    */
   private async ingestPage(owned: Map<string, StoreKind>, listing: Set<string>, items: unknown[]): Promise<void> {
+    const timings = this.timings;
     for (let start = 0; start < items.length; start += INGEST_STEP) {
       await nextTurn();
       const end = Math.min(items.length, start + INGEST_STEP);
+      const t0 = timings ? performance.now() : 0;
+      const projected: ProjectedKube[] = [];
+      for (let i = start; i < end; i++) {
+        const p = projectKubeObject(items[i], LIVE_ORIGIN);
+        if (p) projected.push(p);
+      }
+      const t1 = timings ? performance.now() : 0;
+      let t2 = 0;
       this.store.batch(() => {
-        for (let i = start; i < end; i++) {
-          const projected = projectKubeObject(items[i], LIVE_ORIGIN);
-          if (!projected) continue;
-          const key = storeKey(projected.kind, projected.value as never);
+        for (const p of projected) {
+          const key = storeKey(p.kind, p.value as never);
           listing.add(key);
-          owned.set(key, projected.kind);
-          this.store.upsert(projected.kind, projected.value as never);
+          owned.set(key, p.kind);
+          this.store.upsert(p.kind, p.value as never);
         }
+        if (timings) t2 = performance.now();
       });
+      if (timings) {
+        const t3 = performance.now();
+        timings.projectMs += t1 - t0;
+        timings.indexMs += t2 - t1;
+        timings.publishMs += t3 - t2;
+        timings.objects += end - start;
+      }
     }
   }
 
