@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Provenance } from '../model';
+import { Interner } from '../project/intern';
 import { projectKubeObject, type ProjectedKube } from '../project/projectKube';
 import { ClusterStore, storeKey, type StoreKind } from '../store/clusterStore';
 import { nextTurn } from './eventLoopTurns';
@@ -55,6 +56,8 @@ export class LiveCluster {
   private readonly controllers: AbortController[] = [];
   private readonly runs: Promise<void>[] = [];
   private readonly timings: ListTimings | undefined;
+  /** Equal parts of the objects of this cluster are shared (see `Interner`). */
+  private readonly intern = new Interner();
 
   constructor(kc: KubeConfig, options: LiveClusterOptions = {}, store = new ClusterStore()) {
     this.store = store;
@@ -65,8 +68,9 @@ export class LiveCluster {
       let markSettled!: () => void;
       settled.push(new Promise<void>((resolve) => (markSettled = resolve)));
       const owned = new Map<string, StoreKind>();
-      // keys delivered by the pages of the list in progress
-      let listing = new Set<string>();
+      // keys delivered by the pages of the list in progress; none kept while nothing was owned when
+      // the list started (a first list): then nothing can be missing from it
+      let listing: Set<string> | undefined;
       const informer = new KubeInformer(kc, spec, {
         replace: (items) => this.replace(owned, items),
         // lists are projected page by page as they arrive: the raw objects of a page are garbage
@@ -74,13 +78,15 @@ export class LiveCluster {
         page: (items) => this.ingestPage(owned, listing, items),
         listed: async () => {
           try {
-            await this.dropUnlisted(owned, listing);
+            if (listing) await this.dropUnlisted(owned, listing);
           } finally {
-            listing = new Set();
+            listing = undefined;
           }
         },
         event: (type, object) => this.applyEvent(owned, type, object),
         state: (state) => {
+          // a list starts (again: a list cut off part way starts over, and what it delivered counts as owned)
+          if (state.phase === 'listing') listing = owned.size > 0 ? new Set() : undefined;
           this.states.set(spec.id, state);
           if (state.phase === 'synced' || state.phase === 'forbidden' || state.phase === 'missing' || state.phase === 'stopped') markSettled();
           options.onState?.(spec.id, state);
@@ -102,12 +108,11 @@ export class LiveCluster {
     this.store.batch(() => {
       const seen = new Set<string>();
       for (const item of items) {
-        const projected = projectKubeObject(item, LIVE_ORIGIN);
+        const projected = projectKubeObject(item, LIVE_ORIGIN, { intern: this.intern });
         if (!projected) continue;
-        const key = storeKey(projected.kind, projected.value as never);
+        const key = this.store.upsert(projected.kind, projected.value as never);
         seen.add(key);
         owned.set(key, projected.kind);
-        this.store.upsert(projected.kind, projected.value as never);
       }
       for (const [key, kind] of owned) {
         if (!seen.has(key)) {
@@ -124,7 +129,7 @@ export class LiveCluster {
    * page of 500 pods taken in one go, after the JSON.parse of its body, kept the event loop from
    * timers and input for tens of milliseconds.
    */
-  private async ingestPage(owned: Map<string, StoreKind>, listing: Set<string>, items: unknown[]): Promise<void> {
+  private async ingestPage(owned: Map<string, StoreKind>, listing: Set<string> | undefined, items: unknown[]): Promise<void> {
     const timings = this.timings;
     for (let start = 0; start < items.length; start += INGEST_STEP) {
       await nextTurn();
@@ -132,17 +137,16 @@ export class LiveCluster {
       const t0 = timings ? performance.now() : 0;
       const projected: ProjectedKube[] = [];
       for (let i = start; i < end; i++) {
-        const p = projectKubeObject(items[i], LIVE_ORIGIN);
+        const p = projectKubeObject(items[i], LIVE_ORIGIN, { intern: this.intern });
         if (p) projected.push(p);
       }
       const t1 = timings ? performance.now() : 0;
       let t2 = 0;
       this.store.batch(() => {
         for (const p of projected) {
-          const key = storeKey(p.kind, p.value as never);
-          listing.add(key);
+          const key = this.store.upsert(p.kind, p.value as never);
+          listing?.add(key);
           owned.set(key, p.kind);
-          this.store.upsert(p.kind, p.value as never);
         }
         if (timings) t2 = performance.now();
       });
@@ -177,15 +181,14 @@ export class LiveCluster {
   }
 
   private applyEvent(owned: Map<string, StoreKind>, type: 'ADDED' | 'MODIFIED' | 'DELETED', object: unknown): void {
-    const projected = projectKubeObject(object, LIVE_ORIGIN);
+    const projected = projectKubeObject(object, LIVE_ORIGIN, { intern: this.intern });
     if (!projected) return;
-    const key = storeKey(projected.kind, projected.value as never);
     if (type === 'DELETED') {
+      const key = storeKey(projected.kind, projected.value as never);
       owned.delete(key);
       this.store.remove(projected.kind, key);
     } else {
-      owned.set(key, projected.kind);
-      this.store.upsert(projected.kind, projected.value as never);
+      owned.set(this.store.upsert(projected.kind, projected.value as never), projected.kind);
     }
   }
 }
