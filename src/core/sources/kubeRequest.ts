@@ -68,6 +68,32 @@ export async function kubeGetJson(
   /** `ownTurn`: parse the body on a turn of the event loop of its own (see `nextTurn`), for large list pages. */
   opts: { timeoutMs?: number; ownTurn?: boolean; timings?: ListTimings } = {},
 ): Promise<unknown> {
+  const text = await kubeGetText(kc, path, query, signal, opts);
+  if (opts.ownTurn) await nextTurn();
+  return parseBody(text, path, opts.timings);
+}
+
+/** `JSON.parse` of a 200 answer to GET `path`; malformed JSON is a `KubeApiError`. */
+function parseBody(text: string, path: string, timings: ListTimings | undefined): unknown {
+  try {
+    if (!timings) return JSON.parse(text);
+    const started = performance.now();
+    const parsed: unknown = JSON.parse(text);
+    timings.parseMs += performance.now() - started;
+    return parsed;
+  } catch (err) {
+    throw new KubeApiError(`malformed JSON from GET ${path}: ${(err as Error).message}`, path, 200);
+  }
+}
+
+/** The body of a 200 answer to GET `path` as text; any other answer is a `KubeApiError`. */
+async function kubeGetText(
+  kc: KubeConfig,
+  path: string,
+  query: Record<string, string | undefined>,
+  signal: AbortSignal | undefined,
+  opts: { timeoutMs?: number; timings?: ListTimings },
+): Promise<string> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeApiError(`kubeconfig has no current cluster (context "${kc.getCurrentContext()}")`, path);
   const url = new URL(cluster.server.replace(/\/+$/, '') + path);
@@ -104,16 +130,7 @@ export async function kubeGetJson(
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     throw new KubeApiError(status?.message ?? `HTTP ${response.status} for GET ${path}`, path, response.status, status?.reason, retryAfterMs);
   }
-  if (opts.ownTurn) await nextTurn();
-  try {
-    if (!opts.timings) return JSON.parse(text);
-    const started = performance.now();
-    const parsed: unknown = JSON.parse(text);
-    opts.timings.parseMs += performance.now() - started;
-    return parsed;
-  } catch (err) {
-    throw new KubeApiError(`malformed JSON from GET ${path}: ${(err as Error).message}`, path, response.status);
-  }
+  return text;
 }
 
 /** The body as text; with `timings`, the bytes are gathered first so decoding is timed apart. */
@@ -197,23 +214,26 @@ export async function kubeListAll(
   const keep = opts.keepItems !== false;
   let count = 0;
   let resourceVersion = '';
-  const fetchPage = async (cont: string | undefined): Promise<ListBody> => {
-    const body = (await kubeGetJson(kc, path, { ...opts.query, limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal, { timeoutMs: opts.timeoutMs, ownTurn: true, timings: opts.timings })) as ListBody;
-    if (!body || typeof body !== 'object' || !Array.isArray(body.items)) {
-      throw new KubeApiError(`GET ${path} answered 200 with something that is not a list (no "items" array)`, path, 200);
-    }
-    return body;
-  };
-  let next: Promise<ListBody> | undefined = fetchPage(undefined);
   const timings = opts.timings;
+  const fetchPage = (cont: string | undefined): Promise<string> =>
+    kubeGetText(kc, path, { ...opts.query, limit: String(opts.pageSize ?? 500), continue: cont }, opts.signal, { timeoutMs: opts.timeoutMs, timings });
+  // a page waiting to be taken stays text: parsed only when its turn comes, so that at most one
+  // page of each list is a tree of objects (the garbage collector copies what is alive)
+  let next: Promise<string> | undefined = fetchPage(undefined);
   while (next) {
     const waitStarted = timings ? performance.now() : 0;
-    const before = timings ? timings.decodeMs + timings.parseMs : 0;
-    const body: ListBody = await next;
+    const before = timings ? timings.decodeMs : 0;
+    const text = await next;
     if (timings) {
-      // the decode and parse of this page happened during the await: they are counted on their own
-      timings.waitMs += performance.now() - waitStarted - (timings.decodeMs + timings.parseMs - before);
+      // the bytes of this page were decoded during the await: that is counted on its own
+      timings.waitMs += performance.now() - waitStarted - (timings.decodeMs - before);
       timings.pages++;
+    }
+    // parsed on a turn of the event loop of its own (see `nextTurn`)
+    await nextTurn();
+    const body = parseBody(text, path, timings) as ListBody;
+    if (!body || typeof body !== 'object' || !Array.isArray(body.items)) {
+      throw new KubeApiError(`GET ${path} answered 200 with something that is not a list (no "items" array)`, path, 200);
     }
     const cont: string | undefined = body.metadata?.continue || undefined;
     next = cont && !opts.signal?.aborted ? fetchPage(cont) : undefined;
