@@ -7,6 +7,8 @@
  *
  * Shared values are read-only, like everything the projections return.
  */
+const SHARED_BY_PARSE = 10;
+
 export class Interner {
   private strings = new Map<string, string>();
   private values = new Map<string, unknown>();
@@ -16,7 +18,8 @@ export class Interner {
 
   /** The first string equal to `s` seen by this interner. */
   string<T extends string | undefined>(s: T): T {
-    if (s === undefined) return s;
+    // JSON.parse (V8) already gives equal strings of up to 10 characters as one string
+    if (s === undefined || s.length <= SHARED_BY_PARSE) return s;
     const known = this.strings.get(s);
     if (known !== undefined) return known as T;
     if (this.strings.size >= this.limit) this.strings = new Map();

@@ -301,7 +301,8 @@ function projectPod(o: JsonRecord, meta: JsonRecord, namespace: string, name: st
   const ips: string[] = [];
   for (const p of asArray(status?.podIPs)) {
     const v = asNonEmpty(asRecord(p)?.ip);
-    if (v !== undefined && !ips.includes(v)) ips.push(v);
+    // the primary IP is listed again in podIPs: one string for both
+    if (v !== undefined && !ips.includes(v)) ips.push(v === ip ? ip : v);
   }
   if (ip !== undefined && !ips.includes(ip)) ips.unshift(ip);
 
