@@ -203,6 +203,20 @@ function fmt(n: number): string {
   return n.toFixed(Math.abs(n) >= 10 ? 1 : 2);
 }
 
+/** Where a sync's time went (see ListTimings; wait is summed over lists that wait at the same time). */
+function breakdown(b: SameResult['breakdown']): string {
+  return [
+    `process CPU user ${fmt(b.cpuUserMs)} ms + system ${fmt(b.cpuSystemMs)} ms`,
+    `waiting for pages ${fmt(b.waitMs)} ms (${b.pages} pages, ${fmt(b.bytes / 1e6)} MB)`,
+    `bytes→string ${fmt(b.decodeMs)} ms`,
+    `JSON.parse ${fmt(b.parseMs)} ms`,
+    `projection ${fmt(b.projectMs)} ms`,
+    `indexing ${fmt(b.indexMs)} ms`,
+    `change events ${fmt(b.publishMs)} ms`,
+    `GC ${fmt(b.gc.minorMs)} ms minor + ${fmt(b.gc.majorMs)} ms major (${b.gc.count} pauses, longest ${fmt(b.gc.maxMs)} ms)`,
+  ].join(', ');
+}
+
 async function main(): Promise<void> {
   const benchStarted = performance.now();
   await mkdir(OUT_DIR, { recursive: true });
@@ -224,9 +238,9 @@ async function main(): Promise<void> {
       if (kubectl.code !== 0) throw new Error(`kubectl failed: ${kubectl.stderr}`);
       if (!extensionOnly) log(`  kubectl: ${fmt(kubectl.ms)} ms, peak RSS ${fmt((kubectl.peakRssBytes ?? 0) / 1e6)} MB, ${fmt(kubectl.stdoutBytes / 1e6)} MB printed`);
       const same = await worker<SameResult>('same', kubeconfig);
-      log(`  CNI Lens (nodes, pods, CEPs): ${fmt(same.syncMs)} ms (JSON.parse ${fmt(same.breakdown.jsonParseMs)} ms, projection + indexes ${fmt(same.breakdown.ingestMs)} ms, process CPU user ${fmt(same.breakdown.cpuUserMs)} ms + system ${fmt(same.breakdown.cpuSystemMs)} ms)`);
+      log(`  CNI Lens (nodes, pods, CEPs): ${fmt(same.syncMs)} ms; ${breakdown(same.breakdown)}`);
       const full = await worker<FullResult>('full', kubeconfig);
-      log(`  CNI Lens (all resources): ${fmt(full.syncMs)} ms (JSON.parse ${fmt(full.breakdown.jsonParseMs)} ms, projection + indexes ${fmt(full.breakdown.ingestMs)} ms)`);
+      log(`  CNI Lens (all resources): ${fmt(full.syncMs)} ms; ${breakdown(full.breakdown)}`);
       const simRss = await sim.rssBytes();
       figures.push(...sizeFigures(size, same, full, kubectl, sim.startMs, simRss).filter((f) => !extensionOnly || EXTENSION_FIGURES.test(f.figure)));
       details[size] = { spec: SIZES[size], kubectl: { ms: kubectl.ms, peakRssBytes: kubectl.peakRssBytes, printedBytes: kubectl.stdoutBytes }, same, full, sim: { startMs: sim.startMs, rssBytes: simRss }, seconds: (performance.now() - sizeStarted) / 1000 };

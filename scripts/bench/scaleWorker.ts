@@ -12,6 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -25,7 +26,8 @@ import { tracePolicyEvaluator } from '../../src/core/analysis/tracePolicyEvaluat
 import { manifestHover } from '../../src/core/hover/manifestHover';
 import type { PodInfo } from '../../src/core/model';
 import { loadKubeConfig } from '../../src/core/sources/kubeconfig';
-import { LIVE_RESOURCES, LiveCluster } from '../../src/core/sources/liveCluster';
+import { LIVE_RESOURCES } from '../../src/core/sources/liveCluster';
+import { emptyListTimings } from '../../src/core/sources/kubeRequest';
 import { openLiveStore } from '../../src/core/sources/liveStore';
 import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
 import type { ClusterStore } from '../../src/core/store/clusterStore';
@@ -106,38 +108,47 @@ async function pages(path: string): Promise<string[]> {
   return out;
 }
 
-/** Where sync time goes: JSON.parse of the responses, and projecting + indexing pages into the store. */
-const spent = { jsonParseMs: 0, ingestMs: 0 };
-const originalParse = JSON.parse;
-JSON.parse = function timedParse(this: unknown, ...args: Parameters<typeof JSON.parse>) {
-  const t0 = performance.now();
-  try {
-    return originalParse.apply(this, args);
-  } finally {
-    spent.jsonParseMs += performance.now() - t0;
+/** Garbage collection while a sync runs: pauses summed by kind, and the longest (from the runtime's own `gc` entries). */
+class GcWatch {
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      // node:perf_hooks constants: 1 minor (scavenge), 2 major (mark-compact), 4 incremental, 8 weak callbacks
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) this.minorMs += e.duration;
+      else this.majorMs += e.duration;
+      this.count++;
+      this.maxMs = Math.max(this.maxMs, e.duration);
+    }
+  });
+  minorMs = 0;
+  majorMs = 0;
+  maxMs = 0;
+  count = 0;
+  start(): this {
+    this.observer.observe({ entryTypes: ['gc'] });
+    return this;
   }
-} as typeof JSON.parse;
-const proto = LiveCluster.prototype as unknown as { ingestPage: (...a: unknown[]) => void };
-const originalIngest = proto.ingestPage;
-proto.ingestPage = function timedIngest(this: unknown, ...args: unknown[]) {
-  const t0 = performance.now();
-  try {
-    return originalIngest.apply(this, args);
-  } finally {
-    spent.ingestMs += performance.now() - t0;
+  stop(): { minorMs: number; majorMs: number; maxMs: number; count: number } {
+    this.observer.disconnect();
+    return { minorMs: this.minorMs, majorMs: this.majorMs, maxMs: this.maxMs, count: this.count };
   }
-};
+}
 
 async function sync(resources: typeof LIVE_RESOURCES) {
   const idle = new BlockProbe().start();
   await new Promise((r) => setTimeout(r, 1000));
   const idleBlockMs = idle.stop();
   const probe = new BlockProbe().start();
+  const timings = emptyListTimings();
+  const gcWatch = new GcWatch().start();
+  const cpu = process.cpuUsage();
   const started = performance.now();
-  const live = await openLiveStore(kc, { aws: false, ipamd: false, resources, syncTimeoutMs: 1_800_000 });
+  const live = await openLiveStore(kc, { aws: false, ipamd: false, resources, syncTimeoutMs: 1_800_000, timings });
   const syncMs = performance.now() - started;
+  const cpuUsed = process.cpuUsage(cpu);
   const syncBlockMs = probe.stop();
-  const breakdown = { ...spent, cpuUserMs: process.cpuUsage().user / 1000, cpuSystemMs: process.cpuUsage().system / 1000 };
+  // process CPU during the sync, and where it went (waitMs: lists waiting for pages, summed over lists that wait at once)
+  const breakdown = { ...timings, gc: gcWatch.stop(), cpuUserMs: cpuUsed.user / 1000, cpuSystemMs: cpuUsed.system / 1000 };
   gc();
   const mem = process.memoryUsage();
   return { live, syncMs, syncBlockMs, idleBlockMs, breakdown, afterSync: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, peakRssBytes: process.resourceUsage().maxRSS * 1024 } };

@@ -61,6 +61,20 @@ describe('ClusterStore indexes', () => {
     expect(store.count('pod')).toBe(1);
   });
 
+  it('answers "pods with label key" after every change, also once it was asked before', () => {
+    const store = new ClusterStore();
+    store.upsert('pod', pod('shop', 'web-1', '100.64.1.10', 'node-a', { app: 'web' }));
+    expect([...store.podKeysWithLabel('app')]).toEqual(['shop/web-1']);
+    store.upsert('pod', pod('shop', 'web-2', '100.64.1.11', 'node-a', { app: 'api' }));
+    expect([...store.podKeysWithLabel('app')].sort()).toEqual(['shop/web-1', 'shop/web-2']);
+    store.upsert('pod', pod('shop', 'web-1', '100.64.1.10', 'node-a', { tier: 'front' }));
+    expect([...store.podKeysWithLabel('app')]).toEqual(['shop/web-2']);
+    expect([...store.podKeysWithLabel('tier')]).toEqual(['shop/web-1']);
+    store.remove('pod', 'shop/web-2');
+    expect([...store.podKeysWithLabel('app')]).toEqual([]);
+    expect([...store.podKeysWithLabel('app', 'api')]).toEqual([]);
+  });
+
   it('indexes pods by namespace and label, ENIs by node, endpoints by identity', () => {
     const store = new ClusterStore();
     store.upsert('pod', pod('shop', 'web-1', '100.64.1.10', 'node-a', { app: 'web' }));

@@ -5,6 +5,9 @@
  *
  * Never throws: a field of the wrong type is skipped, an object without a name gives `undefined`,
  * and kinds the model does not use give `undefined`.
+ *
+ * With an `Interner`, equal parts of different objects (namespaces, node names, label sets,
+ * container ports, Cilium identity labels) are one shared, read-only value.
  */
 import type {
   CiliumEndpointInfo,
@@ -40,6 +43,7 @@ import {
   setOwn,
   type JsonRecord,
 } from './jsonFields';
+import type { Interner } from './intern';
 
 /** One container of a DaemonSet: image and the literal environment (`value`, not `valueFrom`). */
 export interface DaemonSetContainerInfo {
@@ -98,16 +102,16 @@ const SERVICE_ANNOTATION_PREFIXES = ['service.beta.kubernetes.io/', 'service.kub
 /** Namespace of a namespaced object; a manifest without one lands in `default`, as with kubectl. */
 const DEFAULT_NAMESPACE = 'default';
 
-export function projectKubeObject(obj: unknown, origin: Provenance): ProjectedKube | undefined {
+export function projectKubeObject(obj: unknown, origin: Provenance, opts: { intern?: Interner } = {}): ProjectedKube | undefined {
   try {
-    return project(obj, origin);
+    return project(obj, origin, opts.intern);
   } catch {
     // Defensive: a hostile object (getters, proxies) must not break a whole load.
     return undefined;
   }
 }
 
-function project(obj: unknown, origin: Provenance): ProjectedKube | undefined {
+function project(obj: unknown, origin: Provenance, intern: Interner | undefined): ProjectedKube | undefined {
   const o = asRecord(obj);
   if (!o) return undefined;
   const apiVersion = asString(o.apiVersion);
@@ -118,15 +122,15 @@ function project(obj: unknown, origin: Provenance): ProjectedKube | undefined {
   if (!meta || name === undefined) return undefined;
   const slash = apiVersion.indexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
-  const namespace = asNonEmpty(meta.namespace) ?? DEFAULT_NAMESPACE;
+  const namespace = str(intern, asNonEmpty(meta.namespace)) ?? DEFAULT_NAMESPACE;
 
   switch (`${group}|${kind}`) {
     case '|Namespace':
       return { kind: 'namespace', value: { name, labels: asStringMap(meta.labels), origin } };
     case '|Node':
-      return { kind: 'node', value: projectNode(o, meta, name, origin) };
+      return { kind: 'node', value: projectNode(o, meta, name, origin, intern) };
     case '|Pod':
-      return { kind: 'pod', value: projectPod(o, meta, namespace, name, origin) };
+      return { kind: 'pod', value: projectPod(o, meta, namespace, name, origin, intern) };
     case '|Service':
       return { kind: 'service', value: projectService(o, meta, namespace, name, origin) };
     case '|ConfigMap': {
@@ -138,7 +142,7 @@ function project(obj: unknown, origin: Provenance): ProjectedKube | undefined {
     case 'discovery.k8s.io|EndpointSlice':
       return { kind: 'endpointSlice', value: projectEndpointSlice(o, meta, namespace, name, origin) };
     case 'cilium.io|CiliumEndpoint':
-      return { kind: 'ciliumEndpoint', value: projectCiliumEndpoint(o, namespace, name, origin) };
+      return { kind: 'ciliumEndpoint', value: projectCiliumEndpoint(o, namespace, name, origin, intern) };
     case 'cilium.io|CiliumIdentity': {
       const value = projectCiliumIdentity(o, name, origin);
       return value ? { kind: 'ciliumIdentity', value } : undefined;
@@ -163,6 +167,48 @@ function project(obj: unknown, origin: Provenance): ProjectedKube | undefined {
   }
 }
 
+// ---------------------------------------------------------------- sharing
+
+/** `s` through the interner, when there is one. */
+function str<T extends string | undefined>(intern: Interner | undefined, s: T): T {
+  return intern ? intern.string(s) : s;
+}
+
+/**
+ * Labels (string values only, as `asStringMap`); with an interner, the labels kept under `hint` when
+ * they are the same.
+ */
+function labelsOf(v: unknown, intern: Interner | undefined, hint: string | undefined): Record<string, string> {
+  const rec = asRecord(v);
+  if (!intern || !rec || hint === undefined) return asStringMap(rec);
+  return intern.reuse(hint, (kept: Record<string, string>) => sameStringMap(kept, rec), () => asStringMap(rec));
+}
+
+/** Whether `kept` is what `asStringMap(rec)` gives. */
+function sameStringMap(kept: Record<string, string>, rec: JsonRecord): boolean {
+  let n = 0;
+  for (const k in rec) {
+    const val = rec[k];
+    if (typeof val !== 'string' || !Object.hasOwn(rec, k)) continue;
+    if (!Object.hasOwn(kept, k) || kept[k] !== val) return false;
+    n++;
+  }
+  return n === Object.keys(kept).length;
+}
+
+/** Whether two lists hold equal items in the same order (`same` compares two items). */
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean = (x, y) => x === y): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+/** `list` or, with an interner, an equal list kept under `hint`. */
+function sharedList<T>(list: T[], intern: Interner | undefined, hint: string | undefined, same?: (x: T, y: T) => boolean): T[] {
+  if (!intern || hint === undefined || list.length === 0) return list;
+  return intern.reuse(hint, (kept: T[]) => sameList(kept, list, same), () => list);
+}
+
 // ---------------------------------------------------------------- core kinds
 
 function conditionTrue(status: JsonRecord | undefined, type: string): boolean {
@@ -173,14 +219,15 @@ function conditionTrue(status: JsonRecord | undefined, type: string): boolean {
   return false;
 }
 
-function projectNode(o: JsonRecord, meta: JsonRecord, name: string, origin: Provenance): NodeInfo {
+function projectNode(o: JsonRecord, meta: JsonRecord, name: string, origin: Provenance, intern: Interner | undefined): NodeInfo {
   const labels = asStringMap(meta.labels);
+  if (intern) for (const k of Object.keys(labels)) setOwn(labels, k, intern.string(labels[k]!));
   const spec = asRecord(o.spec);
   const status = asRecord(o.status);
   const providerId = asNonEmpty(spec?.providerID);
   const fromProvider = parseAwsProviderId(providerId);
-  const zone = labels['topology.kubernetes.io/zone'] ?? labels['failure-domain.beta.kubernetes.io/zone'] ?? fromProvider.zone;
-  const region = labels['topology.kubernetes.io/region'] ?? labels['failure-domain.beta.kubernetes.io/region'] ?? regionOfZone(zone);
+  const zone = labels['topology.kubernetes.io/zone'] ?? labels['failure-domain.beta.kubernetes.io/zone'] ?? str(intern, fromProvider.zone);
+  const region = labels['topology.kubernetes.io/region'] ?? labels['failure-domain.beta.kubernetes.io/region'] ?? str(intern, regionOfZone(zone));
   let internalIp: string | undefined;
   let externalIp: string | undefined;
   for (const a of asArray(status?.addresses)) {
@@ -202,7 +249,7 @@ function projectNode(o: JsonRecord, meta: JsonRecord, name: string, origin: Prov
     internalIp,
     externalIp,
     ready: conditionTrue(status, 'Ready'),
-    kubeletVersion: asNonEmpty(asRecord(status?.nodeInfo)?.kubeletVersion),
+    kubeletVersion: str(intern, asNonEmpty(asRecord(status?.nodeInfo)?.kubeletVersion)),
     createdAt: asTime(meta.creationTimestamp),
     origin,
   };
@@ -235,25 +282,27 @@ function asProtocol(v: unknown): L4Protocol | undefined {
   return p === 'TCP' || p === 'UDP' || p === 'SCTP' ? p : undefined;
 }
 
-function controllerOwner(meta: JsonRecord): OwnerRef | undefined {
+function controllerOwner(meta: JsonRecord, intern: Interner | undefined): OwnerRef | undefined {
   for (const r of asArray(meta.ownerReferences)) {
     const ref = asRecord(r);
     if (!ref || ref.controller !== true) continue;
     const kind = asNonEmpty(ref.kind);
     const name = asNonEmpty(ref.name);
-    if (kind !== undefined && name !== undefined) return { kind, name };
+    if (kind === undefined || name === undefined) continue;
+    return intern ? intern.reuse(`owner|${kind}/${name}`, (kept: OwnerRef) => kept.kind === kind && kept.name === name, () => ({ kind, name })) : { kind, name };
   }
   return undefined;
 }
 
-function projectPod(o: JsonRecord, meta: JsonRecord, namespace: string, name: string, origin: Provenance): PodInfo {
+function projectPod(o: JsonRecord, meta: JsonRecord, namespace: string, name: string, origin: Provenance, intern: Interner | undefined): PodInfo {
   const spec = asRecord(o.spec);
   const status = asRecord(o.status);
   const ip = asNonEmpty(status?.podIP);
   const ips: string[] = [];
   for (const p of asArray(status?.podIPs)) {
     const v = asNonEmpty(asRecord(p)?.ip);
-    if (v !== undefined && !ips.includes(v)) ips.push(v);
+    // the primary IP is listed again in podIPs: one string for both
+    if (v !== undefined && !ips.includes(v)) ips.push(v === ip ? ip : v);
   }
   if (ip !== undefined && !ips.includes(ip)) ips.unshift(ip);
 
@@ -271,29 +320,36 @@ function projectPod(o: JsonRecord, meta: JsonRecord, namespace: string, name: st
       containerPorts.push(portName === undefined ? { port: number, protocol, container: containerName } : { name: portName, port: number, protocol, container: containerName });
     }
   }
+  // the pods of one controller usually share their labels and ports: with an interner, they share one copy
+  const owner = controllerOwner(meta, intern);
+  const hint = intern && owner ? `${namespace}/${owner.kind}/${owner.name}` : undefined;
 
   const annotations = asRecord(meta.annotations);
   const pod: PodInfo = {
     namespace,
     name,
     uid: asNonEmpty(meta.uid),
-    labels: asStringMap(meta.labels),
-    nodeName: asNonEmpty(spec?.nodeName),
+    labels: labelsOf(meta.labels, intern, hint && `pod-labels|${hint}`),
+    nodeName: str(intern, asNonEmpty(spec?.nodeName)),
     ip,
     ips,
-    hostIp: asNonEmpty(status?.hostIP),
+    hostIp: str(intern, asNonEmpty(status?.hostIP)),
     hostNetwork: spec?.hostNetwork === true,
-    phase: asNonEmpty(status?.phase),
+    phase: str(intern, asNonEmpty(status?.phase)),
     ready: conditionTrue(status, 'Ready'),
-    owner: controllerOwner(meta),
-    serviceAccount: asNonEmpty(spec?.serviceAccountName) ?? asNonEmpty(spec?.serviceAccount),
-    containerPorts,
+    owner,
+    serviceAccount: str(intern, asNonEmpty(spec?.serviceAccountName) ?? asNonEmpty(spec?.serviceAccount)),
+    containerPorts: sharedList(containerPorts, intern, hint && `pod-ports|${hint}`, sameContainerPort),
     createdAt: asTime(meta.creationTimestamp),
     origin,
   };
   const podEni = parsePodEniAnnotation(annotations?.['vpc.amazonaws.com/pod-eni']);
   if (podEni) pod.podEni = podEni;
   return pod;
+}
+
+function sameContainerPort(a: ContainerPort, b: ContainerPort): boolean {
+  return a.port === b.port && a.protocol === b.protocol && a.container === b.container && a.name === b.name;
 }
 
 /** `vpc.amazonaws.com/pod-eni`: a JSON array written by the VPC resource controller. */
@@ -449,7 +505,7 @@ function projectContainers(v: unknown): DaemonSetContainerInfo[] {
 
 // ---------------------------------------------------------------- Cilium
 
-function projectCiliumEndpoint(o: JsonRecord, namespace: string, name: string, origin: Provenance): CiliumEndpointInfo {
+function projectCiliumEndpoint(o: JsonRecord, namespace: string, name: string, origin: Provenance, intern: Interner | undefined): CiliumEndpointInfo {
   const status = asRecord(o.status);
   const identity = asRecord(status?.identity);
   const networking = asRecord(status?.networking);
@@ -468,19 +524,23 @@ function projectCiliumEndpoint(o: JsonRecord, namespace: string, name: string, o
     const portName = asNonEmpty(rec?.name);
     const port = asPort(rec?.port);
     if (!rec || portName === undefined || port === undefined) continue;
-    namedPorts.push({ name: portName, port, protocol: (asNonEmpty(rec.protocol) ?? 'TCP').toUpperCase() });
+    const protocol = (asNonEmpty(rec.protocol) ?? 'TCP').toUpperCase();
+    namedPorts.push({ name: portName, port, protocol });
   }
+  // endpoints of one identity carry the same labels, and usually the same named ports
+  const identityId = asInt(identity?.id);
+  const hint = intern && identityId !== undefined ? `${identityId}` : undefined;
   return {
     namespace,
     name,
     endpointId: asInt(status?.id),
-    identityId: asInt(identity?.id),
-    identityLabels: asStringList(identity?.labels),
+    identityId,
+    identityLabels: sharedList(asStringList(identity?.labels), intern, hint && `identity-labels|${hint}`),
     ipv4,
     ipv6,
-    nodeIp: asNonEmpty(networking?.node),
-    state: asNonEmpty(status?.state),
-    namedPorts,
+    nodeIp: str(intern, asNonEmpty(networking?.node)),
+    state: str(intern, asNonEmpty(status?.state)),
+    namedPorts: sharedList(namedPorts, intern, hint && `named-ports|${hint}`, (a, b) => a.name === b.name && a.port === b.port && a.protocol === b.protocol),
     origin,
   };
 }

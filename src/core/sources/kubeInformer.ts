@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, describeCause, kubeListAll } from './kubeRequest';
+import { KubeApiError, describeCause, kubeListAll, type ListTimings } from './kubeRequest';
 import { kubeWatchOnce, type KubeWatchEnd, type KubeWatchEvent } from './kubeWatch';
 
 /** One resource to list and watch, e.g. `{ path: '/apis/cilium.io/v2/ciliumendpoints' }`. */
@@ -105,6 +105,8 @@ export interface InformerOptions {
   random?: () => number;
   /** An object the sink could not take (it is skipped). */
   onWarning?: (message: string) => void;
+  /** Adds where the time of the lists goes (see `ListTimings`). */
+  timings?: ListTimings;
 }
 
 /**
@@ -169,6 +171,7 @@ export class KubeInformer {
         onPage: this.sink.page ? (page) => this.guardAsync(() => this.sink.page!(page)) : undefined,
         timeoutMs: this.options.requestTimeoutMs,
         keepItems: !streaming,
+        timings: this.options.timings,
       });
       if (streaming) await this.guardAsync(() => this.sink.listed!());
       else this.guard(() => this.sink.replace(items));

@@ -1,9 +1,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Provenance } from '../model';
-import { projectKubeObject } from '../project/projectKube';
+import { Interner } from '../project/intern';
+import { projectKubeObject, type ProjectedKube } from '../project/projectKube';
 import { ClusterStore, storeKey, type StoreKind } from '../store/clusterStore';
 import { nextTurn } from './eventLoopTurns';
 import { KubeInformer, type InformerOptions, type InformerState, type ResourceSpec } from './kubeInformer';
+import type { ListTimings } from './kubeRequest';
 
 /**
  * The resources CNI Lens reads from a live cluster: list and watch only. `deploy/rbac/cni-lens-reader.yaml`
@@ -53,17 +55,22 @@ export class LiveCluster {
   /** One controller per informer: a signal shared by all of them would collect too many listeners. */
   private readonly controllers: AbortController[] = [];
   private readonly runs: Promise<void>[] = [];
+  private readonly timings: ListTimings | undefined;
+  /** Equal parts of the objects of this cluster are shared (see `Interner`). */
+  private readonly intern = new Interner();
 
   constructor(kc: KubeConfig, options: LiveClusterOptions = {}, store = new ClusterStore()) {
     this.store = store;
+    this.timings = options.timings;
     const resources = options.resources ?? LIVE_RESOURCES;
     const settled: Promise<void>[] = [];
     for (const spec of resources) {
       let markSettled!: () => void;
       settled.push(new Promise<void>((resolve) => (markSettled = resolve)));
       const owned = new Map<string, StoreKind>();
-      // keys delivered by the pages of the list in progress
-      let listing = new Set<string>();
+      // keys delivered by the pages of the list in progress; none kept while nothing was owned when
+      // the list started (a first list): then nothing can be missing from it
+      let listing: Set<string> | undefined;
       const informer = new KubeInformer(kc, spec, {
         replace: (items) => this.replace(owned, items),
         // lists are projected page by page as they arrive: the raw objects of a page are garbage
@@ -71,13 +78,15 @@ export class LiveCluster {
         page: (items) => this.ingestPage(owned, listing, items),
         listed: async () => {
           try {
-            await this.dropUnlisted(owned, listing);
+            if (listing) await this.dropUnlisted(owned, listing);
           } finally {
-            listing = new Set();
+            listing = undefined;
           }
         },
         event: (type, object) => this.applyEvent(owned, type, object),
         state: (state) => {
+          // a list starts (again: a list cut off part way starts over, and what it delivered counts as owned)
+          if (state.phase === 'listing') listing = owned.size > 0 ? new Set() : undefined;
           this.states.set(spec.id, state);
           if (state.phase === 'synced' || state.phase === 'forbidden' || state.phase === 'missing' || state.phase === 'stopped') markSettled();
           options.onState?.(spec.id, state);
@@ -99,12 +108,11 @@ export class LiveCluster {
     this.store.batch(() => {
       const seen = new Set<string>();
       for (const item of items) {
-        const projected = projectKubeObject(item, LIVE_ORIGIN);
+        const projected = projectKubeObject(item, LIVE_ORIGIN, { intern: this.intern });
         if (!projected) continue;
-        const key = storeKey(projected.kind, projected.value as never);
+        const key = this.store.upsert(projected.kind, projected.value as never);
         seen.add(key);
         owned.set(key, projected.kind);
-        this.store.upsert(projected.kind, projected.value as never);
       }
       for (const [key, kind] of owned) {
         if (!seen.has(key)) {
@@ -121,20 +129,34 @@ export class LiveCluster {
    * page of 500 pods taken in one go, after the JSON.parse of its body, kept the event loop from
    * timers and input for tens of milliseconds.
    */
-  private async ingestPage(owned: Map<string, StoreKind>, listing: Set<string>, items: unknown[]): Promise<void> {
+  private async ingestPage(owned: Map<string, StoreKind>, listing: Set<string> | undefined, items: unknown[]): Promise<void> {
+    const timings = this.timings;
     for (let start = 0; start < items.length; start += INGEST_STEP) {
       await nextTurn();
       const end = Math.min(items.length, start + INGEST_STEP);
+      const t0 = timings ? performance.now() : 0;
+      const projected: ProjectedKube[] = [];
+      for (let i = start; i < end; i++) {
+        const p = projectKubeObject(items[i], LIVE_ORIGIN, { intern: this.intern });
+        if (p) projected.push(p);
+      }
+      const t1 = timings ? performance.now() : 0;
+      let t2 = 0;
       this.store.batch(() => {
-        for (let i = start; i < end; i++) {
-          const projected = projectKubeObject(items[i], LIVE_ORIGIN);
-          if (!projected) continue;
-          const key = storeKey(projected.kind, projected.value as never);
-          listing.add(key);
-          owned.set(key, projected.kind);
-          this.store.upsert(projected.kind, projected.value as never);
+        for (const p of projected) {
+          const key = this.store.upsert(p.kind, p.value as never);
+          listing?.add(key);
+          owned.set(key, p.kind);
         }
+        if (timings) t2 = performance.now();
       });
+      if (timings) {
+        const t3 = performance.now();
+        timings.projectMs += t1 - t0;
+        timings.indexMs += t2 - t1;
+        timings.publishMs += t3 - t2;
+        timings.objects += end - start;
+      }
     }
   }
 
@@ -159,15 +181,14 @@ export class LiveCluster {
   }
 
   private applyEvent(owned: Map<string, StoreKind>, type: 'ADDED' | 'MODIFIED' | 'DELETED', object: unknown): void {
-    const projected = projectKubeObject(object, LIVE_ORIGIN);
+    const projected = projectKubeObject(object, LIVE_ORIGIN, { intern: this.intern });
     if (!projected) return;
-    const key = storeKey(projected.kind, projected.value as never);
     if (type === 'DELETED') {
+      const key = storeKey(projected.kind, projected.value as never);
       owned.delete(key);
       this.store.remove(projected.kind, key);
     } else {
-      owned.set(key, projected.kind);
-      this.store.upsert(projected.kind, projected.value as never);
+      owned.set(this.store.upsert(projected.kind, projected.value as never), projected.kind);
     }
   }
 }

@@ -23,12 +23,6 @@ export function mergeEnis(inputs: EniInputs): EniInfo[] {
     nodeByInstance.set(node.instanceId, node.name);
     instanceByNode.set(node.name, node.instanceId);
   }
-  const podByIp = new Map<string, { namespace: string; name: string }>();
-  for (const pod of inputs.pods) {
-    if (pod.hostNetwork) continue;
-    for (const ip of pod.ip ? [pod.ip, ...pod.ips] : pod.ips) podByIp.set(ip, { namespace: pod.namespace, name: pod.name });
-  }
-
   const merged = new Map<string, EniInfo>();
   for (const eni of inputs.ec2) {
     const nodeName = eni.nodeName ?? (eni.instanceId ? nodeByInstance.get(eni.instanceId) : undefined);
@@ -43,11 +37,27 @@ export function mergeEnis(inputs: EniInputs): EniInfo[] {
     }
     enrichFromIpamd(known, eni);
   }
+  // the IPs no source assigns to a pod, matched to pods by IP: only those are looked up (a map of
+  // every pod's IPs costs a large cluster tens of milliseconds, for nothing when there are no ENIs)
+  const unassigned = new Map<string, EniIp[]>();
   for (const eni of merged.values()) {
     for (const ip of eni.ips) {
       if (ip.pod || ip.primary) continue;
-      const pod = podByIp.get(ip.ip);
-      if (pod) ip.pod = pod;
+      const waiting = unassigned.get(ip.ip);
+      if (waiting) waiting.push(ip);
+      else unassigned.set(ip.ip, [ip]);
+    }
+  }
+  if (unassigned.size > 0) {
+    for (const pod of inputs.pods) {
+      if (pod.hostNetwork) continue;
+      const take = (address: string): void => {
+        const waiting = unassigned.get(address);
+        // a later pod with the same IP wins, as it always has
+        if (waiting) for (const ip of waiting) ip.pod = { namespace: pod.namespace, name: pod.name };
+      };
+      if (pod.ip) take(pod.ip);
+      for (const address of pod.ips) take(address);
     }
   }
   return [...merged.values()];

@@ -118,9 +118,53 @@ class MultiIndex {
   indexes(): IterableIterator<string> {
     return this.map.keys();
   }
+  isEmpty(): boolean {
+    return this.map.size === 0;
+  }
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * `key` → `value` → object keys: label pairs without building a `key=value` string per label. The
+ * objects with a key, whatever the value, are gathered when asked for and kept until that key
+ * changes (selectors with `Exists` are rare; a set per key would double the entries).
+ */
+class LabelIndex {
+  private readonly map = new Map<string, MultiIndex>();
+  private readonly withKey = new Map<string, ReadonlySet<string>>();
+  add(key: string, value: string, objectKey: string): void {
+    let values = this.map.get(key);
+    if (!values) {
+      values = new MultiIndex();
+      this.map.set(key, values);
+    }
+    values.add(value, objectKey);
+    if (this.withKey.size > 0) this.withKey.delete(key);
+  }
+  remove(key: string, value: string, objectKey: string): void {
+    const values = this.map.get(key);
+    if (!values) return;
+    values.remove(value, objectKey);
+    if (values.isEmpty()) this.map.delete(key);
+    if (this.withKey.size > 0) this.withKey.delete(key);
+  }
+  get(key: string, value: string): ReadonlySet<string> {
+    return this.map.get(key)?.get(value) ?? EMPTY;
+  }
+  /** Objects carrying `key`, with any value. */
+  getKey(key: string): ReadonlySet<string> {
+    let keys = this.withKey.get(key);
+    if (!keys) {
+      const values = this.map.get(key);
+      if (!values) return EMPTY;
+      const gathered = new Set<string>();
+      for (const value of values.indexes()) for (const k of values.get(value)) gathered.add(k);
+      this.withKey.set(key, (keys = gathered));
+    }
+    return keys;
+  }
+}
 
 /**
  * One indexed snapshot of a cluster. Mutations update the indexes incrementally and publish typed
@@ -135,9 +179,8 @@ export class ClusterStore {
   private readonly byIp = new Map<string, IpOwner[]>();
   private readonly podsByNode = new MultiIndex();
   private readonly podsByNamespace = new MultiIndex();
-  /** `key=value` → pod keys, and `key` → pod keys (for `Exists` selectors). */
-  private readonly podsByLabel = new MultiIndex();
-  private readonly podsByLabelKey = new MultiIndex();
+  /** Label key and value → pod keys. */
+  private readonly podsByLabel = new LabelIndex();
   private readonly enisByNode = new MultiIndex();
   /** ENIs on no node: load balancers, NAT gateways, RDS, MSK, VPC endpoints… */
   private readonly enisOffNode = new Set<string>();
@@ -184,7 +227,7 @@ export class ClusterStore {
 
   /** Pod keys carrying label `key=value`, or any value of `key` when `value` is undefined. */
   podKeysWithLabel(key: string, value?: string): ReadonlySet<string> {
-    return value === undefined ? this.podsByLabelKey.get(key) : this.podsByLabel.get(`${key}=${value}`);
+    return value === undefined ? this.podsByLabel.getKey(key) : this.podsByLabel.get(key, value);
   }
 
   enisOnNode(nodeName: string): EniInfo[] {
@@ -221,7 +264,8 @@ export class ClusterStore {
 
   // ------------------------------------------------------------ writes
 
-  upsert<K extends StoreKind>(kind: K, value: StoreKinds[K]): void {
+  /** Adds or replaces an object; returns the key it is stored under. */
+  upsert<K extends StoreKind>(kind: K, value: StoreKinds[K]): string {
     const key = storeKey(kind, value);
     const table = this.table(kind);
     const previous = table.get(key) as StoreKinds[K] | undefined;
@@ -229,6 +273,7 @@ export class ClusterStore {
     table.set(key, value);
     this.index(kind, key, value);
     this.emit(previous === undefined ? { kind, key, type: 'added' } : { kind, key, type: 'modified', previous });
+    return key;
   }
 
   remove(kind: StoreKind, key: string): boolean {
@@ -317,7 +362,12 @@ export class ClusterStore {
         const pod = value as PodInfo;
         // host-network pods share the node's IP: the node owns it, not the pod
         if (pod.hostNetwork) return;
-        for (const ip of new Set([...(pod.ip ? [pod.ip] : []), ...pod.ips])) fn(ip);
+        if (pod.ip) fn(pod.ip);
+        const ips = pod.ips;
+        for (let i = 0; i < ips.length; i++) {
+          const ip = ips[i]!;
+          if (ip !== pod.ip && ips.indexOf(ip) === i) fn(ip);
+        }
         return;
       }
       case 'node': {
@@ -337,7 +387,8 @@ export class ClusterStore {
       }
       case 'ciliumEndpoint': {
         const ep = value as CiliumEndpointInfo;
-        for (const ip of [...ep.ipv4, ...ep.ipv6]) fn(ip);
+        for (const ip of ep.ipv4) fn(ip);
+        for (const ip of ep.ipv6) fn(ip);
         return;
       }
       case 'natGateway': {
@@ -352,15 +403,16 @@ export class ClusterStore {
   }
 
   private index<K extends StoreKind>(kind: K, key: string, value: StoreKinds[K]): void {
-    this.forEachIp(kind, value, (ip, role) => this.addIp(ip, { kind: kind as IpOwner['kind'], key, ...(role ? { role } : {}) }));
+    const ownerKind = kind as IpOwner['kind'];
+    this.forEachIp(kind, value, (ip, role) => this.addIp(ip, role ? { kind: ownerKind, key, role } : { kind: ownerKind, key }));
     switch (kind) {
       case 'pod': {
         const pod = value as PodInfo;
         if (pod.nodeName) this.podsByNode.add(pod.nodeName, key);
         this.podsByNamespace.add(pod.namespace, key);
-        for (const [k, v] of Object.entries(pod.labels)) {
-          this.podsByLabel.add(`${k}=${v}`, key);
-          this.podsByLabelKey.add(k, key);
+        for (const k in pod.labels) {
+          if (!Object.hasOwn(pod.labels, k)) continue;
+          this.podsByLabel.add(k, pod.labels[k]!, key);
         }
         return;
       }
@@ -396,9 +448,9 @@ export class ClusterStore {
         const pod = value as PodInfo;
         if (pod.nodeName) this.podsByNode.remove(pod.nodeName, key);
         this.podsByNamespace.remove(pod.namespace, key);
-        for (const [k, v] of Object.entries(pod.labels)) {
-          this.podsByLabel.remove(`${k}=${v}`, key);
-          this.podsByLabelKey.remove(k, key);
+        for (const k in pod.labels) {
+          if (!Object.hasOwn(pod.labels, k)) continue;
+          this.podsByLabel.remove(k, pod.labels[k]!, key);
         }
         return;
       }
