@@ -171,10 +171,25 @@ async function openPalette(page: Page, timeout: number): Promise<Locator> {
   return input;
 }
 
+/**
+ * Opens the palette and types `text`. A palette that closes again before it takes the text (focus
+ * moving to a webview that was closing or opening takes it away) is opened once more.
+ */
+async function typeInPalette(page: Page, text: string, timeout: number): Promise<Locator> {
+  for (let attempt = 1; ; attempt++) {
+    const input = await openPalette(page, timeout);
+    try {
+      await input.fill(text, { timeout: 5_000 });
+      return input;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
 /** The rows the command palette lists for `query` (`>` is added); the palette is left closed. */
 export async function paletteCommands(page: Page, query: string, timeout = DEFAULT_TIMEOUT): Promise<string[]> {
-  const input = await openPalette(page, timeout);
-  await input.fill(`>${query}`);
+  await typeInPalette(page, `>${query}`, timeout);
   const rows = page.locator('.quick-input-list .monaco-list-row');
   await rows.first().waitFor({ timeout });
   // the list settles after the filter is applied: wait for two equal reads in a row
@@ -196,8 +211,7 @@ export async function paletteCommands(page: Page, query: string, timeout = DEFAU
 
 /** Runs a command from the palette (F1) by its full title, e.g. `CNI Lens: Refresh`. */
 export async function runCommand(page: Page, title: string, timeout = DEFAULT_TIMEOUT): Promise<void> {
-  const input = await openPalette(page, timeout);
-  await input.fill(`>${title}`);
+  const input = await typeInPalette(page, `>${title}`, timeout);
   const row = page
     .locator('.quick-input-list .monaco-list-row')
     .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }) })
