@@ -5,21 +5,26 @@
 import { describe, expect, it } from 'vitest';
 import { nextTurn } from '../../src/core/sources/eventLoopTurns';
 
-/** Two waiters asked in the same tick; the first keeps the loop busy until a due timer is waiting. */
+/**
+ * Two waiters asked in the same tick. The first to run sets a timer and keeps the loop busy past its
+ * due time, so the timer is due before the next turn starts (set from inside the step, the order
+ * does not depend on how fast the machine reaches the first turn).
+ */
 async function order(wait: () => Promise<void>): Promise<string[]> {
   const seen: string[] = [];
   let timerDone!: () => void;
   const timer = new Promise<void>((resolve) => (timerDone = resolve));
-  setTimeout(() => {
-    seen.push('timer');
-    timerDone();
-  }, 1);
   const step = async (name: string): Promise<void> => {
     await wait();
     seen.push(name);
-    // past the timer's due time, so it is due before the next turn starts
-    const until = Date.now() + 5;
-    while (Date.now() < until) { /* busy */ }
+    if (seen.length === 1) {
+      setTimeout(() => {
+        seen.push('timer');
+        timerDone();
+      }, 1);
+      const until = Date.now() + 5;
+      while (Date.now() < until) { /* busy */ }
+    }
   };
   await Promise.all([step('a'), step('b'), timer]);
   return seen;
