@@ -49,6 +49,8 @@ export type InformerState =
       hadData: boolean;
       /** The delay is the server's `Retry-After`. */
       retryAfter?: boolean;
+      /** HTTP status of the failed list, when the server answered (401: credentials rejected). */
+      status?: number;
     }
   /** `verb`: the list was denied (nothing is known), or the list worked and the watch was denied. */
   | { phase: 'forbidden'; message: string; verb: 'list' | 'watch' }
@@ -192,7 +194,8 @@ export class KubeInformer {
       }
       // a 410 here is an expired continue token: start the list over, after the usual back-off
       const retryAfterMs = err instanceof KubeApiError ? err.retryAfterMs : undefined;
-      await this.backoff(signal, `list failed: ${describeCause(err)}`, { retryAfterMs });
+      const status = err instanceof KubeApiError ? err.status : undefined;
+      await this.backoff(signal, `list failed: ${describeCause(err)}`, { retryAfterMs, status });
       return false;
     }
   }
@@ -312,7 +315,7 @@ export class KubeInformer {
     return this.staleSince;
   }
 
-  private async backoff(signal: AbortSignal, error: string, opts: { retryAfterMs?: number; immediateFirst?: boolean } = {}): Promise<void> {
+  private async backoff(signal: AbortSignal, error: string, opts: { retryAfterMs?: number; immediateFirst?: boolean; status?: number } = {}): Promise<void> {
     this.attempt++;
     const base = this.options.backoffMs ?? 1000;
     const max = this.options.maxBackoffMs ?? 30_000;
@@ -333,7 +336,7 @@ export class KubeInformer {
       }
     }
     const staleSince = this.markStale();
-    this.state({ phase: 'reconnecting', attempt: this.attempt, error, retryInMs, retryAt: Date.now() + retryInMs, staleSince, hadData: this.synced, ...(retryAfter ? { retryAfter } : {}) });
+    this.state({ phase: 'reconnecting', attempt: this.attempt, error, retryInMs, retryAt: Date.now() + retryInMs, staleSince, hadData: this.synced, ...(retryAfter ? { retryAfter } : {}), ...(opts.status !== undefined ? { status: opts.status } : {}) });
     if (retryInMs === 0) return;
     await new Promise<void>((resolve) => {
       const onAbort = (): void => {

@@ -138,7 +138,7 @@ export function firstListFailure(states: Iterable<InformerState>, context: strin
   const failing = all.filter((s): s is Reconnecting => s.phase === 'reconnecting' && !s.hadData);
   if (failing.length === 0 || all.some((s) => s.phase === 'listing' || s.phase === 'synced' || (s.phase === 'reconnecting' && s.hadData))) return undefined;
   const first = failing[0]!;
-  if (/\b401\b|Unauthorized/i.test(first.error)) {
+  if (failing.some((s) => s.status === 401)) {
     return `the API server did not accept the credentials of context ${context || '(current)'} (401 Unauthorized); refresh them (an expired token: run again what wrote the kubeconfig, e.g. aws eks update-kubeconfig)`;
   }
   return `no resource could be listed: ${first.error}`;
