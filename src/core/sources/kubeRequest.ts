@@ -1,5 +1,5 @@
 import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
-import { fetch, type Dispatcher, type Response } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { nextTurn } from './eventLoopTurns';
 
 /** A failed Kubernetes API request, with the server's `Status` reason when it sent one. */
@@ -104,9 +104,11 @@ async function kubeGetText(
   const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   const timedOut = (): KubeApiError => new KubeApiError(`GET ${path} got no complete answer from ${cluster.server} within ${Math.round(timeoutMs / 100) / 10} s`, path);
-  let response;
+  let response: Dispatcher.ResponseData;
   try {
-    response = await fetch(url, {
+    // undici's `request`, not `fetch`: a list of 150,000 pods is ~1,200 requests, and fetch's
+    // WHATWG Request/Response/stream layers cost about twice the CPU per request
+    response = await request(url, {
       method: 'GET',
       headers: { ...ctx.getHeaders(), Accept: 'application/json' },
       dispatcher: reusedDispatcher(kc, cluster.server, ctx.getDispatcher() as Dispatcher | undefined),
@@ -117,26 +119,28 @@ async function kubeGetText(
     if (timeout.aborted) throw timedOut();
     throw new KubeApiError(`cannot reach the Kubernetes API at ${cluster.server}: ${describeCause(err)}`, path);
   }
+  const status = response.statusCode;
   let text: string;
   try {
-    text = await readText(response, opts.timings);
+    text = await readText(response.body, opts.timings);
   } catch (err) {
     if (signal?.aborted) throw signal.reason ?? err;
     if (timeout.aborted) throw timedOut();
-    throw new KubeApiError(`the answer to GET ${path} was cut off (HTTP ${response.status}): ${describeCause(err)}`, path);
+    throw new KubeApiError(`the answer to GET ${path} was cut off (HTTP ${status}): ${describeCause(err)}`, path);
   }
-  if (response.status !== 200) {
-    const status = parseStatus(text);
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-    throw new KubeApiError(status?.message ?? `HTTP ${response.status} for GET ${path}`, path, response.status, status?.reason, retryAfterMs);
+  if (status !== 200) {
+    const body = parseStatus(text);
+    const retryAfter = response.headers['retry-after'];
+    const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+    throw new KubeApiError(body?.message ?? `HTTP ${status} for GET ${path}`, path, status, body?.reason, retryAfterMs);
   }
   return text;
 }
 
 /** The body as text; with `timings`, the bytes are gathered first so decoding is timed apart. */
-async function readText(response: Response, timings: ListTimings | undefined): Promise<string> {
-  if (!timings) return response.text();
-  const bytes = new Uint8Array(await response.arrayBuffer());
+async function readText(body: Dispatcher.ResponseData['body'], timings: ListTimings | undefined): Promise<string> {
+  if (!timings) return body.text();
+  const bytes = new Uint8Array(await body.arrayBuffer());
   const started = performance.now();
   const text = new TextDecoder().decode(bytes);
   timings.decodeMs += performance.now() - started;

@@ -225,6 +225,11 @@ export class ClusterStore {
     return this.resolve('pod', this.podsByNamespace.get(namespace));
   }
 
+  /** How many pods `namespace` has, without reading them (the index's size). */
+  podCountInNamespace(namespace: string): number {
+    return this.podsByNamespace.get(namespace).size;
+  }
+
   /** Pod keys carrying label `key=value`, or any value of `key` when `value` is undefined. */
   podKeysWithLabel(key: string, value?: string): ReadonlySet<string> {
     return value === undefined ? this.podsByLabel.getKey(key) : this.podsByLabel.get(key, value);
@@ -234,6 +239,10 @@ export class ClusterStore {
     return this.resolve('eni', this.enisByNode.get(nodeName));
   }
 
+  eniCountOnNode(nodeName: string): number {
+    return this.enisByNode.get(nodeName).size;
+  }
+
   /** ENIs not on a node (load balancers, NAT gateways, RDS, MSK, VPC endpoints…), without reading the nodes' ENIs. */
   enisOffNodes(): EniInfo[] {
     return this.resolve('eni', this.enisOffNode);
@@ -241,6 +250,14 @@ export class ClusterStore {
 
   endpointsWithIdentity(identityId: number): CiliumEndpointInfo[] {
     return this.resolve('ciliumEndpoint', this.endpointsByIdentity.get(String(identityId)));
+  }
+
+  endpointCountWithIdentity(identityId: number): number {
+    return this.endpointsByIdentity.get(String(identityId)).size;
+  }
+
+  endpointCountInNamespace(namespace: string): number {
+    return this.endpointsByNamespace.get(namespace).size;
   }
 
   endpointsInNamespace(namespace: string): CiliumEndpointInfo[] {

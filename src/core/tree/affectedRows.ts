@@ -102,7 +102,7 @@ export function nodesAffected(store: ClusterStore, changes: readonly StoreChange
         const countsChange = ipsChange || isTerminal(prev) !== isTerminal(cur);
         for (const pod of both(v)) {
           // inferred ENIs are built from the node's pods
-          if (pod.nodeName && (countsChange || store.enisOnNode(pod.nodeName).length === 0)) ids.add(nodeRowId(pod.nodeName));
+          if (pod.nodeName && (countsChange || store.eniCountOnNode(pod.nodeName) === 0)) ids.add(nodeRowId(pod.nodeName));
           for (const ip of podIps(pod)) {
             for (const { eni, entry } of enisHolding(store, ip)) {
               if (!eni.nodeName) continue;
@@ -119,7 +119,7 @@ export function nodesAffected(store: ClusterStore, changes: readonly StoreChange
         return;
       case 'subnet':
         // inferred ENIs take their subnet from the subnets EC2 listed
-        return [...store.list('node')].some((n) => store.enisOnNode(n.name).length === 0);
+        return [...store.list('node')].some((n) => store.eniCountOnNode(n.name) === 0);
       case 'daemonSet':
       case 'configMap':
       case 'eniConfig':
@@ -142,7 +142,7 @@ export function enisAffected(store: ClusterStore, changes: readonly StoreChange[
     return subnetCounts.get(key) ?? 0;
   };
   let newEnis: Map<string, number> | undefined;
-  const inferredNode = (name: string | undefined): boolean => name !== undefined && store.get('node', name) !== undefined && store.enisOnNode(name).length === 0;
+  const inferredNode = (name: string | undefined): boolean => name !== undefined && store.get('node', name) !== undefined && store.eniCountOnNode(name) === 0;
   return collect(changes, (change, ids) => {
     switch (change.kind) {
       case 'eni': {
@@ -151,7 +151,7 @@ export function enisAffected(store: ClusterStore, changes: readonly StoreChange[
           const key = subnetKeyOf(eni);
           // a subnet row comes or goes, or a node switches between inferred and reported ENIs
           if (enisInSubnet(key) === 0 || enisInSubnet(key) === (newEnis ??= entered<EniInfo>(store, changes, 'eni', subnetKeyOf)).get(key)) return true;
-          if (eni.nodeName && (inferredNode(eni.nodeName) || store.enisOnNode(eni.nodeName).length === 1)) return true;
+          if (eni.nodeName && (inferredNode(eni.nodeName) || store.eniCountOnNode(eni.nodeName) === 1)) return true;
           ids.add(subnetRowId(key));
         }
         if (v.previous && v.current && subnetKeyOf(v.previous) !== subnetKeyOf(v.current)) return true;
@@ -177,9 +177,9 @@ export function enisAffected(store: ClusterStore, changes: readonly StoreChange[
         return;
       }
       case 'node':
-        return both(versions<NodeInfo>(store, change)).some((n) => store.enisOnNode(n.name).length === 0);
+        return both(versions<NodeInfo>(store, change)).some((n) => store.eniCountOnNode(n.name) === 0);
       case 'subnet':
-        if (enisInSubnet(change.key) === 0) return [...store.list('node')].some((n) => store.enisOnNode(n.name).length === 0);
+        if (enisInSubnet(change.key) === 0) return [...store.list('node')].some((n) => store.eniCountOnNode(n.name) === 0);
         if (change.type !== 'modified') return true;
         ids.add(subnetRowId(change.key));
         return;
@@ -207,7 +207,7 @@ export function podIpsAffected(store: ClusterStore, changes: readonly StoreChang
         // a namespace row comes (all its pods are new) or goes (no pod left)
         if (!namespacesSeen.has(namespace)) {
           namespacesSeen.add(namespace);
-          const now = store.podsInNamespace(namespace).length;
+          const now = store.podCountInNamespace(namespace);
           if (now === 0 || now === (newPods ??= entered<PodInfo>(store, changes, 'pod', (p) => p.namespace)).get(namespace)) return true;
         }
         ids.add(podNamespaceRowId(namespace));
@@ -253,7 +253,7 @@ export function endpointsAffected(store: ClusterStore, changes: readonly StoreCh
         const v = versions<CiliumEndpointInfo>(store, change);
         const ep = (v.current ?? v.previous) as CiliumEndpointInfo;
         if (change.type !== 'modified') {
-          const inNamespace = store.endpointsInNamespace(ep.namespace).length;
+          const inNamespace = store.endpointCountInNamespace(ep.namespace);
           if (inNamespace === 0 || inNamespace === newByNamespace.get(ep.namespace)) return true;
         }
         ids.add(change.type === 'modified' ? endpointRowId(change.key) : endpointNamespaceRowId(ep.namespace));
@@ -262,7 +262,7 @@ export function endpointsAffected(store: ClusterStore, changes: readonly StoreCh
         if (before !== undefined && before === after) ids.add(identityEndpointRowId(before, change.key));
         for (const id of new Set([before, after])) {
           if (id === undefined || before === after) continue;
-          const count = store.endpointsWithIdentity(id).length;
+          const count = store.endpointCountWithIdentity(id);
           // an identity row comes (all its endpoints are new to it) or goes (none left): the group's children change
           ids.add(count === 0 || count === newByIdentity.get(String(id)) ? IDENTITIES_ROW : identityRowId(id));
         }
@@ -282,7 +282,7 @@ export function endpointsAffected(store: ClusterStore, changes: readonly StoreCh
       }
       case 'ciliumIdentity': {
         const id = Number(change.key);
-        if (store.endpointsWithIdentity(id).length > 0) ids.add(identityRowId(id));
+        if (store.endpointCountWithIdentity(id) > 0) ids.add(identityRowId(id));
         return;
       }
       default:

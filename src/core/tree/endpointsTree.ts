@@ -35,7 +35,7 @@ export function endpointRows(store: ClusterStore, sources: readonly SourceStatus
   const rows: TreeRow[] = endpointNamespaces(store).map((ns) => ({
     id: endpointNamespaceRowId(ns),
     label: ns,
-    description: `${store.endpointsInNamespace(ns).length} endpoints`,
+    description: `${store.endpointCountInNamespace(ns)} endpoints`,
     icon: icon('symbol-namespace'),
     children: () => store.endpointsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)).map((ep) => endpointRow(store, ep)),
   }));

@@ -16,7 +16,7 @@ export function podNamespaceRows(store: ClusterStore): TreeRow[] {
   return store.podNamespaces().sort().map((ns) => ({
     id: podNamespaceRowId(ns),
     label: ns,
-    description: `${store.podsInNamespace(ns).length} pods`,
+    description: `${store.podCountInNamespace(ns)} pods`,
     icon: icon('symbol-namespace'),
     children: () => store.podsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)).map((pod) => podRow(store, pod)),
   }));
