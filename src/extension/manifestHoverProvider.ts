@@ -29,9 +29,17 @@ export function registerManifestHover(connections: ConnectionManager, log: Exten
   }
 
   /**
-   * Builds the hover indexes of a connected store while the user looks at a manifest, not on the
-   * first hover's path (building them takes a few hundred ms on a large cluster).
+   * Builds the hover indexes of a store in steps (a turn of the event loop each) while the user
+   * looks at a manifest, not on the first hover's path: at 5,000 nodes they take about a second.
+   * A hover that comes first builds only what it reads, at once.
    */
+  function prepare(store: ClusterStore): void {
+    if (prepared.has(store)) return;
+    prepared.add(store);
+    runtime().prepareManifestHoverInSteps(store).catch((err: unknown) => {
+      log.warn(`hover: cannot prepare the indexes: ${(err as Error).message}`);
+    });
+  }
   let prepareTimer: NodeJS.Timeout | undefined;
   function prepareSoon(): void {
     const session = connections.current;
@@ -40,13 +48,7 @@ export function registerManifestHover(connections: ConnectionManager, log: Exten
     prepareTimer = setTimeout(() => {
       prepareTimer = undefined;
       const current = connections.current;
-      if (!current || prepared.has(current.store)) return;
-      try {
-        runtime().prepareManifestHover(current.store);
-        prepared.add(current.store);
-      } catch (err) {
-        log.warn(`hover: cannot prepare the indexes: ${(err as Error).message}`);
-      }
+      if (current) prepare(current.store);
     }, 300);
   }
   const preparers = [vscode.window.onDidChangeVisibleTextEditors(prepareSoon), connections.onDidChange(prepareSoon)];
@@ -58,10 +60,7 @@ export function registerManifestHover(connections: ConnectionManager, log: Exten
       const source = await storeFor(document);
       if (!source) return undefined;
       const rt = runtime();
-      if (!prepared.has(source.store)) {
-        rt.prepareManifestHover(source.store);
-        prepared.add(source.store);
-      }
+      prepare(source.store);
       const key = document.uri.toString();
       let cache = caches.get(key);
       if (!cache) {

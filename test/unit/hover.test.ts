@@ -3,6 +3,8 @@ import * as nodePath from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HoverDocumentCache } from '../../src/core/hover/hoverDocumentCache';
 import { commandLink, markdownCommandLink, markdownEscape } from '../../src/core/hover/hoverMarkdown';
+import { clusterFactsFor } from '../../src/core/hover/clusterFacts';
+import { Steps } from '../../src/core/sources/eventLoopTurns';
 import { manifestHover, prepareManifestHover, type ManifestHover } from '../../src/core/hover/manifestHover';
 import { LARGE_DOCUMENT, sliceAround } from '../../src/core/hover/manifestSlices';
 import type { PodInfo, ServiceInfo } from '../../src/core/model';
@@ -239,6 +241,42 @@ describe('manifestHover: following the store', () => {
     expect(cluster()).toEqual(['15', '3']);
     live.upsert('pod', moved);
     expect(pods()).toBe('18');
+  });
+});
+
+describe('manifestHover: indexes built in steps', () => {
+  it('changes made between the steps, and a hover that comes before the end, give the answers of a full build', async () => {
+    const live = (await loadSnapshotStore(DEMO)).store;
+    const pods = () => /- \*\*Pods\*\*: (\d+) pods/.exec(hoverText(shop, 'cidr: 100.64.0.0/16', { store: live }))?.[1];
+    const cluster = () => /(\d+) managed pods, (\d+) unmanaged pods/.exec(hoverText(shop, '- cluster', { store: live }))?.slice(1, 3);
+    const moved = live.get('pod', 'shop/cart-78d4d6b5d-n4pww') as PodInfo;
+    let pauses = 0;
+    const censusSteps = Math.floor(live.count('pod') / 4);
+    // the store's first two pods: taken by each index's first step
+    const [first, second] = [...live.list('pod')] as [PodInfo, PodInfo];
+    expect([first.ip?.startsWith('100.64.'), second.ip?.startsWith('100.64.')]).toEqual([true, true]);
+    // 4 objects a step: changes to an object each index has already taken
+    await clusterFactsFor(live).prepareInSteps(new Steps(async () => {
+      pauses++;
+      if (pauses === 2) live.remove('ciliumEndpoint', `${first.namespace}/${first.name}`);
+      if (pauses === censusSteps + 1) live.upsert('pod', { ...second, ip: '10.0.17.200', ips: ['10.0.17.200'] });
+    }, { count: 4 }));
+    expect(pauses).toBeGreaterThan(censusSteps + 4);
+    expect(pods()).toBe('17');
+    expect(cluster()).toEqual(['15', '3']);
+
+    const again = (await loadSnapshotStore(DEMO)).store;
+    const hovered: Array<string | undefined> = [];
+    let stepsAfterHover = 0;
+    await clusterFactsFor(again).prepareInSteps(new Steps(async () => {
+      if (hovered.length > 0) stepsAfterHover++;
+      // a hover part way builds what it reads at once; the build in steps then stops
+      else hovered.push(/- \*\*Pods\*\*: (\d+) pods/.exec(hoverText(shop, 'cidr: 100.64.0.0/16', { store: again }))?.[1]);
+    }, { count: 4 }));
+    expect(hovered).toEqual(['18']);
+    again.upsert('pod', { ...moved, ip: '10.0.17.200', ips: ['10.0.17.200'] });
+    expect(/- \*\*Pods\*\*: (\d+) pods/.exec(hoverText(shop, 'cidr: 100.64.0.0/16', { store: again }))?.[1]).toBe('17');
+    expect(stepsAfterHover).toBeGreaterThan(0);
   });
 });
 

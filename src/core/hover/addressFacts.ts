@@ -126,6 +126,15 @@ export interface RangeContents {
  * first few names, without sorting a large cluster; subnets that overlap it.
  */
 export function rangeContents(facts: ClusterFacts, block: CidrBlock, shown = 3): RangeContents {
+  return facts.memo(`range-contents ${blockKey(block)} ${shown}`, () => computeRangeContents(facts, block, shown));
+}
+
+/** A text that tells blocks apart: the CIDR and its exceptions. */
+export function blockKey(block: CidrBlock): string {
+  return [block.cidr?.text ?? '', ...block.except.map((e) => e.text)].join(' ');
+}
+
+function computeRangeContents(facts: ClusterFacts, block: CidrBlock, shown: number): RangeContents {
   const { store } = facts;
   const cidr = block.cidr;
   const subnets: SubnetInfo[] = [];
@@ -135,13 +144,15 @@ export function rangeContents(facts: ClusterFacts, block: CidrBlock, shown = 3):
       const c = parseCidr(s.cidr);
       if (c && (cidrWithin(c, cidr) || cidrWithin(cidr, c))) subnets.push(s);
     }
-    for (const a of addressesInBlock(facts, block)) keys[a.kind].add(a.key);
+    forEachAddressInBlock(facts, block, (a) => keys[a.kind].add(a.key));
   }
   subnets.sort((a, b) => a.cidr.localeCompare(b.cidr, undefined, { numeric: true }));
+  // `facts.managed` without building each pod's key again: a CiliumEndpoint's key is its pod's
   let managed = 0;
+  const noEndpoints = store.count('ciliumEndpoint') === 0;
   for (const key of keys.pod) {
     const pod = store.get('pod', key);
-    if (pod && facts.managed(pod)) managed++;
+    if (pod && !pod.hostNetwork && (noEndpoints || store.get('ciliumEndpoint', key) !== undefined)) managed++;
   }
   let ofNodes = 0;
   const others: EniInfo[] = [];
@@ -173,11 +184,15 @@ function firstKeys(keys: ReadonlySet<string>, k: number): FirstKeys {
   return { count: keys.size, first };
 }
 
-/** The store's addresses inside the block and outside its exceptions. */
-export function addressesInBlock(facts: ClusterFacts, block: CidrBlock): AddressEntry[] {
+/** Calls `fn` for the store's addresses inside the block and outside its exceptions (a /0 of a large cluster is 300,000). */
+export function forEachAddressInBlock(facts: ClusterFacts, block: CidrBlock, fn: (entry: AddressEntry) => void): void {
   const cidr = block.cidr;
-  if (!cidr) return [];
-  return facts.addressesBetween(cidr.base, cidr.base + cidrSize(cidr) - 1).filter((a) => !block.except.some((e) => cidrContains(e, a.ip)));
+  if (!cidr) return;
+  const except = block.except;
+  facts.forEachAddressBetween(cidr.base, cidr.base + cidrSize(cidr) - 1, (a) => {
+    for (let i = 0; i < except.length; i++) if (cidrContains(except[i] as Ipv4Cidr, a.ip)) return;
+    fn(a);
+  });
 }
 
 /** The ENIs in the list that belong to no node, by what owns them (`NLB k8s-…`, `RDS`, `NAT gateway nat-…`). */

@@ -5,6 +5,7 @@
  * next query (a full rebuild when most of the store changed).
  */
 import type { ClusterStore, StoreKind } from '../store/clusterStore';
+import type { Steps } from '../sources/eventLoopTurns';
 import { ipv4Number } from './ipv4Number';
 
 export interface AddressEntry {
@@ -23,11 +24,15 @@ export class AddressIndex {
   private indexedCount = 0;
   private readonly dirty = new Set<string>();
   private built = false;
+  /** A build in steps is under way (changes meanwhile are marked dirty, as after a build). */
+  private building = false;
+  /** Bumped by every synchronous rebuild: a build in steps that sees it change stops. */
+  private generation = 0;
   private readonly subscription: { dispose(): void };
 
   constructor(private readonly store: ClusterStore) {
     this.subscription = store.onChange((changes) => {
-      if (!this.built) return;
+      if (!this.built && !this.building) return;
       for (const c of changes) if (INDEXED.has(c.kind)) this.dirty.add(`${c.kind}|${c.key}`);
     });
   }
@@ -36,24 +41,22 @@ export class AddressIndex {
     this.subscription.dispose();
   }
 
-  /** Entries with `first <= ip <= last`, unordered. */
-  between(first: number, last: number): AddressEntry[] {
+  /** Calls `fn` for each entry with `first <= ip <= last`, unordered, without gathering them. */
+  forEachBetween(first: number, last: number, fn: (entry: AddressEntry) => void): void {
     this.sync();
-    const out: AddressEntry[] = [];
     const from = first >>> 8;
     const to = last >>> 8;
-    const collect = (entries: AddressEntry[]): void => {
-      for (const e of entries) if (e.ip >= first && e.ip <= last) out.push(e);
+    const visit = (entries: AddressEntry[]): void => {
+      for (const e of entries) if (e.ip >= first && e.ip <= last) fn(e);
     };
     if (to - from + 1 <= this.buckets.size) {
       for (let b = from; b <= to; b++) {
         const entries = this.buckets.get(b);
-        if (entries) collect(entries);
+        if (entries) visit(entries);
       }
     } else {
-      for (const [b, entries] of this.buckets) if (b >= from && b <= to) collect(entries);
+      for (const [b, entries] of this.buckets) if (b >= from && b <= to) visit(entries);
     }
-    return out;
   }
 
   private sync(): void {
@@ -72,14 +75,42 @@ export class AddressIndex {
   }
 
   private rebuild(): void {
-    this.buckets.clear();
-    this.indexed.clear();
-    this.indexedCount = 0;
-    this.dirty.clear();
+    this.generation++;
+    this.building = false;
+    this.clear();
     for (const kind of INDEXED) {
       for (const key of this.store.keys(kind)) this.add(kind as AddressEntry['kind'], key, this.store.get(kind, key));
     }
     this.built = true;
+  }
+
+  /**
+   * Builds the index in `steps`, so that a large
+   * cluster (300,000 addresses) does not hold the event loop. Objects that change meanwhile are
+   * re-indexed by the next query. A query before the end builds the index at once; this stops then.
+   */
+  async buildInSteps(steps: Steps): Promise<void> {
+    if (this.built || this.building) return;
+    const generation = this.generation;
+    this.building = true;
+    this.clear();
+    for (const kind of INDEXED) {
+      for (const key of [...this.store.keys(kind)]) {
+        this.add(kind as AddressEntry['kind'], key, this.store.get(kind, key));
+        if (!steps.due()) continue;
+        await steps.pause();
+        if (this.generation !== generation) return;
+      }
+    }
+    this.building = false;
+    this.built = true;
+  }
+
+  private clear(): void {
+    this.buckets.clear();
+    this.indexed.clear();
+    this.indexedCount = 0;
+    this.dirty.clear();
   }
 
   private add(kind: AddressEntry['kind'], key: string, value: unknown): void {

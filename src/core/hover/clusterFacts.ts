@@ -13,6 +13,7 @@ import { PolicyIndex } from '../analysis/policy/policyIndex';
 import type { PolicyEngineKind } from '../analysis/policy/policyTypes';
 import type { NodeInfo, PodInfo } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
+import type { Steps } from '../sources/eventLoopTurns';
 import { AddressIndex, type AddressEntry } from './addressIndex';
 import { PodCensus, type Census } from './podCensus';
 
@@ -22,6 +23,8 @@ export class ClusterFacts {
   private engineKind: PolicyEngineKind | undefined;
   private settingsCache: ClusterSettings | undefined;
   private apiServer: Set<string> | undefined;
+  /** Answers of `memo`, dropped at the store's next change. */
+  private readonly memos = new Map<string, unknown>();
   private readonly addressIndex: AddressIndex;
   private readonly podCensus: PodCensus;
 
@@ -33,7 +36,20 @@ export class ClusterFacts {
       this.engineKind = undefined;
       this.settingsCache = undefined;
       this.apiServer = undefined;
+      if (this.memos.size > 0) this.memos.clear();
     });
+  }
+
+  /**
+   * `compute()`, kept under `key` until the store changes: a hover asked again (the pointer comes
+   * back to the same CIDR) costs nothing, however much of a large cluster the answer reads.
+   */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = compute();
+    if (this.memos.size >= 256) this.memos.clear();
+    this.memos.set(key, value);
+    return value;
   }
 
   /** Builds the indexes now rather than on the first hover that needs them. */
@@ -41,9 +57,27 @@ export class ClusterFacts {
     void this.engine;
     void this.settings;
     this.census();
-    this.addressIndex.between(0, 0);
+    this.addressIndex.forEachBetween(0, 0, () => {});
     for (const ns of this.namespaceNames()) this.policyIndex.policyCount(ns);
     this.policyIndex.policyCount('');
+  }
+
+  /**
+   * `prepare()` in `steps` of a few milliseconds: on a cluster of 5,000 nodes the indexes take about
+   * a second to build, which must not hold an editor's event loop. `signal` stops it between steps
+   * (what was built stays, the rest is built when a hover needs it).
+   */
+  async prepareInSteps(steps: Steps, signal?: AbortSignal): Promise<void> {
+    void this.engine;
+    void this.settings;
+    await this.podCensus.buildInSteps(steps);
+    if (signal?.aborted) return;
+    await this.addressIndex.buildInSteps(steps);
+    for (const namespace of [...this.namespaceNames(), '']) {
+      if (signal?.aborted) return;
+      this.policyIndex.policyCount(namespace);
+      if (steps.due()) await steps.pause();
+    }
   }
 
   /** Nodes, and pods by how Cilium sees them (kept up to date incrementally). */
@@ -52,8 +86,8 @@ export class ClusterFacts {
   }
 
   /** The store's addresses in `[first, last]` (numbers), unordered. */
-  addressesBetween(first: number, last: number): AddressEntry[] {
-    return this.addressIndex.between(first, last);
+  forEachAddressBetween(first: number, last: number, fn: (entry: AddressEntry) => void): void {
+    this.addressIndex.forEachBetween(first, last, fn);
   }
 
   /** Which semantics enforce policy here (Cilium when any Cilium object or Cilium itself is found). */

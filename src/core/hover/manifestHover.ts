@@ -10,6 +10,7 @@
  */
 import type { ClusterStore } from '../store/clusterStore';
 import { cidrHover } from './cidrHover';
+import { Steps } from '../sources/eventLoopTurns';
 import { clusterFactsFor } from './clusterFacts';
 import { entityHover } from './entityHover';
 import { parseSlice, type HoverDocumentCache, type ParsedSlice } from './hoverDocumentCache';
@@ -73,6 +74,11 @@ export function manifestHover(text: string, offset: number, ctx: ManifestHoverCo
  */
 export function prepareManifestHover(store: ClusterStore): void {
   clusterFactsFor(store).prepare();
+}
+
+/** `prepareManifestHover` in steps, each on a turn of the event loop of its own (see `nextTurn`). */
+export async function prepareManifestHoverInSteps(store: ClusterStore, signal?: AbortSignal): Promise<void> {
+  await clusterFactsFor(store).prepareInSteps(new Steps(), signal);
 }
 
 function footer(text: string, slice: ParsedSlice, target: HoverTarget, sourceLabel: string): string[] {

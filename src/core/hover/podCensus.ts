@@ -6,6 +6,7 @@
  * policy engine does.
  */
 import type { NodeInfo, PodInfo } from '../model';
+import type { Steps } from '../sources/eventLoopTurns';
 import type { ClusterStore } from '../store/clusterStore';
 
 type PodClass = 'host' | 'managed' | 'unmanaged';
@@ -22,12 +23,16 @@ export class PodCensus {
   private readonly members: Record<PodClass, Set<string>> = { host: new Set(), managed: new Set(), unmanaged: new Set() };
   private readonly dirty = new Set<string>();
   private built = false;
+  /** A build in steps is under way (changes meanwhile are marked dirty, as after a build). */
+  private building = false;
+  /** Bumped by every synchronous rebuild: a build in steps that sees it change stops. */
+  private generation = 0;
   private assumeManaged = false;
   private readonly subscription: { dispose(): void };
 
   constructor(private readonly store: ClusterStore) {
     this.subscription = store.onChange((changes) => {
-      if (!this.built) return;
+      if (!this.built && !this.building) return;
       for (const c of changes) if (c.kind === 'pod' || c.kind === 'ciliumEndpoint') this.dirty.add(c.key);
     });
   }
@@ -57,16 +62,42 @@ export class PodCensus {
   private sync(): void {
     const assume = this.store.count('ciliumEndpoint') === 0;
     if (!this.built || assume !== this.assumeManaged || this.dirty.size > this.classOf.size / 2) {
-      this.classOf.clear();
-      for (const set of Object.values(this.members)) set.clear();
-      this.dirty.clear();
-      this.assumeManaged = assume;
+      this.generation++;
+      this.building = false;
+      this.clear(assume);
       for (const key of this.store.keys('pod')) this.classify(key);
       this.built = true;
       return;
     }
     for (const key of this.dirty) this.classify(key);
     this.dirty.clear();
+  }
+
+  /**
+   * Classifies the pods in `steps`, so that 150,000 pods do
+   * not hold the event loop. Pods that change meanwhile are classified again by the next `census()`;
+   * a `census()` before the end classifies everything at once, and this stops.
+   */
+  async buildInSteps(steps: Steps): Promise<void> {
+    if (this.built || this.building) return;
+    const generation = this.generation;
+    this.building = true;
+    this.clear(this.store.count('ciliumEndpoint') === 0);
+    for (const key of [...this.store.keys('pod')]) {
+      this.classify(key);
+      if (!steps.due()) continue;
+      await steps.pause();
+      if (this.generation !== generation) return;
+    }
+    this.building = false;
+    this.built = true;
+  }
+
+  private clear(assumeManaged: boolean): void {
+    this.classOf.clear();
+    for (const set of Object.values(this.members)) set.clear();
+    this.dirty.clear();
+    this.assumeManaged = assumeManaged;
   }
 
   private classify(key: string): void {

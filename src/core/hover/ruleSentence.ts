@@ -7,7 +7,7 @@
 import { SELECT_ALL, hasSource, describeSelector } from '../analysis/policy/labelSelector';
 import type { CiliumPeer, CiliumRuleEntry, CompiledCiliumPolicy, CompiledCiliumRule, CompiledNetworkPolicy, NpPeer, NpRule, CidrBlock } from '../analysis/policy/compiledPolicy';
 import type { L4Protocol, PodInfo } from '../model';
-import { addressesInBlock } from './addressFacts';
+import { blockKey, forEachAddressInBlock } from './addressFacts';
 import { podKey, type ClusterFacts } from './clusterFacts';
 import { resolveNamedPort } from './containerPorts';
 import { firstNames, markdownEscape, plural } from './hoverMarkdown';
@@ -251,7 +251,13 @@ function unmanagedPeerNote(pods: PodInfo[]): string {
 /** Cilium never matches CIDR rules (and ipBlock) against pods it manages: say so when the block covers pod IPs. */
 function cidrOverPodsNote(facts: ClusterFacts, block: CidrBlock, what: string, notes: string[]): void {
   if (facts.engine !== 'cilium' || !block.cidr) return;
-  const covered = new Set(addressesInBlock(facts, block).filter((a) => a.kind === 'pod').map((a) => a.key)).size;
+  const covered = facts.memo(`pods-in ${blockKey(block)}`, () => {
+    const pods = new Set<string>();
+    forEachAddressInBlock(facts, block, (a) => {
+      if (a.kind === 'pod') pods.add(a.key);
+    });
+    return pods.size;
+  });
   if (covered > 0) {
     notes.push(`${what} ${markdownEscape(block.text)} covers ${plural(covered, 'pod IP')}, but Cilium matches CIDR rules only against addresses outside the cluster: it selects no pod (use an endpoint selector)`);
   }

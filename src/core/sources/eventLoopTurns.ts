@@ -29,3 +29,30 @@ export function nextTurn(): Promise<void> {
     }
   });
 }
+
+/**
+ * Work in steps of a few milliseconds each: `due()` says when the current step has used its time
+ * (checking the clock every 64 calls), `pause()` then waits for a turn of the event loop of its own.
+ * A `count` instead of a time makes the steps that many calls long (for tests).
+ */
+export class Steps {
+  private calls = 0;
+  private started = performance.now();
+
+  constructor(
+    private readonly pauseFn: () => Promise<void> = nextTurn,
+    private readonly opts: { ms?: number; count?: number } = {},
+  ) {}
+
+  /** Counts one unit of work; true when it is time to pause. */
+  due(): boolean {
+    this.calls++;
+    if (this.opts.count !== undefined) return this.calls % this.opts.count === 0;
+    return (this.calls & 63) === 0 && performance.now() - this.started >= (this.opts.ms ?? 8);
+  }
+
+  async pause(): Promise<void> {
+    await this.pauseFn();
+    this.started = performance.now();
+  }
+}
