@@ -175,6 +175,7 @@ function sizeFigures(size: string, same: SameResult, full: FullResult, kubectl: 
     f.push({ size, figure, value, unit, peer, peerValue, peerUnit, ratio: value / peerValue, better, ...(goal ? { goal } : {}) });
   add('sync nodes+pods+CEPs to an indexed store', same.syncMs, 'ms', 'kubectl get nodes,pods,ciliumendpoints -A -o json', kubectl.ms, 'ms', 'lower', '< 1 (faster than kubectl)');
   add('sync nodes+pods+CEPs to an indexed store', same.syncMs, 'ms', 'JSON.parse of the same bytes', same.jsonParseMs, 'ms', 'lower', '≤ 2');
+  add('sync nodes+pods+CEPs to an indexed store', same.syncMs, 'ms', 'download + JSON.parse of the same lists (node:https, a page after another, no store)', same.downloadParseMs, 'ms', 'lower');
   add('sync of all 15 watched resources', full.syncMs, 'ms', 'kubectl get nodes,pods,ciliumendpoints -A -o json', kubectl.ms, 'ms', 'lower');
   add('memory after sync (RSS, after GC)', mb(same.afterSync.rssBytes), 'MB', 'kubectl peak RSS, same lists', mb(kubectl.peakRssBytes ?? NaN), 'MB', 'lower', 'well below 1');
   add('memory after sync (heap used)', mb(same.afterSync.heapUsedBytes), 'MB', 'raw JSON of the lists', mb(same.rawBytes), 'MB', 'lower');
@@ -192,6 +193,7 @@ function sizeFigures(size: string, same: SameResult, full: FullResult, kubectl: 
   add(`Pod IPs rows for namespace ${full.tree.namespace} (${full.tree.pods} pods), getChildren of the view's tree controller`, full.tree.ms, 'ms', "JSON.parse of that namespace's pods", full.tree.jsonParseMs, 'ms', 'lower');
   add(`hover on a ${(full.hover.manifestBytes / 1e6).toFixed(1)} MB manifest, p50`, full.hover.p50Ms, 'ms', 'yaml parse of the manifest', full.hover.yamlParseMs, 'ms', 'lower');
   add(`hover on a ${(full.hover.manifestBytes / 1e6).toFixed(1)} MB manifest, max`, full.hover.maxMs, 'ms', 'yaml parse of the manifest', full.hover.yamlParseMs, 'ms', 'lower');
+  add('hover indexes built in steps: longest event-loop block', full.hover.prepare.blockMs, 'ms', 'same probe while idle', full.idleBlockMs, 'ms', 'lower', '< 50 ms');
   add('simulated cluster: start (load snapshot, serve)', simStartMs, 'ms', 'kubectl get nodes,pods,ciliumendpoints -A -o json', kubectl.ms, 'ms', 'lower');
   add('simulated cluster: RSS while serving', mb(simRss), 'MB', 'raw JSON of nodes+pods+CEPs', mb(same.rawBytes), 'MB', 'lower');
   return f;
