@@ -148,7 +148,7 @@ describe('DoctorRunner: the latest report of a store', () => {
 
   it('a run the store changed under, with nobody asking again, is not current: the next ask runs again', async () => {
     const demo = await loadSnapshotStore(DEMO);
-    const runner = new DoctorRunner(demo.store, { sliceMs: 0 });
+    const runner = new DoctorRunner(demo.store, { sliceMs: 0, costFactor: 0 });
     let ready = false;
     runner.latest(demo.sources, () => (ready = true));
     await nextTurn();
@@ -171,7 +171,7 @@ describe('DoctorRunner: the latest report of a store', () => {
 
   it('a store that keeps changing still gets reports: after two runs superseded in a row, the third finishes', async () => {
     const demo = await loadSnapshotStore(DEMO);
-    const runner = new DoctorRunner(demo.store, { sliceMs: 0 });
+    const runner = new DoctorRunner(demo.store, { sliceMs: 0, costFactor: 0 });
     const pod = demo.store.get('pod', 'shop/frontend-5bbc558bcd-2vxgb')!;
     let ready = false;
     for (let i = 0; i < 6 && !ready; i++) {
@@ -182,6 +182,21 @@ describe('DoctorRunner: the latest report of a store', () => {
     while (!ready) await nextTurn();
     expect(runner.stats.superseded).toBe(2);
     expect(runner.latest(demo.sources).report).toBeDefined();
+    runner.dispose();
+  });
+
+  it('the next run waits for the last one\'s cost to be paid off (costFactor × its work)', async () => {
+    const demo = await loadSnapshotStore(DEMO);
+    const runner = new DoctorRunner(demo.store, { costFactor: 1e9 });
+    let ready = false;
+    runner.latest(demo.sources, () => (ready = true));
+    while (!ready) await nextTurn();
+    const pod = demo.store.get('pod', 'shop/frontend-5bbc558bcd-2vxgb')!;
+    impostor(demo.store, pod, 'impostor-7f9c4d');
+    expect(runner.latest(demo.sources).current).toBe(false);
+    for (let i = 0; i < 20; i++) await nextTurn();
+    // asked, but not started: the first run's work times 1e9 is not over
+    expect(runner.stats).toEqual({ started: 1, finished: 1, superseded: 0 });
     runner.dispose();
   });
 });

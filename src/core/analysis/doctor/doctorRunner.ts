@@ -4,6 +4,8 @@
  * a newer one is ready. One run at a time: a run that the store changed under is superseded by a new
  * one when the report is next asked for, so runs never pile up; so that a cluster that never stops
  * changing still gets reports, a run superseded `maxSuperseded` times in a row is left to finish.
+ * A run starts no sooner after the last one than `costFactor` times the time the last one spent
+ * working: under churn the doctor takes at most a sixth of the event loop's time (with the default 5).
  */
 import type { SourceStatus } from '../../model';
 import type { ClusterStore, StoreKind } from '../../store/clusterStore';
@@ -18,6 +20,8 @@ export interface DoctorRunnerOptions {
   sliceMs?: number;
   /** Runs superseded in a row after which the next run finishes whatever changes (default 2). */
   maxSuperseded?: number;
+  /** The least wait after a run, as a multiple of the time it worked (default 5). */
+  costFactor?: number;
 }
 
 export interface DoctorSnapshot {
@@ -33,6 +37,7 @@ interface Run {
   abort: AbortController;
   /** Runs superseded in a row before this one. */
   superseded: number;
+  work: { ms: number; turns: number };
 }
 
 export class DoctorRunner {
@@ -40,6 +45,9 @@ export class DoctorRunner {
   private version = 0;
   private last: { report: DoctorReport; version: number; sourcesKey: string } | undefined;
   private running: Run | undefined;
+  /** No run starts before this time (`performance.now()`). */
+  private notBefore = 0;
+  private delayed: { timer: ReturnType<typeof setTimeout>; sources: readonly SourceStatus[]; key: string; superseded: number } | undefined;
   private readonly waiting = new Set<() => void>();
   private readonly subscription: { dispose(): void };
   private disposed = false;
@@ -76,29 +84,55 @@ export class DoctorRunner {
     this.subscription.dispose();
     this.running?.abort.abort();
     this.running = undefined;
+    if (this.delayed) clearTimeout(this.delayed.timer);
+    this.delayed = undefined;
     this.waiting.clear();
   }
 
   private start(sources: readonly SourceStatus[], key: string): void {
     const running = this.running;
-    let superseded = 0;
+    let superseded = this.delayed?.superseded ?? 0;
     if (running) {
       // already computing the present state
       if (running.version === this.version && running.sourcesKey === key) return;
       // superseded too often in a row: let it finish; its report asks for the next run
       if (running.superseded >= (this.options.maxSuperseded ?? 2)) return;
       running.abort.abort();
+      this.running = undefined;
       this.stats.superseded++;
       superseded = running.superseded + 1;
+      this.ranFor(running);
     }
-    const run: Run = { version: this.version, sourcesKey: key, abort: new AbortController(), superseded };
+    const wait = this.notBefore - performance.now();
+    if (wait > 0) {
+      // the last run's cost is not paid off yet: start later, with what is asked for then
+      if (this.delayed) this.delayed = { ...this.delayed, sources, key, superseded };
+      else this.delayed = { timer: setTimeout(() => this.startDelayed(), wait), sources, key, superseded };
+      return;
+    }
+    this.run(sources, key, superseded);
+  }
+
+  private startDelayed(): void {
+    const delayed = this.delayed;
+    this.delayed = undefined;
+    if (delayed && !this.disposed) this.run(delayed.sources, delayed.key, delayed.superseded);
+  }
+
+  private ranFor(run: Run): void {
+    this.notBefore = performance.now() + (this.options.costFactor ?? 5) * run.work.ms;
+  }
+
+  private run(sources: readonly SourceStatus[], key: string, superseded: number): void {
+    const run: Run = { version: this.version, sourcesKey: key, abort: new AbortController(), superseded, work: { ms: 0, turns: 0 } };
     this.running = run;
     this.stats.started++;
-    const control = { signal: run.abort.signal, ...(this.options.sliceMs !== undefined ? { sliceMs: this.options.sliceMs } : {}) };
+    const control = { signal: run.abort.signal, work: run.work, ...(this.options.sliceMs !== undefined ? { sliceMs: this.options.sliceMs } : {}) };
     runDoctorAsync(this.store, { sources: [...sources] }, control).then(
       (report) => {
         if (this.running !== run) return;
         this.running = undefined;
+        this.ranFor(run);
         this.stats.finished++;
         this.last = { report, version: run.version, sourcesKey: run.sourcesKey };
         const waiting = [...this.waiting];

@@ -234,6 +234,8 @@ export interface DoctorRunControl {
   signal?: AbortSignal;
   /** Milliseconds of work after which the run waits for a later turn (default 8). */
   sliceMs?: number;
+  /** Filled as the run goes: milliseconds spent in the doctor (the turns it waited not counted) and turns taken. */
+  work?: { ms: number; turns: number };
 }
 
 /**
@@ -244,13 +246,25 @@ export interface DoctorRunControl {
 export async function runDoctorAsync(store: ClusterStore, opts: DoctorOptions = {}, control: DoctorRunControl = {}): Promise<DoctorReport> {
   const { signal } = control;
   const sliceMs = control.sliceMs ?? 8;
-  let turnStarted = 0;
+  const work = control.work ?? { ms: 0, turns: 0 };
+  let turnStarted: number | undefined;
   const pause = async (): Promise<void> => {
+    if (turnStarted !== undefined) work.ms += performance.now() - turnStarted;
+    turnStarted = undefined;
     await nextTurn();
     signal?.throwIfAborted();
     turnStarted = performance.now();
+    work.turns++;
   };
-  const due = (): boolean => performance.now() - turnStarted >= sliceMs;
+  const due = (): boolean => turnStarted === undefined || performance.now() - turnStarted >= sliceMs;
+  try {
+    return await runChecks(store, opts, signal, due, pause);
+  } finally {
+    if (turnStarted !== undefined) work.ms += performance.now() - turnStarted;
+  }
+}
+
+async function runChecks(store: ClusterStore, opts: DoctorOptions, signal: AbortSignal | undefined, due: () => boolean, pause: () => Promise<void>): Promise<DoctorReport> {
   await pause();
 
   let mode: ClusterModeInfo = { mode: 'unknown', reasons: [] };
