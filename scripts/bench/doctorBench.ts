@@ -65,10 +65,14 @@ async function main(): Promise<void> {
     console.log(`run ${r + 1}, runDoctor: ${syncMs.toFixed(0)} ms (block ${syncBlock.toFixed(0)} ms)`);
     const p = new BlockProbe().start();
     const a0 = performance.now();
-    const report = await runDoctorAsync(store, opts);
+    const work = { ms: 0, turns: 0, longestMs: 0 };
+    const report = await runDoctorAsync(store, opts, { work });
     const asyncMs = performance.now() - a0;
     const block = p.stop();
-    console.log(`run ${r + 1}, runDoctorAsync: ${asyncMs.toFixed(0)} ms wall, longest event-loop block ${block.toFixed(1)} ms, same report as runDoctor: ${isDeepStrictEqual(report, sync)}`);
+    console.log(
+      `run ${r + 1}, runDoctorAsync: ${asyncMs.toFixed(0)} ms wall, ${work.ms.toFixed(0)} ms working in ${work.turns} turns, longest turn in the doctor ${work.longestMs.toFixed(1)} ms, ` +
+        `longest event-loop block ${block.toFixed(1)} ms, same report as runDoctor: ${isDeepStrictEqual(report, sync)}`,
+    );
   }
   if (values.baseline) {
     const base = (await import(resolve(values.baseline, 'core/analysis/doctor/runDoctor.ts'))) as { runDoctor: typeof runDoctor };

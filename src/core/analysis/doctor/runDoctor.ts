@@ -234,8 +234,8 @@ export interface DoctorRunControl {
   signal?: AbortSignal;
   /** Milliseconds of work after which the run waits for a later turn (default 8). */
   sliceMs?: number;
-  /** Filled as the run goes: milliseconds spent in the doctor (the turns it waited not counted) and turns taken. */
-  work?: { ms: number; turns: number };
+  /** Filled as the run goes: milliseconds spent in the doctor (the turns it waited not counted), turns taken, the longest turn. */
+  work?: { ms: number; turns: number; longestMs?: number };
 }
 
 /**
@@ -248,9 +248,15 @@ export async function runDoctorAsync(store: ClusterStore, opts: DoctorOptions = 
   const sliceMs = control.sliceMs ?? 8;
   const work = control.work ?? { ms: 0, turns: 0 };
   let turnStarted: number | undefined;
-  const pause = async (): Promise<void> => {
-    if (turnStarted !== undefined) work.ms += performance.now() - turnStarted;
+  const worked = (): void => {
+    if (turnStarted === undefined) return;
+    const ms = performance.now() - turnStarted;
+    work.ms += ms;
+    work.longestMs = Math.max(work.longestMs ?? 0, ms);
     turnStarted = undefined;
+  };
+  const pause = async (): Promise<void> => {
+    worked();
     await nextTurn();
     signal?.throwIfAborted();
     turnStarted = performance.now();
@@ -260,7 +266,7 @@ export async function runDoctorAsync(store: ClusterStore, opts: DoctorOptions = 
   try {
     return await runChecks(store, opts, signal, due, pause);
   } finally {
-    if (turnStarted !== undefined) work.ms += performance.now() - turnStarted;
+    worked();
   }
 }
 

@@ -5,7 +5,7 @@
 import type { NodeCapacity } from '../../capacity/nodeCapacity';
 import type { EniInfo, PodInfo } from '../../model';
 import { DOCS, capacitiesSteps, ciliumActive, ev, listed, plural, vpcCniActive, type CheckResult, type DoctorCheck, type DoctorContext } from './context';
-import { finish, sortSteps, type Steps } from './steps';
+import { IpHolders, finish, sortSteps, type Steps } from './steps';
 import type { Evidence, FindingObject } from './types';
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
@@ -63,13 +63,17 @@ function* unmanagedPodsSteps(ctx: DoctorContext): Steps<CheckResult> {
     };
   }
   // the pods Cilium should manage but has no CiliumEndpoint for (`unmanagedPods`), by namespace/name
+  // (a pod's store key is its namespace/name, the key of its CiliumEndpoint: the store's own strings look up fastest)
   const found: Array<{ ref: string; pod: PodInfo }> = [];
+  const keys = [...ctx.store.keys('pod')];
+  const all = [...ctx.store.list('pod')];
   let n = 0;
-  for (const pod of [...ctx.store.list('pod')]) {
+  for (let i = 0; i < all.length; i++) {
     if (++n % PER_STEP === 0) yield;
+    const pod = all[i] as PodInfo;
     if (pod.hostNetwork || !pod.ip) continue;
     if (pod.phase && pod.phase !== 'Running') continue;
-    const ref = podRef(pod);
+    const ref = pod.namespace ? (keys[i] as string) : podRef(pod);
     if (!ctx.store.get('ciliumEndpoint', ref)) found.push({ ref, pod });
   }
   const pods = (yield* sortSteps(found, (a, b) => a.ref.localeCompare(b.ref))).map((x) => x.pod);
@@ -122,23 +126,19 @@ function forEachPodIp(p: PodInfo, fn: (ip: string) => void): void {
 }
 
 /**
- * IP → the active pods that hold it (in `pods` order), for IPs held by more than one. The store's IP
- * index finds the IPs that more than one pod holds; only those are gathered.
+ * IP → the active pods that hold it (in `pods` order), for IPs held by more than one. The IPs more
+ * than one pod holds are found first (`IpHolders`); only those are gathered.
  */
-function* duplicatePodIpsSteps(ctx: DoctorContext, pods: readonly PodInfo[]): Steps<Map<string, PodInfo[]>> {
-  const shared = new Set<string>();
+function* duplicatePodIpsSteps(pods: readonly PodInfo[]): Steps<Map<string, PodInfo[]>> {
+  const holders = new IpHolders(pods.length);
   let n = 0;
-  const check = (ip: string): void => {
-    let holders = 0;
-    // the index has no empty IP: such entries are gathered below like the shared ones
-    if (ip) for (const o of ctx.store.ownersOfIp(ip)) if (o.kind === 'pod') holders++;
-    if (holders !== 1) shared.add(ip);
-  };
-  for (const p of pods) {
+  for (let i = 0; i < pods.length; i++) {
     if (++n % PER_STEP === 0) yield;
+    const p = pods[i] as PodInfo;
     if (p.hostNetwork || TERMINAL.has(p.phase ?? '')) continue;
-    forEachPodIp(p, check);
+    forEachPodIp(p, (ip) => holders.add(ip, i));
   }
+  const { shared } = yield* holders.shared();
   const byIp = new Map<string, PodInfo[]>();
   if (shared.size === 0) return byIp;
   for (const p of pods) {
@@ -176,7 +176,7 @@ export const duplicatePodIpCheck: DoctorCheck = {
 
 function* duplicatePodIpSteps(ctx: DoctorContext): Steps<CheckResult> {
   const all = [...ctx.store.list('pod')];
-  const dups = yield* duplicatePodIpsSteps(ctx, all);
+  const dups = yield* duplicatePodIpsSteps(all);
   // a pod on the pod network with a node's IP
   const nodeClashes: Array<{ ip: string; pod: PodInfo; node: string }> = [];
   let step = 0;
@@ -310,37 +310,18 @@ export const duplicateEniIpCheck: DoctorCheck = {
 
 /**
  * How many distinct IPs the ENIs hold, and IP → the ENIs that list it (in `enis` order) for the IPs
- * on more than one. The store's IP index tells which IPs more than one ENI holds and counts each IP
- * once (at the first ENI the index names); only the shared ones are gathered.
+ * on more than one. The IPs on more than one ENI are found first (`IpHolders`); only those are gathered.
  */
-function* eniIpsSteps(ctx: DoctorContext, enis: readonly EniInfo[]): Steps<{ distinct: number; shared: Map<string, string[]> }> {
-  const sharedIps = new Set<string>();
-  let distinct = 0;
+function* eniIpsSteps(enis: readonly EniInfo[]): Steps<{ distinct: number; shared: Map<string, string[]> }> {
+  let count = 0;
+  for (const eni of enis) count += eni.ips.length;
+  const holders = new IpHolders(count);
   let n = 0;
-  for (const eni of enis) {
+  for (let i = 0; i < enis.length; i++) {
     if (++n % PER_STEP === 0) yield;
-    const ips = eni.ips;
-    for (let i = 0; i < ips.length; i++) {
-      const ip = (ips[i] as EniInfo['ips'][number]).ip;
-      if (!ip) {
-        // not in the index: gathered below
-        sharedIps.add(ip);
-        continue;
-      }
-      let first: string | undefined;
-      let others = false;
-      let mine = 0;
-      for (const o of ctx.store.ownersOfIp(ip)) {
-        if (o.kind !== 'eni') continue;
-        first ??= o.key;
-        if (o.key === eni.id) mine++;
-        else others = true;
-      }
-      if (others || mine === 0) sharedIps.add(ip);
-      // counted once: at the first ENI the index names, at the IP's first entry in that ENI
-      if (first === eni.id && (mine === 1 || ips.findIndex((x) => x.ip === ip) === i)) distinct++;
-    }
+    for (const ip of (enis[i] as EniInfo).ips) holders.add(ip.ip, i);
   }
+  const { shared: sharedIps, distinct } = yield* holders.shared();
   const shared = new Map<string, string[]>();
   if (sharedIps.size === 0) return { distinct, shared };
   for (const eni of enis) {
@@ -352,13 +333,11 @@ function* eniIpsSteps(ctx: DoctorContext, enis: readonly EniInfo[]): Steps<{ dis
       else if (!list.includes(eni.id)) list.push(eni.id);
     }
   }
-  // IPs not in the index were not counted above
-  for (const [ip, ids] of shared) if (ids.every((id) => !ctx.store.ownersOfIp(ip).some((o) => o.kind === 'eni' && o.key === id))) distinct++;
   return { distinct, shared };
 }
 
 function* duplicateEniIpSteps(ctx: DoctorContext): Steps<CheckResult> {
-  const { distinct, shared: byIp } = yield* eniIpsSteps(ctx, [...ctx.store.list('eni')]);
+  const { distinct, shared: byIp } = yield* eniIpsSteps([...ctx.store.list('eni')]);
   const dups = [...byIp].filter(([, ids]) => {
     if (ids.length < 2) return false;
     // private IPs of different VPCs may repeat
