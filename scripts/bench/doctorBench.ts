@@ -8,6 +8,7 @@
  *   npx tsx scripts/bench/doctorBench.ts [--snapshot DIR] [--runs N] [--baseline DIR/src]
  */
 import { resolve } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { clusterSettings } from '../../src/core/analysis/clusterSettings';
 import { buildContext } from '../../src/core/analysis/doctor/context';
@@ -43,6 +44,9 @@ async function main(): Promise<void> {
   const { store, sources } = await loadSnapshotStore(values.snapshot!);
   console.log(`loaded ${values.snapshot} in ${(performance.now() - t0).toFixed(0)} ms: ${store.count('node')} nodes, ${store.count('pod')} pods, ${store.count('eni')} ENIs`);
   const opts = { sources };
+  const idle = new BlockProbe().start();
+  await new Promise((res) => setTimeout(res, 1000));
+  console.log(`idle: longest event-loop block ${idle.stop().toFixed(1)} ms (the probe's floor on this machine)`);
   for (let r = 0; r < runs; r++) {
     const settings = clusterSettings(store);
     const ctx = buildContext(store, settings, opts);
@@ -66,12 +70,18 @@ async function main(): Promise<void> {
     const p = new BlockProbe().start();
     const a0 = performance.now();
     const work = { ms: 0, turns: 0, longestMs: 0 };
+    let gcMax = 0;
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcMax = Math.max(gcMax, e.duration);
+    });
+    gc.observe({ entryTypes: ['gc'] });
     const report = await runDoctorAsync(store, opts, { work });
     const asyncMs = performance.now() - a0;
     const block = p.stop();
+    gc.disconnect();
     console.log(
       `run ${r + 1}, runDoctorAsync: ${asyncMs.toFixed(0)} ms wall, ${work.ms.toFixed(0)} ms working in ${work.turns} turns, longest turn in the doctor ${work.longestMs.toFixed(1)} ms, ` +
-        `longest event-loop block ${block.toFixed(1)} ms, same report as runDoctor: ${isDeepStrictEqual(report, sync)}`,
+        `longest event-loop block ${block.toFixed(1)} ms (longest GC pause ${gcMax.toFixed(1)} ms), same report as runDoctor: ${isDeepStrictEqual(report, sync)}`,
     );
   }
   if (values.baseline) {

@@ -112,7 +112,7 @@ function sourceFact(store: ClusterStore, sources: readonly SourceStatus[] | unde
 }
 
 /** Nodes between two yields of `capacitiesSteps`. */
-const NODES_PER_STEP = 16;
+const NODES_PER_STEP = 8;
 
 /**
  * The capacity of every node (as `nodeCapacities` gives it: sorted by node name), computed once per

@@ -232,7 +232,7 @@ function settingsFailed(mode: ClusterModeInfo, err: unknown): DoctorReport {
 export interface DoctorRunControl {
   /** Stops the run at its next pause: the promise rejects with the signal's reason. */
   signal?: AbortSignal;
-  /** Milliseconds of work after which the run waits for a later turn (default 8). */
+  /** Milliseconds of work after which the run waits for a later turn (default 6). */
   sliceMs?: number;
   /** Filled as the run goes: milliseconds spent in the doctor (the turns it waited not counted), turns taken, the longest turn. */
   work?: { ms: number; turns: number; longestMs?: number };
@@ -245,7 +245,7 @@ export interface DoctorRunControl {
  */
 export async function runDoctorAsync(store: ClusterStore, opts: DoctorOptions = {}, control: DoctorRunControl = {}): Promise<DoctorReport> {
   const { signal } = control;
-  const sliceMs = control.sliceMs ?? 8;
+  const sliceMs = control.sliceMs ?? 6;
   const work = control.work ?? { ms: 0, turns: 0 };
   let turnStarted: number | undefined;
   const worked = (): void => {

@@ -28,7 +28,7 @@ import { finish, sortSteps, type Steps } from './steps';
 import type { Evidence, FindingObject, Severity } from './types';
 
 /** Nodes or pods between two yields of a check that walks all of them. */
-const PER_STEP = 512;
+const PER_STEP = 256;
 
 /** Oldest VPC CNI the Cilium aws-cni chaining guide accepts. */
 export const MIN_VPC_CNI_VERSION: readonly [number, number, number] = [1, 11, 2];

@@ -11,7 +11,7 @@ import type { Evidence, FindingObject } from './types';
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 
 /** Objects between two yields of a check that walks every pod, ENI or node. */
-const PER_STEP = 512;
+const PER_STEP = 256;
 
 function podRef(p: PodInfo): string {
   return `${p.namespace}/${p.name}`;
