@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { clusterSettings } from '../../src/core/analysis/clusterSettings';
+import { summarizeCluster } from '../../src/core/analysis/clusterSummary';
 import { buildContext } from '../../src/core/analysis/doctor/context';
 import { DOCTOR_CHECKS, runDoctor, runDoctorAsync } from '../../src/core/analysis/doctor/runDoctor';
 import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
@@ -84,6 +85,10 @@ async function main(): Promise<void> {
         `longest event-loop block ${block.toFixed(1)} ms (longest GC pause ${gcMax.toFixed(1)} ms), same report as runDoctor: ${isDeepStrictEqual(report, sync)}`,
     );
   }
+  // not the doctor, but built with it in the Cluster view: the counts rows
+  const c0 = performance.now();
+  summarizeCluster(store, sources);
+  console.log(`summarizeCluster (the Cluster view's count rows, sync): ${(performance.now() - c0).toFixed(0)} ms`);
   if (values.baseline) {
     const base = (await import(resolve(values.baseline, 'core/analysis/doctor/runDoctor.ts'))) as { runDoctor: typeof runDoctor };
     const s0 = performance.now();
