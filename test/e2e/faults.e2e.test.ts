@@ -17,7 +17,9 @@ async function clusterViewAlone(page: Page): Promise<void> {
     const header = viewPane(page, title).locator('.pane-header');
     if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
   }
-  // the doctor's checks open by themselves when there are problems; Sources is the last row
+  // the doctor's checks open by themselves when there are problems (once its report is in: the row
+  // says "running checks…" until then); Sources is the last row
+  await waitForTreeRows(page, 'Cluster', (r) => r.some((x) => x.label === 'Checks' && / ok$/.test(x.description ?? '')));
   const checks = treeRow(page, 'Checks', 'Cluster');
   if ((await checks.getAttribute('aria-expanded')) === 'true') await checks.click();
 }

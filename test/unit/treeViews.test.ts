@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { runDoctor } from '../../src/core/analysis/doctor/runDoctor';
 import type { SourceStatus } from '../../src/core/model';
 import { loadSnapshotStore, type SnapshotStore } from '../../src/core/sources/snapshotStore';
 import { ClusterStore } from '../../src/core/store/clusterStore';
@@ -217,8 +218,18 @@ describe('tree building on the demo snapshot', () => {
     expect(unmanagedGroup.children!().map((r) => r.label).sort()).toEqual(unmanaged);
   });
 
-  it('Cluster: the detected mode, the datapath settings with where each came from, and the checks with their fixes', () => {
-    const rows = clusterRows({ store: demo.store, sources: demo.sources, label: 'snapshot', offline: true, phase: 'connected' });
+  it('Cluster: the detected mode, the datapath settings with where each came from, and the checks with their fixes', async () => {
+    // the doctor runs off the view's turn: the checks row says so, and asks for its refresh when the report is ready
+    let ready!: (id: string) => void;
+    const refreshed = new Promise<string>((r) => (ready = r));
+    const input = { store: demo.store, sources: demo.sources, label: 'snapshot', offline: true, phase: 'connected', refreshRow: (id: string) => ready(id) };
+    const first = byId(clusterRows(input), 'cluster/checks');
+    expect(first.description).toBe('running checks…');
+    expect(first.children).toBeUndefined();
+    expect(await refreshed).toBe('cluster/checks');
+    const report = runDoctor(demo.store, { sources: demo.sources });
+    expect(first.rebuild!()!.description).toBe(`${report.counts.error} errors · ${report.counts.warning} warnings · ${report.counts.ok} ok`);
+    const rows = clusterRows(input);
     expect(byId(rows, 'cluster/mode').label).toBe('VPC CNI + Cilium (aws-cni chaining)');
     expect(byId(rows, 'cluster/nodes').description).toBe(String(nodes.length));
     expect(byId(rows, 'cluster/unmanaged').description).toBe(String(unmanaged.length));

@@ -188,11 +188,23 @@ export function nodeCapacity(
   }
   const allocated = secondary + prefixes.size * IPS_PER_PREFIX;
 
-  const active = pods.filter((p) => p.nodeName === node.name && !TERMINAL_PHASES.has(p.phase ?? ''));
-  const hostNetwork = active.filter((p) => p.hostNetwork).length;
-  const onBranch = active.filter((p) => !p.hostNetwork && (p.podEni?.length ?? 0) > 0);
-  const poolPods = active.filter((p) => !p.hostNetwork && (p.podEni?.length ?? 0) === 0);
-  for (const pod of poolPods) for (const ip of podIpv4s(pod)) assignedIps.add(ip);
+  // the node's running or pending pods: on the host network, on a branch ENI, or from the pool
+  let total = 0;
+  let hostNetwork = 0;
+  let onBranch = 0;
+  let poolPods = 0;
+  for (const p of pods) {
+    if (p.nodeName !== node.name || TERMINAL_PHASES.has(p.phase ?? '')) continue;
+    total++;
+    if (p.hostNetwork) hostNetwork++;
+    else if ((p.podEni?.length ?? 0) > 0) onBranch++;
+    else {
+      poolPods++;
+      // its IPv4 addresses (the set counts each once)
+      if (p.ip && isIpv4(p.ip)) assignedIps.add(p.ip);
+      for (const ip of p.ips) if (isIpv4(ip)) assignedIps.add(ip);
+    }
+  }
   const assigned = assignedIps.size;
   if (assigned > allocated && mine.length > 0)
     notes.push(`${assigned} IPs are in use but only ${allocated} are allocated on the known ENIs: some ENI data is missing or stale.`);
@@ -207,7 +219,6 @@ export function nodeCapacity(
   if (mine.length > 0 && free === 0 && !flags.has('ip-exhausted')) flags.add('warm-pool-empty');
 
   // ---------------------------------------------------------------- pods
-  const total = active.length;
   const max = mp.value;
   if (max !== undefined && total >= max) flags.add('pods-at-max');
 
@@ -237,9 +248,9 @@ export function nodeCapacity(
     },
     ips: { assigned, allocated, free, coolingDown, prefixes: prefixes.size, ...(maxPossible !== undefined ? { maxPossible } : {}) },
     pods: {
-      nonHostNetwork: poolPods.length + onBranch.length,
+      nonHostNetwork: poolPods + onBranch,
       hostNetwork,
-      branchEni: onBranch.length,
+      branchEni: onBranch,
       total,
       ...(max !== undefined ? { max } : {}),
       maxPods: mp,
@@ -247,7 +258,7 @@ export function nodeCapacity(
     warm,
     flags: [...flags],
     notes: [...notes, ...mp.notes],
-    origin: { source: 'inferred', detail: `from node ${node.name}, ${mine.length} ENIs, ${active.length} pods and the aws-node settings; limits ${limits ? 'from the VPC CNI table' : 'unknown'}` },
+    origin: { source: 'inferred', detail: `from node ${node.name}, ${mine.length} ENIs, ${total} pods and the aws-node settings; limits ${limits ? 'from the VPC CNI table' : 'unknown'}` },
   };
 }
 
@@ -332,11 +343,20 @@ function findPrimaryEni(enis: readonly EniInfo[], node: NodeInfo): EniInfo | und
   );
 }
 
-function podIpv4s(pod: PodInfo): string[] {
-  const all = new Set([...(pod.ip ? [pod.ip] : []), ...pod.ips]);
-  return [...all].filter(isIpv4);
-}
-
+/** Four groups of one to three digits joined by dots (`/^\d{1,3}(\.\d{1,3}){3}$/`, without the regular expression: it runs for every IP). */
 function isIpv4(ip: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(ip);
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return false;
+    } else if (c === 46) {
+      if (digits === 0 || ++dots > 3) return false;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  return dots === 3 && digits > 0;
 }

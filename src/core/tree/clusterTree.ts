@@ -1,7 +1,7 @@
 /** The Cluster tree: detected mode, the session, counts, the doctor's checks, datapath settings and sources. */
 import { clusterSettings } from '../analysis/clusterSettings';
 import { summarizeCluster, type ClusterSummary } from '../analysis/clusterSummary';
-import { runDoctor } from '../analysis/doctor/runDoctor';
+import { doctorRunnerFor } from '../analysis/doctor/doctorRunner';
 import type { Finding } from '../analysis/doctor/types';
 import type { Provenance, Setting, SourceStatus } from '../model';
 import { sessionPhaseText } from '../sources/sourceFreshness';
@@ -27,6 +27,11 @@ export interface ClusterTreeInput {
   offline: boolean;
   phase: string;
   detail?: string;
+  /**
+   * Asks the view to refresh one of the rows it was given, by id: a row whose content is computed
+   * later (the doctor's checks) calls it when that content is ready.
+   */
+  refreshRow?: (id: string) => void;
 }
 
 /** `compute` once per turn of the event loop: the rows a refresh rebuilds one by one share it. */
@@ -70,7 +75,7 @@ export function clusterRows(input: ClusterTreeInput): TreeRow[] {
     const row = summaryRows(input, summary()).find((r) => r.id === id);
     return row && { ...row, rebuild: () => summaryRow(id) };
   };
-  const checks = (): TreeRow => ({ ...checksGroup(store, input.sources), rebuild: checks });
+  const checks = (): TreeRow => ({ ...checksGroup(store, input.sources, input.refreshRow), rebuild: checks });
   const settings = (): TreeRow => ({ ...settingsGroup(store), rebuild: settings });
   const rows = summaryRows(input, summary()).map((row) => (SUMMARY_ROWS.includes(row.id) ? { ...row, rebuild: () => summaryRow(row.id) } : row));
   const sources = rows.pop() as TreeRow;
@@ -147,9 +152,14 @@ const SEVERITY_ICON: Record<Finding['severity'], RowIcon> = {
   ok: icon('pass', 'testing.iconPassed'),
 };
 
-/** The doctor's checks (`cni-lens doctor` prints the same), problems first, each with what to change. */
-function checksGroup(store: ClusterStore, sources: readonly SourceStatus[]): TreeRow {
-  const report = runDoctor(store, { sources: [...sources] });
+/**
+ * The doctor's checks (`cni-lens doctor` prints the same), problems first, each with what to change.
+ * The doctor runs off the view's turn (`DoctorRunner`): the row shows the last report, or that the
+ * checks are running, and is refreshed through `refreshRow` when a newer report is ready.
+ */
+function checksGroup(store: ClusterStore, sources: readonly SourceStatus[], refreshRow?: (id: string) => void): TreeRow {
+  const { report } = doctorRunnerFor(store).latest(sources, refreshRow && (() => refreshRow('cluster/checks')));
+  if (!report) return { id: 'cluster/checks', label: 'Checks', description: 'running checks…', icon: icon('loading~spin') };
   const c = report.counts;
   const problems = c.error + c.warning;
   return {

@@ -4,6 +4,8 @@
  * answers getParent/findNode for reveal, and turns store changes into a debounced refresh of only
  * the rows they touch, or of the whole tree when its top level changes. A model can set the least
  * time between two refreshes (the Cluster view's rows run the doctor): changes wait and go together.
+ * A row whose content comes later (the doctor's report) asks for its own refresh (`refreshRow`),
+ * which goes with the next refresh.
  */
 import type { ClusterSession } from '../sources/clusterSession';
 import type { StoreChange } from '../store/clusterStore';
@@ -37,7 +39,10 @@ export class TreeController {
   private subscribed: TreeSession | undefined;
   private subscription: { dispose(): void } | undefined;
   private pending: StoreChange[] = [];
+  /** Row ids a model asked to refresh. */
+  private requested = new Set<string>();
   private pendingAll = false;
+  private disposed = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastFired = -Infinity;
   /** Milliseconds spent building rows since the last refresh fired: what that refresh cost. */
@@ -64,6 +69,13 @@ export class TreeController {
     this.filterText = text.trim().toLowerCase();
     this.fire(undefined);
   }
+
+  /** A row handed out before is to be built again (its content is ready): refreshed with the next refresh. */
+  readonly refreshRow = (id: string): void => {
+    if (this.disposed) return;
+    this.requested.add(id);
+    this.schedule();
+  };
 
   /** The session changed or its state did: rebuild everything (debounced). */
   refreshAll(): void {
@@ -125,25 +137,28 @@ export class TreeController {
     this.timer = undefined;
     const changes = this.pending;
     const all = this.pendingAll;
+    const requested = this.requested;
     this.pending = [];
+    this.requested = new Set();
     this.pendingAll = false;
     if (all) return this.fire(undefined);
-    if (changes.length === 0) return;
+    if (changes.length === 0 && requested.size === 0) return;
     const session = this.subscribed;
     if (!session) return this.fire(undefined);
-    let affected: ReturnType<TreeModel['affected']>;
+    let affected: ReturnType<TreeModel['affected']> = new Set();
     try {
-      affected = this.model.affected(session.store, changes);
+      if (changes.length > 0) affected = this.model.affected(session.store, changes);
     } catch {
       affected = 'all';
     }
     if (affected === 'all') return this.fire(undefined);
-    const refresh = this.resolve(affected);
+    const refresh = this.resolve(requested.size === 0 ? affected : new Set([...affected, ...requested]));
     if (refresh === undefined) return this.fire(undefined);
     if (refresh.length > 0) this.fire(refresh);
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
     this.subscription?.dispose();
   }
@@ -285,6 +300,7 @@ export class TreeController {
       offline: session.target.kind === 'snapshot',
       phase,
       ...(session.state.detail ? { detail: session.state.detail } : {}),
+      refreshRow: this.refreshRow,
     };
     const rows = [...sourceRows(session.sources, this.model.sourcesShown), ...this.applyFilter(this.model.roots(input), false)];
     if (this.filterText && rows.length === 0) return [messageRow('no-match', `Nothing matches "${this.filterText}"`, 'filter')];

@@ -1,7 +1,9 @@
+import { nodeCapacity, type NodeCapacity } from '../../capacity/nodeCapacity';
 import type { ClusterMode, Provenance, Setting, SourceStatus } from '../../model';
 import type { ConfigMapInfo, DaemonSetContainerInfo, DaemonSetInfo } from '../../project/projectKube';
 import type { ClusterStore } from '../../store/clusterStore';
 import type { ClusterSettings } from '../clusterSettings';
+import { sortSteps, type Steps } from './steps';
 import type { DoctorOptions, Evidence, Finding, Severity } from './types';
 
 /** What a data source gave, for the checks that need it. */
@@ -23,6 +25,8 @@ export interface DoctorContext {
   kubernetesProblems: SourceStatus[];
   awsNode?: DaemonSetInfo;
   ciliumConfig?: ConfigMapInfo;
+  /** Every node's capacity, once computed (prefix delegation and capacity both read it). */
+  capacities?: NodeCapacity[];
 }
 
 /** What a check returns; the runner adds the id (and the check's docs when the result has none). */
@@ -38,6 +42,11 @@ export interface DoctorCheck {
   /** `true` when the check applies; else why not (becomes an `info` finding). */
   applies(ctx: DoctorContext): true | string;
   run(ctx: DoctorContext): CheckResult;
+  /**
+   * The same result as `run`, in steps (checks that walk every pod, ENI or node): the async doctor
+   * runs it a slice of a turn at a time.
+   */
+  steps?(ctx: DoctorContext): Steps<CheckResult>;
 }
 
 export const DOCS = {
@@ -100,6 +109,27 @@ function sourceFact(store: ClusterStore, sources: readonly SourceStatus[] | unde
     detail: ipamdEnis > 0 ? `${ipamdEnis} ENIs with ipamd data in the store` : 'no ENI in the store carries ipamd data',
     origin: { source: 'inferred', detail: 'from the ENIs in the store' },
   };
+}
+
+/** Nodes between two yields of `capacitiesSteps`. */
+const NODES_PER_STEP = 8;
+
+/**
+ * The capacity of every node (as `nodeCapacities` gives it: sorted by node name), computed once per
+ * run, in steps. The node list is copied first, so a store that changes between steps does not make
+ * a node count twice.
+ */
+export function* capacitiesSteps(ctx: DoctorContext): Steps<NodeCapacity[]> {
+  if (ctx.capacities) return ctx.capacities;
+  const { store } = ctx;
+  const out: NodeCapacity[] = [];
+  let n = 0;
+  for (const node of [...store.list('node')]) {
+    out.push(nodeCapacity(node, store.enisOnNode(node.name), store.podsOnNode(node.name), ctx.settings.vpcCni, ctx.options.capacity));
+    if (++n % NODES_PER_STEP === 0) yield;
+  }
+  ctx.capacities = yield* sortSteps(out, (a, b) => a.node.localeCompare(b.node));
+  return ctx.capacities;
 }
 
 // ------------------------------------------------------------------ helpers

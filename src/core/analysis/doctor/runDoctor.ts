@@ -4,12 +4,18 @@
  * reads the store, never writes, never throws. Every check gives exactly one finding, `ok` when
  * fine, so a view can show the whole checklist; a check that does not apply to the detected mode
  * gives an `info` finding that says why.
+ *
+ * `runDoctorAsync` gives the same report without holding the event loop: each check runs on a turn
+ * of its own, and the checks that walk every pod, ENI or node (`steps`) pause when their slice of a
+ * turn is used up.
  */
 import type { ClusterModeInfo } from '../../model';
+import { nextTurn } from '../../sources/eventLoopTurns';
 import type { ClusterStore } from '../../store/clusterStore';
 import { clusterSettings } from '../clusterSettings';
 import { CHAINING_CHECKS } from './chainingChecks';
 import { MODE_NAMES, buildContext, ev, plural, type CheckResult, type DoctorCheck, type DoctorContext } from './context';
+import { finish } from './steps';
 import { SEVERITY_ORDER, type DoctorOptions, type DoctorReport, type Finding, type Severity } from './types';
 import { VPC_CNI_CHECKS, doublePolicyEngineCheck } from './vpcCniChecks';
 import { WORKLOAD_CHECKS } from './workloadChecks';
@@ -143,33 +149,42 @@ export function doctorCheckList(): Array<{ id: string; name: string; group: stri
 function runCheck(check: DoctorCheck, ctx: DoctorContext): Finding {
   try {
     const applies = check.applies(ctx);
-    if (applies !== true) {
-      return {
-        id: check.id,
-        severity: 'info',
-        title: `${check.name}: not checked`,
-        detail: `Not checked: ${applies}.`,
-        fix: 'Nothing to change.',
-        evidence: [ev('mode', ctx.mode, { source: 'inferred', detail: ctx.settings.mode.reasons.join('; ') })],
-        ...(check.docs ? { docs: check.docs } : {}),
-      };
-    }
-    const r = check.run(ctx);
-    const finding: Finding = { id: check.id, severity: r.severity, title: r.title, detail: r.detail, fix: r.fix, evidence: r.evidence };
-    if (r.objects && r.objects.length > 0) finding.objects = r.objects;
-    const docs = r.docs ?? check.docs;
-    if (docs) finding.docs = docs;
-    return finding;
+    if (applies !== true) return notChecked(check, ctx, applies);
+    return toFinding(check, check.steps ? finish(check.steps(ctx)) : check.run(ctx));
   } catch (err) {
-    return {
-      id: check.id,
-      severity: 'warning',
-      title: `${check.name}: the check failed`,
-      detail: `The check stopped with an error: ${errorText(err)}. Its result is unknown.`,
-      fix: 'Nothing to change in the cluster for this; report the error with the input that caused it.',
-      evidence: [],
-    };
+    return checkFailed(check, err);
   }
+}
+
+function notChecked(check: DoctorCheck, ctx: DoctorContext, why: string): Finding {
+  return {
+    id: check.id,
+    severity: 'info',
+    title: `${check.name}: not checked`,
+    detail: `Not checked: ${why}.`,
+    fix: 'Nothing to change.',
+    evidence: [ev('mode', ctx.mode, { source: 'inferred', detail: ctx.settings.mode.reasons.join('; ') })],
+    ...(check.docs ? { docs: check.docs } : {}),
+  };
+}
+
+function toFinding(check: DoctorCheck, r: CheckResult): Finding {
+  const finding: Finding = { id: check.id, severity: r.severity, title: r.title, detail: r.detail, fix: r.fix, evidence: r.evidence };
+  if (r.objects && r.objects.length > 0) finding.objects = r.objects;
+  const docs = r.docs ?? check.docs;
+  if (docs) finding.docs = docs;
+  return finding;
+}
+
+function checkFailed(check: DoctorCheck, err: unknown): Finding {
+  return {
+    id: check.id,
+    severity: 'warning',
+    title: `${check.name}: the check failed`,
+    detail: `The check stopped with an error: ${errorText(err)}. Its result is unknown.`,
+    fix: 'Nothing to change in the cluster for this; report the error with the input that caused it.',
+    evidence: [],
+  };
 }
 
 function errorText(err: unknown): string {
@@ -196,18 +211,103 @@ export function runDoctor(store: ClusterStore, opts: DoctorOptions = {}): Doctor
     const findings = DOCTOR_CHECKS.map((c) => runCheck(c, ctx));
     return { mode, findings, counts: countFindings(findings) };
   } catch (err) {
-    const findings: Finding[] = [
-      {
-        id: 'doctor',
-        severity: 'warning',
-        title: 'The doctor could not read the cluster settings',
-        detail: `Reading the settings failed: ${errorText(err)}. No check ran.`,
-        fix: 'Nothing to change in the cluster for this; report the error with the input that caused it.',
-        evidence: [],
-      },
-    ];
-    return { mode, findings, counts: countFindings(findings) };
+    return settingsFailed(mode, err);
   }
+}
+
+function settingsFailed(mode: ClusterModeInfo, err: unknown): DoctorReport {
+  const findings: Finding[] = [
+    {
+      id: 'doctor',
+      severity: 'warning',
+      title: 'The doctor could not read the cluster settings',
+      detail: `Reading the settings failed: ${errorText(err)}. No check ran.`,
+      fix: 'Nothing to change in the cluster for this; report the error with the input that caused it.',
+      evidence: [],
+    },
+  ];
+  return { mode, findings, counts: countFindings(findings) };
+}
+
+export interface DoctorRunControl {
+  /** Stops the run at its next pause: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Milliseconds of work after which the run waits for a later turn (default 6). */
+  sliceMs?: number;
+  /** Filled as the run goes: milliseconds spent in the doctor (the turns it waited not counted), turns taken, the longest turn. */
+  work?: { ms: number; turns: number; longestMs?: number };
+}
+
+/**
+ * The report `runDoctor` gives, computed a slice of a turn at a time: nothing runs on the caller's
+ * turn, and no turn spends much more than `sliceMs` in the doctor. Each check reads the store when it
+ * runs, and the lists it walks are copied when it starts. Rejects only when `signal` aborts.
+ */
+export async function runDoctorAsync(store: ClusterStore, opts: DoctorOptions = {}, control: DoctorRunControl = {}): Promise<DoctorReport> {
+  const { signal } = control;
+  const sliceMs = control.sliceMs ?? 6;
+  const work = control.work ?? { ms: 0, turns: 0 };
+  let turnStarted: number | undefined;
+  const worked = (): void => {
+    if (turnStarted === undefined) return;
+    const ms = performance.now() - turnStarted;
+    work.ms += ms;
+    work.longestMs = Math.max(work.longestMs ?? 0, ms);
+    turnStarted = undefined;
+  };
+  const pause = async (): Promise<void> => {
+    worked();
+    await nextTurn();
+    signal?.throwIfAborted();
+    turnStarted = performance.now();
+    work.turns++;
+  };
+  const due = (): boolean => turnStarted === undefined || performance.now() - turnStarted >= sliceMs;
+  try {
+    return await runChecks(store, opts, signal, due, pause);
+  } finally {
+    worked();
+  }
+}
+
+async function runChecks(store: ClusterStore, opts: DoctorOptions, signal: AbortSignal | undefined, due: () => boolean, pause: () => Promise<void>): Promise<DoctorReport> {
+  await pause();
+
+  let mode: ClusterModeInfo = { mode: 'unknown', reasons: [] };
+  let ctx: DoctorContext;
+  try {
+    const settings = clusterSettings(store);
+    mode = settings.mode;
+    ctx = buildContext(store, settings, opts);
+  } catch (err) {
+    return settingsFailed(mode, err);
+  }
+  const findings: Finding[] = [];
+  for (const check of DOCTOR_CHECKS) {
+    if (due()) await pause();
+    try {
+      const applies = check.applies(ctx);
+      if (applies !== true) {
+        findings.push(notChecked(check, ctx, applies));
+        continue;
+      }
+      if (!check.steps) {
+        findings.push(toFinding(check, check.run(ctx)));
+        continue;
+      }
+      const steps = check.steps(ctx);
+      let next = steps.next();
+      while (!next.done) {
+        if (due()) await pause();
+        next = steps.next();
+      }
+      findings.push(toFinding(check, next.value));
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      findings.push(checkFailed(check, err));
+    }
+  }
+  return { mode, findings, counts: countFindings(findings) };
 }
 
 /** Findings most severe first, in check order within a severity. */

@@ -4,13 +4,13 @@
  * security groups for pods without DISABLE_TCP_EARLY_DEMUX, and the network policy agent next to
  * Cilium (two policy engines).
  */
-import { nodeCapacities } from '../../capacity/nodeCapacity';
 import type { EniConfigInfo, NodeInfo, Provenance, SubnetInfo } from '../../model';
 import { cidrContains, parseCidr, type Ipv4Cidr } from '../../net/ipv4';
 import {
   AWS_NODE_RESTART,
   DOCS,
   awsNodeInitContainer,
+  capacitiesSteps,
   compareVersions,
   ev,
   evSetting,
@@ -24,7 +24,11 @@ import {
   type DoctorCheck,
   type DoctorContext,
 } from './context';
+import { finish, sortSteps, type Steps } from './steps';
 import type { Evidence, FindingObject, Severity } from './types';
+
+/** Nodes or pods between two yields of a check that walks all of them. */
+const PER_STEP = 256;
 
 /** Oldest VPC CNI the Cilium aws-cni chaining guide accepts. */
 export const MIN_VPC_CNI_VERSION: readonly [number, number, number] = [1, 11, 2];
@@ -212,140 +216,149 @@ export const customNetworkingCheck: DoctorCheck = {
   group: 'vpc-cni',
   docs: DOCS.customNetworking,
   applies: vpcCniDetected,
-  run(ctx): CheckResult {
-    const v = ctx.settings.vpcCni;
-    const cn = v.customNetworking;
-    const evidence: Evidence[] = [evSetting('aws-node AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG', cn)];
-    if (!cn.value) {
-      return { severity: 'ok', title: 'Custom networking is off', detail: 'AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG is false: pods take IPs from the node\'s own subnet; no ENIConfig is needed.', fix: 'Nothing to change.', evidence, objects: [AWS_NODE_OBJECT] };
-    }
-    evidence.push(evSetting('aws-node ENI_CONFIG_LABEL_DEF', v.eniConfigLabelDef));
-    const nodes = [...ctx.store.list('node')].sort((a, b) => a.name.localeCompare(b.name));
-    const objects: FindingObject[] = [];
-    const addObject = (o: FindingObject): void => {
-      if (!objects.some((x) => x.kind === o.kind && x.name === o.name && x.namespace === o.namespace)) objects.push(o);
-    };
-    // problems grouped by a key so that many nodes with the same problem make one line
-    const problems = new Map<string, { severity: Severity; text: (nodes: string[]) => string; nodes: string[]; fix?: string }>();
-    const problem = (key: string, severity: Severity, node: string, text: (nodes: string[]) => string, fix?: string): void => {
-      const p = problems.get(key);
-      if (p) p.nodes.push(node);
-      else problems.set(key, { severity, text, nodes: [node], ...(fix ? { fix } : {}) });
-    };
-    const used = new Map<string, { eniConfig: EniConfigInfo; subnet?: SubnetInfo; nodes: string[] }>();
-    const unverified: string[] = [];
-    const ec2 = ctx.ec2.available;
-    const sgKnown = ctx.store.count('securityGroup') > 0;
+  run: (ctx) => finish(customNetworkingSteps(ctx)),
+  steps: (ctx) => customNetworkingSteps(ctx),
+};
 
-    for (const node of nodes) {
-      const r = resolveEniConfig(ctx, node);
-      const short = node.name;
-      if (r.cniNodeDisagrees) {
-        problem(`disagree:${r.name}`, 'info', short, (ns) => `${listed(ns)}: ipamd reports ENIConfig ${r.name} (CNINode) while ${r.cniNodeDisagrees} — an ENI_CONFIG_ANNOTATION_DEF annotation overrides the label, or ipamd has not restarted since the label changed.`);
-      }
-      const eniConfig = ctx.store.get('eniConfig', r.name);
-      if (!eniConfig) {
-        evidence.push(ev(`Node ${short} ENIConfig`, `${r.name} (not found)`, r.origin));
-        addObject({ kind: 'Node', name: node.name });
-        problem(
-          `missing:${r.name}`,
-          'error',
-          short,
-          (ns) => `${listed(ns)}: ENIConfig "${r.name}" (${r.how}) does not exist, so ipamd cannot add ENIs and new pods stay ContainerCreating once the attached ENIs are full.`,
-          `Create ENIConfig ${r.name} with a subnet in the node's AZ (spec.subnet, spec.securityGroups), or set the node's ${v.eniConfigLabelDef.value} label to an existing ENIConfig (kubectl label node NODE ${v.eniConfigLabelDef.value}=NAME --overwrite).`,
-        );
-        continue;
-      }
-      addObject({ kind: 'ENIConfig', name: eniConfig.name });
-      const entry = used.get(eniConfig.name) ?? { eniConfig, nodes: [] };
-      entry.nodes.push(short);
-      used.set(eniConfig.name, entry);
-      if (!eniConfig.subnet) {
-        problem(`nosubnet:${eniConfig.name}`, 'error', short, (ns) => `ENIConfig ${eniConfig.name} has no spec.subnet (used by ${listed(ns)}).`, `kubectl patch eniconfig ${eniConfig.name} --type merge -p '{"spec":{"subnet":"subnet-..."}}' with a subnet in the nodes' AZ.`);
-        continue;
-      }
-      if (!ec2) {
-        unverified.push(short);
-        continue;
-      }
-      const subnet = ctx.store.get('subnet', eniConfig.subnet);
-      if (!subnet) {
-        evidence.push(ev(`ENIConfig ${eniConfig.name} spec.subnet`, eniConfig.subnet, eniConfig.origin));
-        problem(
-          `unknownsubnet:${eniConfig.name}`,
-          'error',
-          short,
-          (ns) => `ENIConfig ${eniConfig.name} names subnet ${eniConfig.subnet}, which EC2 does not list (deleted, or in another VPC or account); used by ${listed(ns)}.`,
-          `kubectl patch eniconfig ${eniConfig.name} --type merge -p '{"spec":{"subnet":"<an existing subnet in the nodes' AZ>"}}'`,
-        );
-        continue;
-      }
-      entry.subnet = subnet;
-      addObject({ kind: 'Subnet', name: subnet.id });
-      if (node.zone && subnet.zone && node.zone !== subnet.zone) {
-        evidence.push(
-          ev(`Node ${short} zone`, node.zone, { ...node.origin, detail: `Node ${node.name} zone (label topology.kubernetes.io/zone or providerID)` }),
-          ev(`Node ${short} ENIConfig`, r.name, r.origin),
-          ev(`ENIConfig ${eniConfig.name} spec.subnet`, eniConfig.subnet, eniConfig.origin),
-          ev(`Subnet ${subnet.id} zone`, subnet.zone, subnet.origin),
-        );
-        addObject({ kind: 'Node', name: node.name });
-        const candidates = candidateSubnets(ctx, subnet, node.zone);
-        problem(
-          `az:${eniConfig.name}:${node.zone}`,
-          'error',
-          short,
-          (ns) =>
-            `ENIConfig ${eniConfig.name} uses subnet ${subnet.id} (${subnet.cidr}) in ${subnet.zone}, but ${listed(ns)} ${ns.length === 1 ? 'is' : 'are'} in ${node.zone}: EC2 cannot attach an ENI from another AZ, so ipamd cannot add ENIs there and new pods stay ContainerCreating once the attached ENIs are full.`,
-          `kubectl patch eniconfig ${eniConfig.name} --type merge -p '{"spec":{"subnet":"${candidates[0]?.id ?? `<a subnet in ${node.zone}>`}"}}'` +
-            (candidates.length ? ` (subnets in ${node.zone} of the same VPC range: ${candidates.map((s) => `${s.id} ${s.cidr}${s.name ? ` "${s.name}"` : ''}`).join(', ')})` : '') +
-            `; or, if the name is meant for ${subnet.zone}, point the nodes at the ENIConfig of ${node.zone} (${v.eniConfigLabelDef.value} label).`,
-        );
-        continue;
-      }
-      if (sgKnown) {
-        const missing = eniConfig.securityGroups.filter((sg) => !ctx.store.get('securityGroup', sg));
-        if (missing.length > 0) {
-          problem(`sg:${eniConfig.name}`, 'warning', short, (ns) => `ENIConfig ${eniConfig.name} names security groups EC2 does not list: ${missing.join(', ')} (used by ${listed(ns)}); ENI creation fails for a missing group.`, `kubectl patch eniconfig ${eniConfig.name} --type merge -p '{"spec":{"securityGroups":["sg-..."]}}' with existing groups of the VPC.`);
-        }
-      }
-    }
-    for (const [name, u] of used) {
-      evidence.push(ev(`ENIConfig ${name} spec.subnet`, `${u.eniConfig.subnet ?? '(none)'}${u.subnet ? ` (${u.subnet.zone ?? 'zone unknown'}, ${u.subnet.cidr})` : ''}`, u.eniConfig.origin));
-    }
-    if (!ec2) evidence.push(ev('EC2 subnets', 'not available', ctx.ec2.origin));
+function* customNetworkingSteps(ctx: DoctorContext): Steps<CheckResult> {
+  const v = ctx.settings.vpcCni;
+  const cn = v.customNetworking;
+  const evidence: Evidence[] = [evSetting('aws-node AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG', cn)];
+  if (!cn.value) {
+    return { severity: 'ok', title: 'Custom networking is off', detail: 'AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG is false: pods take IPs from the node\'s own subnet; no ENIConfig is needed.', fix: 'Nothing to change.', evidence, objects: [AWS_NODE_OBJECT] };
+  }
+  evidence.push(evSetting('aws-node ENI_CONFIG_LABEL_DEF', v.eniConfigLabelDef));
+  const nodes = yield* sortSteps([...ctx.store.list('node')], (a, b) => a.name.localeCompare(b.name));
+  const objects: FindingObject[] = [];
+  const objectKeys = new Set<string>();
+  const addObject = (o: FindingObject): void => {
+    const key = JSON.stringify([o.kind, o.name, o.namespace]);
+    if (objectKeys.has(key)) return;
+    objectKeys.add(key);
+    objects.push(o);
+  };
+  // problems grouped by a key so that many nodes with the same problem make one line
+  const problems = new Map<string, { severity: Severity; text: (nodes: string[]) => string; nodes: string[]; fix?: string }>();
+  const problem = (key: string, severity: Severity, node: string, text: (nodes: string[]) => string, fix?: string): void => {
+    const p = problems.get(key);
+    if (p) p.nodes.push(node);
+    else problems.set(key, { severity, text, nodes: [node], ...(fix ? { fix } : {}) });
+  };
+  const used = new Map<string, { eniConfig: EniConfigInfo; subnet?: SubnetInfo; nodes: string[] }>();
+  const unverified: string[] = [];
+  const ec2 = ctx.ec2.available;
+  const sgKnown = ctx.store.count('securityGroup') > 0;
 
-    const severity = worst([...[...problems.values()].map((p) => p.severity), unverified.length > 0 ? 'info' : 'ok']);
-    const usage = [...used.entries()].map(([name, u]) => `${name} → ${u.eniConfig.subnet ?? '(no subnet)'}${u.subnet ? ` (${u.subnet.zone}, ${u.subnet.cidr})` : ''}: ${listed(u.nodes, 4)}`);
-    if (problems.size === 0 && unverified.length === 0) {
-      return {
-        severity: 'ok',
-        title: `Every node (${nodes.length}) resolves to an ENIConfig whose subnet is in its AZ`,
-        detail: usage.join('\n') || 'No nodes in the input.',
-        fix: 'Nothing to change.',
-        evidence,
-        objects,
-      };
+  let step = 0;
+  for (const node of nodes) {
+    if (++step % PER_STEP === 0) yield;
+    const r = resolveEniConfig(ctx, node);
+    const short = node.name;
+    if (r.cniNodeDisagrees) {
+      problem(`disagree:${r.name}`, 'info', short, (ns) => `${listed(ns)}: ipamd reports ENIConfig ${r.name} (CNINode) while ${r.cniNodeDisagrees} — an ENI_CONFIG_ANNOTATION_DEF annotation overrides the label, or ipamd has not restarted since the label changed.`);
     }
-    const lines = [...problems.values()].sort((a, b) => rank(b.severity) - rank(a.severity)).map((p) => p.text(p.nodes));
-    if (unverified.length > 0) lines.push(`Not verified without EC2 data (subnet exists, subnet AZ): ${listed(unverified)} (${ctx.ec2.detail}).`);
-    const fixes = [...problems.values()].filter((p) => p.fix).map((p) => p.fix as string);
-    const counts = [...problems.values()].filter((p) => p.severity === 'error').reduce((n, p) => n + p.nodes.length, 0);
+    const eniConfig = ctx.store.get('eniConfig', r.name);
+    if (!eniConfig) {
+      evidence.push(ev(`Node ${short} ENIConfig`, `${r.name} (not found)`, r.origin));
+      addObject({ kind: 'Node', name: node.name });
+      problem(
+        `missing:${r.name}`,
+        'error',
+        short,
+        (ns) => `${listed(ns)}: ENIConfig "${r.name}" (${r.how}) does not exist, so ipamd cannot add ENIs and new pods stay ContainerCreating once the attached ENIs are full.`,
+        `Create ENIConfig ${r.name} with a subnet in the node's AZ (spec.subnet, spec.securityGroups), or set the node's ${v.eniConfigLabelDef.value} label to an existing ENIConfig (kubectl label node NODE ${v.eniConfigLabelDef.value}=NAME --overwrite).`,
+      );
+      continue;
+    }
+    addObject({ kind: 'ENIConfig', name: eniConfig.name });
+    const entry = used.get(eniConfig.name) ?? { eniConfig, nodes: [] };
+    entry.nodes.push(short);
+    used.set(eniConfig.name, entry);
+    if (!eniConfig.subnet) {
+      problem(`nosubnet:${eniConfig.name}`, 'error', short, (ns) => `ENIConfig ${eniConfig.name} has no spec.subnet (used by ${listed(ns)}).`, `kubectl patch eniconfig ${eniConfig.name} --type merge -p '{"spec":{"subnet":"subnet-..."}}' with a subnet in the nodes' AZ.`);
+      continue;
+    }
+    if (!ec2) {
+      unverified.push(short);
+      continue;
+    }
+    const subnet = ctx.store.get('subnet', eniConfig.subnet);
+    if (!subnet) {
+      evidence.push(ev(`ENIConfig ${eniConfig.name} spec.subnet`, eniConfig.subnet, eniConfig.origin));
+      problem(
+        `unknownsubnet:${eniConfig.name}`,
+        'error',
+        short,
+        (ns) => `ENIConfig ${eniConfig.name} names subnet ${eniConfig.subnet}, which EC2 does not list (deleted, or in another VPC or account); used by ${listed(ns)}.`,
+        `kubectl patch eniconfig ${eniConfig.name} --type merge -p '{"spec":{"subnet":"<an existing subnet in the nodes' AZ>"}}'`,
+      );
+      continue;
+    }
+    entry.subnet = subnet;
+    addObject({ kind: 'Subnet', name: subnet.id });
+    if (node.zone && subnet.zone && node.zone !== subnet.zone) {
+      evidence.push(
+        ev(`Node ${short} zone`, node.zone, { ...node.origin, detail: `Node ${node.name} zone (label topology.kubernetes.io/zone or providerID)` }),
+        ev(`Node ${short} ENIConfig`, r.name, r.origin),
+        ev(`ENIConfig ${eniConfig.name} spec.subnet`, eniConfig.subnet, eniConfig.origin),
+        ev(`Subnet ${subnet.id} zone`, subnet.zone, subnet.origin),
+      );
+      addObject({ kind: 'Node', name: node.name });
+      const candidates = candidateSubnets(ctx, subnet, node.zone);
+      problem(
+        `az:${eniConfig.name}:${node.zone}`,
+        'error',
+        short,
+        (ns) =>
+          `ENIConfig ${eniConfig.name} uses subnet ${subnet.id} (${subnet.cidr}) in ${subnet.zone}, but ${listed(ns)} ${ns.length === 1 ? 'is' : 'are'} in ${node.zone}: EC2 cannot attach an ENI from another AZ, so ipamd cannot add ENIs there and new pods stay ContainerCreating once the attached ENIs are full.`,
+        `kubectl patch eniconfig ${eniConfig.name} --type merge -p '{"spec":{"subnet":"${candidates[0]?.id ?? `<a subnet in ${node.zone}>`}"}}'` +
+          (candidates.length ? ` (subnets in ${node.zone} of the same VPC range: ${candidates.map((s) => `${s.id} ${s.cidr}${s.name ? ` "${s.name}"` : ''}`).join(', ')})` : '') +
+          `; or, if the name is meant for ${subnet.zone}, point the nodes at the ENIConfig of ${node.zone} (${v.eniConfigLabelDef.value} label).`,
+      );
+      continue;
+    }
+    if (sgKnown) {
+      const missing = eniConfig.securityGroups.filter((sg) => !ctx.store.get('securityGroup', sg));
+      if (missing.length > 0) {
+        problem(`sg:${eniConfig.name}`, 'warning', short, (ns) => `ENIConfig ${eniConfig.name} names security groups EC2 does not list: ${missing.join(', ')} (used by ${listed(ns)}); ENI creation fails for a missing group.`, `kubectl patch eniconfig ${eniConfig.name} --type merge -p '{"spec":{"securityGroups":["sg-..."]}}' with existing groups of the VPC.`);
+      }
+    }
+  }
+  for (const [name, u] of used) {
+    evidence.push(ev(`ENIConfig ${name} spec.subnet`, `${u.eniConfig.subnet ?? '(none)'}${u.subnet ? ` (${u.subnet.zone ?? 'zone unknown'}, ${u.subnet.cidr})` : ''}`, u.eniConfig.origin));
+  }
+  if (!ec2) evidence.push(ev('EC2 subnets', 'not available', ctx.ec2.origin));
+
+  const severity = worst([...[...problems.values()].map((p) => p.severity), unverified.length > 0 ? 'info' : 'ok']);
+  const usage = [...used.entries()].map(([name, u]) => `${name} → ${u.eniConfig.subnet ?? '(no subnet)'}${u.subnet ? ` (${u.subnet.zone}, ${u.subnet.cidr})` : ''}: ${listed(u.nodes, 4)}`);
+  if (problems.size === 0 && unverified.length === 0) {
     return {
-      severity,
-      title:
-        severity === 'error'
-          ? `${plural(counts, 'node')} ${counts === 1 ? 'has' : 'have'} no usable ENIConfig (custom networking)`
-          : severity === 'warning'
-            ? 'ENIConfig problems (custom networking)'
-            : `Custom networking: ENIConfigs ${unverified.length > 0 ? 'found but their subnets were not verified' : 'resolve, with notes'}`,
-      detail: [...lines, ...(usage.length ? ['In use:', ...usage.map((u) => `  ${u}`)] : [])].join('\n'),
-      fix: fixes.length ? fixes.join('\n') : unverified.length ? 'Add EC2 data (aws ec2 describe-subnets) to verify the subnets.' : 'Nothing to change.',
+      severity: 'ok',
+      title: `Every node (${nodes.length}) resolves to an ENIConfig whose subnet is in its AZ`,
+      detail: usage.join('\n') || 'No nodes in the input.',
+      fix: 'Nothing to change.',
       evidence,
       objects,
     };
-  },
-};
+  }
+  const lines = [...problems.values()].sort((a, b) => rank(b.severity) - rank(a.severity)).map((p) => p.text(p.nodes));
+  if (unverified.length > 0) lines.push(`Not verified without EC2 data (subnet exists, subnet AZ): ${listed(unverified)} (${ctx.ec2.detail}).`);
+  const fixes = [...problems.values()].filter((p) => p.fix).map((p) => p.fix as string);
+  const counts = [...problems.values()].filter((p) => p.severity === 'error').reduce((n, p) => n + p.nodes.length, 0);
+  return {
+    severity,
+    title:
+      severity === 'error'
+        ? `${plural(counts, 'node')} ${counts === 1 ? 'has' : 'have'} no usable ENIConfig (custom networking)`
+        : severity === 'warning'
+          ? 'ENIConfig problems (custom networking)'
+          : `Custom networking: ENIConfigs ${unverified.length > 0 ? 'found but their subnets were not verified' : 'resolve, with notes'}`,
+    detail: [...lines, ...(usage.length ? ['In use:', ...usage.map((u) => `  ${u}`)] : [])].join('\n'),
+    fix: fixes.length ? fixes.join('\n') : unverified.length ? 'Add EC2 data (aws ec2 describe-subnets) to verify the subnets.' : 'Nothing to change.',
+    evidence,
+    objects,
+  };
+}
 
 function rank(s: Severity): number {
   return ['ok', 'info', 'warning', 'error'].indexOf(s);
@@ -373,29 +386,32 @@ export const prefixDelegationCheck: DoctorCheck = {
   group: 'vpc-cni',
   docs: `${DOCS.vpcCniReadme} (ENABLE_PREFIX_DELEGATION); docs/prefix-and-ip-target.md`,
   applies: vpcCniDetected,
-  run(ctx): CheckResult {
-    const v = ctx.settings.vpcCni;
-    const pd = v.prefixDelegation;
-    const evidence = [evSetting('aws-node ENABLE_PREFIX_DELEGATION', pd)];
-    if (!pd.value) return { severity: 'ok', title: 'Prefix delegation is off', detail: 'Pods get secondary IPs, one per pod.', fix: 'Nothing to change.', evidence, objects: [AWS_NODE_OBJECT] };
-    const caps = nodeCapacities(ctx.store, v, ctx.options.capacity);
-    const bad = caps.filter((c) => c.flags.includes('prefix-delegation-unsupported'));
-    const unknown = caps.filter((c) => c.flags.includes('unknown-instance-type'));
-    for (const c of bad) evidence.push(ev(`Node ${c.node} instance type`, `${c.instanceType} (${c.limits?.hypervisor ?? 'unknown'} hypervisor)`, c.origin));
-    const note = unknown.length ? `\nInstance type unknown (not checked): ${listed(unknown.map((c) => `${c.node}${c.instanceType ? ` (${c.instanceType})` : ''}`))}.` : '';
-    if (bad.length === 0) {
-      return { severity: unknown.length ? 'info' : 'ok', title: 'Prefix delegation is on, on Nitro instances', detail: `All ${plural(caps.length - unknown.length, 'node')} with a known instance type are Nitro or bare metal: ipamd hands out /28 prefixes.${note}`, fix: 'Nothing to change.', evidence, objects: [AWS_NODE_OBJECT] };
-    }
-    return {
-      severity: 'warning',
-      title: `Prefix delegation is on, but ${plural(bad.length, 'node')} ${bad.length === 1 ? 'is' : 'are'} not Nitro`,
-      detail: `ipamd allocates /28 prefixes only on Nitro or bare-metal instances; on ${bad.map((c) => `${c.node} (${c.instanceType}, ${c.limits?.hypervisor})`).join(', ')} it keeps handing out single secondary IPs, so these nodes hold far fewer pods than the prefix-delegation max-pods value kubelet may be configured with.${note}`,
-      fix: `Run Nitro instance types in these node groups, or turn prefix delegation off: ${setEnvLine({ ENABLE_PREFIX_DELEGATION: 'false' })} (and lower max pods in the node groups to the secondary-IP value).`,
-      evidence,
-      objects: [AWS_NODE_OBJECT, ...bad.map((c) => ({ kind: 'Node', name: c.node }))],
-    };
-  },
+  run: (ctx) => finish(prefixDelegationSteps(ctx)),
+  steps: (ctx) => prefixDelegationSteps(ctx),
 };
+
+function* prefixDelegationSteps(ctx: DoctorContext): Steps<CheckResult> {
+  const v = ctx.settings.vpcCni;
+  const pd = v.prefixDelegation;
+  const evidence = [evSetting('aws-node ENABLE_PREFIX_DELEGATION', pd)];
+  if (!pd.value) return { severity: 'ok', title: 'Prefix delegation is off', detail: 'Pods get secondary IPs, one per pod.', fix: 'Nothing to change.', evidence, objects: [AWS_NODE_OBJECT] };
+  const caps = yield* capacitiesSteps(ctx);
+  const bad = caps.filter((c) => c.flags.includes('prefix-delegation-unsupported'));
+  const unknown = caps.filter((c) => c.flags.includes('unknown-instance-type'));
+  for (const c of bad) evidence.push(ev(`Node ${c.node} instance type`, `${c.instanceType} (${c.limits?.hypervisor ?? 'unknown'} hypervisor)`, c.origin));
+  const note = unknown.length ? `\nInstance type unknown (not checked): ${listed(unknown.map((c) => `${c.node}${c.instanceType ? ` (${c.instanceType})` : ''}`))}.` : '';
+  if (bad.length === 0) {
+    return { severity: unknown.length ? 'info' : 'ok', title: 'Prefix delegation is on, on Nitro instances', detail: `All ${plural(caps.length - unknown.length, 'node')} with a known instance type are Nitro or bare metal: ipamd hands out /28 prefixes.${note}`, fix: 'Nothing to change.', evidence, objects: [AWS_NODE_OBJECT] };
+  }
+  return {
+    severity: 'warning',
+    title: `Prefix delegation is on, but ${plural(bad.length, 'node')} ${bad.length === 1 ? 'is' : 'are'} not Nitro`,
+    detail: `ipamd allocates /28 prefixes only on Nitro or bare-metal instances; on ${bad.map((c) => `${c.node} (${c.instanceType}, ${c.limits?.hypervisor})`).join(', ')} it keeps handing out single secondary IPs, so these nodes hold far fewer pods than the prefix-delegation max-pods value kubelet may be configured with.${note}`,
+    fix: `Run Nitro instance types in these node groups, or turn prefix delegation off: ${setEnvLine({ ENABLE_PREFIX_DELEGATION: 'false' })} (and lower max pods in the node groups to the secondary-IP value).`,
+    evidence,
+    objects: [AWS_NODE_OBJECT, ...bad.map((c) => ({ kind: 'Node', name: c.node }))],
+  };
+}
 
 export const sgForPodsCheck: DoctorCheck = {
   id: 'vpc-cni.sg-for-pods',
@@ -403,37 +419,44 @@ export const sgForPodsCheck: DoctorCheck = {
   group: 'vpc-cni',
   docs: DOCS.sgForPods,
   applies: vpcCniDetected,
-  run(ctx): CheckResult {
-    const v = ctx.settings.vpcCni;
-    const podEni = v.podEni;
-    const evidence = [evSetting('aws-node ENABLE_POD_ENI', podEni)];
-    if (!podEni.value) return { severity: 'ok', title: 'Security groups for pods are off (ENABLE_POD_ENI=false)', detail: 'No trunk or branch ENIs: pods share the node ENIs\' security groups.', fix: 'Nothing to change.', evidence, objects: [AWS_NODE_OBJECT] };
-    const ds = ctx.awsNode;
-    const init = awsNodeInitContainer(ds);
-    const raw = init?.env.DISABLE_TCP_EARLY_DEMUX;
-    const initName = init?.name ?? 'aws-vpc-cni-init';
-    const origin: Provenance =
-      ds && init && raw !== undefined
-        ? { ...ds.origin, detail: `DaemonSet kube-system/aws-node init container ${init.name} env DISABLE_TCP_EARLY_DEMUX=${raw}` }
-        : { source: 'default', detail: init ? `DISABLE_TCP_EARLY_DEMUX not set on init container ${init.name}; default false` : 'no aws-vpc-cni-init init container found; DISABLE_TCP_EARLY_DEMUX default false' };
-    evidence.push(ev(`aws-node init container ${initName} DISABLE_TCP_EARLY_DEMUX`, raw, origin), evSetting('aws-node POD_SECURITY_GROUP_ENFORCING_MODE', v.podSgEnforcingMode));
-    let branchPods = 0;
-    for (const p of ctx.store.list('pod')) if ((p.podEni?.length ?? 0) > 0) branchPods++;
-    if (parseBool(raw) === true) {
-      return { severity: 'ok', title: 'Security groups for pods with DISABLE_TCP_EARLY_DEMUX=true', detail: `ENABLE_POD_ENI=true and the init container turns TCP early demux off, so kubelet probes reach branch-ENI pods. ${plural(branchPods, 'pod')} with a branch ENI; POD_SECURITY_GROUP_ENFORCING_MODE=${v.podSgEnforcingMode.value}.`, fix: 'Nothing to change.', evidence, objects: [AWS_NODE_OBJECT] };
-    }
-    return {
-      severity: 'warning',
-      title: 'Security groups for pods without DISABLE_TCP_EARLY_DEMUX=true: kubelet probes to branch-ENI pods fail',
-      detail:
-        `ENABLE_POD_ENI=true, and init container ${initName} has DISABLE_TCP_EARLY_DEMUX=${raw ?? 'not set (default false)'}. With TCP early demux on, kubelet's TCP probes to pods on branch ENIs get no answer ` +
-        `(cilium/cilium#24943; the EKS security-groups-for-pods guide requires it), so those pods fail liveness/readiness probes. ${plural(branchPods, 'pod')} currently ${branchPods === 1 ? 'has' : 'have'} a branch ENI; POD_SECURITY_GROUP_ENFORCING_MODE=${v.podSgEnforcingMode.value}.`,
-      fix: `${setEnvLine({ DISABLE_TCP_EARLY_DEMUX: 'true' }, initName)} (EKS add-on configuration values: {"init":{"env":{"DISABLE_TCP_EARLY_DEMUX":"true"}}}); the aws-node pods restart and the init container applies it on each node.`,
-      evidence,
-      objects: [AWS_NODE_OBJECT],
-    };
-  },
+  run: (ctx) => finish(sgForPodsSteps(ctx)),
+  steps: (ctx) => sgForPodsSteps(ctx),
 };
+
+function* sgForPodsSteps(ctx: DoctorContext): Steps<CheckResult> {
+  const v = ctx.settings.vpcCni;
+  const podEni = v.podEni;
+  const evidence = [evSetting('aws-node ENABLE_POD_ENI', podEni)];
+  if (!podEni.value) return { severity: 'ok', title: 'Security groups for pods are off (ENABLE_POD_ENI=false)', detail: 'No trunk or branch ENIs: pods share the node ENIs\' security groups.', fix: 'Nothing to change.', evidence, objects: [AWS_NODE_OBJECT] };
+  const ds = ctx.awsNode;
+  const init = awsNodeInitContainer(ds);
+  const raw = init?.env.DISABLE_TCP_EARLY_DEMUX;
+  const initName = init?.name ?? 'aws-vpc-cni-init';
+  const origin: Provenance =
+    ds && init && raw !== undefined
+      ? { ...ds.origin, detail: `DaemonSet kube-system/aws-node init container ${init.name} env DISABLE_TCP_EARLY_DEMUX=${raw}` }
+      : { source: 'default', detail: init ? `DISABLE_TCP_EARLY_DEMUX not set on init container ${init.name}; default false` : 'no aws-vpc-cni-init init container found; DISABLE_TCP_EARLY_DEMUX default false' };
+  evidence.push(ev(`aws-node init container ${initName} DISABLE_TCP_EARLY_DEMUX`, raw, origin), evSetting('aws-node POD_SECURITY_GROUP_ENFORCING_MODE', v.podSgEnforcingMode));
+  let branchPods = 0;
+  let step = 0;
+  for (const p of [...ctx.store.list('pod')]) {
+    if (++step % PER_STEP === 0) yield;
+    if ((p.podEni?.length ?? 0) > 0) branchPods++;
+  }
+  if (parseBool(raw) === true) {
+    return { severity: 'ok', title: 'Security groups for pods with DISABLE_TCP_EARLY_DEMUX=true', detail: `ENABLE_POD_ENI=true and the init container turns TCP early demux off, so kubelet probes reach branch-ENI pods. ${plural(branchPods, 'pod')} with a branch ENI; POD_SECURITY_GROUP_ENFORCING_MODE=${v.podSgEnforcingMode.value}.`, fix: 'Nothing to change.', evidence, objects: [AWS_NODE_OBJECT] };
+  }
+  return {
+    severity: 'warning',
+    title: 'Security groups for pods without DISABLE_TCP_EARLY_DEMUX=true: kubelet probes to branch-ENI pods fail',
+    detail:
+      `ENABLE_POD_ENI=true, and init container ${initName} has DISABLE_TCP_EARLY_DEMUX=${raw ?? 'not set (default false)'}. With TCP early demux on, kubelet's TCP probes to pods on branch ENIs get no answer ` +
+      `(cilium/cilium#24943; the EKS security-groups-for-pods guide requires it), so those pods fail liveness/readiness probes. ${plural(branchPods, 'pod')} currently ${branchPods === 1 ? 'has' : 'have'} a branch ENI; POD_SECURITY_GROUP_ENFORCING_MODE=${v.podSgEnforcingMode.value}.`,
+    fix: `${setEnvLine({ DISABLE_TCP_EARLY_DEMUX: 'true' }, initName)} (EKS add-on configuration values: {"init":{"env":{"DISABLE_TCP_EARLY_DEMUX":"true"}}}); the aws-node pods restart and the init container applies it on each node.`,
+    evidence,
+    objects: [AWS_NODE_OBJECT],
+  };
+}
 
 export const doublePolicyEngineCheck: DoctorCheck = {
   id: 'policy.double-engine',
