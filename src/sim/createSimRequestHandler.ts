@@ -49,7 +49,10 @@ export function createSimRequestHandler(ctx: SimApiContext, portForwards?: SimPo
     ctx.requests.push(record);
     if (ctx.requests.length > ctx.maxRecordedRequests) ctx.requests.splice(0, ctx.requests.length - ctx.maxRecordedRequests);
     const settle = (): void => {
-      if (res.headersSent) record.status = res.statusCode;
+      if (!res.headersSent) return;
+      record.status = res.statusCode;
+      const encoding = res.getHeader('content-encoding');
+      if (encoding) record.contentEncoding = String(encoding);
     };
     res.on('finish', settle);
     res.on('close', settle);

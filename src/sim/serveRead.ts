@@ -1,7 +1,7 @@
 /** GET of one object and of lists (with selectors, pagination and server-side printing). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeContinue, encodeContinue } from './continueToken';
-import { sendJson, sendJsonText } from './httpResponse';
+import { sendJson, sendJsonTextMaybeGzip } from './httpResponse';
 import { Statuses, StatusError } from './kubeStatus';
 import { objectFilter, outputFormat } from './requestOptions';
 import type { ResourceRequest } from './resourceRequest';
@@ -49,7 +49,7 @@ export function serveList(ctx: SimApiContext, req: IncomingMessage, res: ServerR
   // Each item's JSON is cached by the store, so a page is joined, not serialized again.
   const items = page.items.map((o) => (resource.crd ? ctx.store.objectJson(o) : ctx.store.bodyJson(o)));
   const head = `{"kind":${JSON.stringify(resource.listKind)},"apiVersion":${JSON.stringify(resource.groupVersion)},"metadata":${JSON.stringify(metadata)},"items":[`;
-  sendJsonText(res, 200, `${head}${items.join(',')}]}`);
+  sendJsonTextMaybeGzip(req, res, ctx.gzip, 200, `${head}${items.join(',')}]}`);
 }
 
 function parseLimit(text: string | null): number {

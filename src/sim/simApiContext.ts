@@ -20,6 +20,8 @@ export interface SimRequestRecord {
   namespace?: string;
   userAgent?: string;
   accept?: string;
+  /** `Content-Encoding` of the answer (`gzip`), when not identity. */
+  contentEncoding?: string;
   /** HTTP status; 0 while unanswered. */
   status: number;
   /** What authorization saw of a resource request (verb, API group, resource, subresource, namespace, name). */
@@ -53,6 +55,11 @@ export interface SimApiContext {
   maxRecordedRequests: number;
   /** Fault injection (faults/simFaults.ts). */
   faults: SimFaults;
+  /**
+   * Large list answers (over 128 KiB) are gzip-compressed for clients that accept it, as
+   * kube-apiserver does; off by default so that benchmarks keep the machine's CPU for the clients.
+   */
+  gzip?: boolean;
   /** Pod churn for live-update measurements (control API `churn`). */
   churn?: SimChurn;
 }

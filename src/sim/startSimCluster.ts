@@ -45,6 +45,8 @@ export interface SimClusterOptions {
    * time at 100,000s of objects); only when the caller never changes them afterwards.
    */
   adoptSnapshot?: boolean;
+  /** Compress large list answers for clients that accept gzip, as kube-apiserver does; default off (see `SimApiContext.gzip`). */
+  gzip?: boolean;
   /** Hubble Relay (see hubble/README.md): options, or false for none; default on when the snapshot has flows or a Relay pod. */
   hubble?: SimClusterHubbleOptions | false;
 }
@@ -114,6 +116,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     maxRecordedRequests: opts.maxRecordedRequests ?? 100_000,
     faults: new SimFaults(),
     churn: new SimChurn(store),
+    ...(opts.gzip ? { gzip: true } : {}),
   };
   const portForwards = new SimPortForwards(store, opts.snapshot.ipamd, scenario.portForward);
   const handler = createSimRequestHandler(ctx, portForwards);

@@ -28,6 +28,7 @@ export const simCommand: CliCommand = {
     '                     its CA is written next to the kubeconfig as hubble-relay-ca.crt',
     '  --hubble-mtls      as --hubble-tls, and Relay requires a client certificate: hubble-client.crt and',
     '                     hubble-client.key are written next to the kubeconfig',
+    '  --gzip             gzip list answers over 128 KiB for clients that accept it, as kube-apiserver does',
     '  --churn N          replace N pods a second (delete one, create one of the same workload on its node and IP);',
     '                     change it later with POST /_sim/v1/churn {"podsPerSecond": N}',
   ].join('\n'),
@@ -41,6 +42,7 @@ export const simCommand: CliCommand = {
     'hubble-tls': { type: 'boolean' },
     'hubble-mtls': { type: 'boolean' },
     churn: { type: 'string' },
+    gzip: { type: 'boolean' },
   },
   async run(values, _positionals, io, signal) {
     const snapshotPath = requireString(values, 'snapshot');
@@ -56,7 +58,7 @@ export const simCommand: CliCommand = {
     }
     const hubbleTls = values['hubble-mtls'] ? { mtls: true } : values['hubble-tls'] ? true : undefined;
     const hubble = values['live-flows'] || hubbleTls ? { ...(values['live-flows'] ? { live: true } : {}), ...(hubbleTls ? { tls: hubbleTls } : {}) } : undefined;
-    const cluster = await startSimCluster({ snapshot, host, port, adoptSnapshot: true, ...(hubble ? { hubble } : {}) });
+    const cluster = await startSimCluster({ snapshot, host, port, adoptSnapshot: true, ...(values.gzip ? { gzip: true } : {}), ...(hubble ? { hubble } : {}) });
     const ec2 = await startSimEc2({ aws: snapshot.aws, host, port: ec2Port });
     if (churn) cluster.churn.setRate(churn);
     const tmp = `${kubeconfigPath}.tmp-${process.pid}`;
