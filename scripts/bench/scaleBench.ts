@@ -22,6 +22,7 @@
  * Writes .test-output/bench/bench.json (or --out) and prints a table. Not part of `npm test`.
  */
 import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -88,7 +89,7 @@ async function generate(size: string): Promise<string> {
   return dir;
 }
 
-async function startSim(dir: string, kubeconfig: string): Promise<{ stop: () => Promise<void>; startMs: number; rssBytes: () => Promise<number> }> {
+async function startSim(dir: string, kubeconfig: string): Promise<{ stop: () => Promise<void>; startMs: number; pid: number; rssBytes: () => Promise<number> }> {
   const child = spawn('node', ['--max-old-space-size=8192', 'dist/cli.js', 'sim', '--snapshot', dir, '--kubeconfig', kubeconfig], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const started = performance.now();
   let err = '';
@@ -103,6 +104,7 @@ async function startSim(dir: string, kubeconfig: string): Promise<{ stop: () => 
   });
   return {
     startMs: performance.now() - started,
+    pid: child.pid!,
     rssBytes: async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
     stop: () =>
       new Promise<void>((done) => {
@@ -113,8 +115,8 @@ async function startSim(dir: string, kubeconfig: string): Promise<{ stop: () => 
   };
 }
 
-async function worker<T>(mode: 'same' | 'full', kubeconfig: string): Promise<T> {
-  const r = await run('node', ['--expose-gc', '--max-old-space-size=8192', join(OUT_DIR, 'scaleWorker.js'), '--mode', mode, '--kubeconfig', kubeconfig, '--kubectl', KUBECTL, '--demo', join(ROOT, 'demo/snapshot'), ...(extensionOnly ? ['--extension-only'] : [])], { measure: true });
+async function worker<T>(mode: 'same' | 'full', kubeconfig: string, simPid: number): Promise<T> {
+  const r = await run('node', ['--expose-gc', '--max-old-space-size=8192', join(OUT_DIR, 'scaleWorker.js'), '--mode', mode, '--kubeconfig', kubeconfig, '--kubectl', KUBECTL, '--demo', join(ROOT, 'demo/snapshot'), '--sim-pid', String(simPid), ...(extensionOnly ? ['--extension-only'] : [])], { measure: true });
   if (r.code !== 0) throw new Error(`worker ${mode} failed: ${r.stderr}`);
   return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as T), processPeakRssBytes: r.peakRssBytes };
 }
@@ -210,6 +212,7 @@ function fmt(n: number): string {
 function breakdown(b: SameResult['breakdown']): string {
   return [
     `process CPU user ${fmt(b.cpuUserMs)} ms + system ${fmt(b.cpuSystemMs)} ms`,
+    `simulated API server CPU ${fmt(b.simCpuMs)} ms (the machine has ${cpus().length} cores)`,
     `waiting for pages ${fmt(b.waitMs)} ms (${b.pages} pages, ${fmt(b.bytes / 1e6)} MB)`,
     `bytes→string ${fmt(b.decodeMs)} ms`,
     `JSON.parse ${fmt(b.parseMs)} ms`,
@@ -240,9 +243,9 @@ async function main(): Promise<void> {
         : await run(KUBECTL, ['--kubeconfig', kubeconfig, 'get', 'nodes,pods,ciliumendpoints', '-A', '-o', 'json'], { keepStdout: false, measure: true });
       if (kubectl.code !== 0) throw new Error(`kubectl failed: ${kubectl.stderr}`);
       if (!extensionOnly) log(`  kubectl: ${fmt(kubectl.ms)} ms, peak RSS ${fmt((kubectl.peakRssBytes ?? 0) / 1e6)} MB, ${fmt(kubectl.stdoutBytes / 1e6)} MB printed`);
-      const same = await worker<SameResult>('same', kubeconfig);
+      const same = await worker<SameResult>('same', kubeconfig, sim.pid);
       log(`  CNI Lens (nodes, pods, CEPs): ${fmt(same.syncMs)} ms; ${breakdown(same.breakdown)}`);
-      const full = await worker<FullResult>('full', kubeconfig);
+      const full = await worker<FullResult>('full', kubeconfig, sim.pid);
       log(`  CNI Lens (all resources): ${fmt(full.syncMs)} ms; ${breakdown(full.breakdown)}`);
       const simRss = await sim.rssBytes();
       figures.push(...sizeFigures(size, same, full, kubectl, sim.startMs, simRss).filter((f) => !extensionOnly || EXTENSION_FIGURES.test(f.figure)));
