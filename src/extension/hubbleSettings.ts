@@ -44,7 +44,7 @@ export function hubbleAccessFromSettings(read: (name: string) => unknown, baseDi
   const enabled = read(HUBBLE_SETTING_NAMES.tls);
   if (enabled === true || enabled === false || enabled === 'auto') access.tls = enabled;
   else if (enabled === 'true' || enabled === 'false') access.tls = enabled === 'true';
-  else if (enabled !== undefined && enabled !== null && enabled !== '') access.tls = enabled as never; // rejected on connect, naming the setting
+  else if (enabled !== undefined && enabled !== null && enabled !== '') access.tlsInvalid = enabled;
   const caFile = path('caFile');
   const certFile = path('certFile');
   const keyFile = path('keyFile');

@@ -26,6 +26,8 @@ export interface HubbleAccess {
   address?: string;
   /** `auto`: TLS when the hubble-relay Service port is 443 or named like TLS (port-forward), or when `tls://` or a CA or client certificate is given (address). Default `auto`. */
   tls?: boolean | 'auto';
+  /** A value given for `tls` that is none of those (a setting of the wrong type): rejected when connecting, naming the input. */
+  tlsInvalid?: unknown;
   caFile?: string;
   certFile?: string;
   keyFile?: string;
@@ -82,8 +84,8 @@ export function checkHubbleAccess(access: HubbleAccess): void {
       throw new HubbleConfigError(name('address'), `${name('address')} must be HOST:PORT (e.g. 127.0.0.1:4245 or hubble-relay.example.com:443), got "${access.address}"`);
     }
   }
-  if (access.tls !== undefined && access.tls !== 'auto' && typeof access.tls !== 'boolean') {
-    throw new HubbleConfigError(name('tls'), `${name('tls')} must be "auto", true or false, got ${JSON.stringify(access.tls)}`);
+  if (access.tlsInvalid !== undefined) {
+    throw new HubbleConfigError(name('tls'), `${name('tls')} must be "auto", true or false, got ${JSON.stringify(access.tlsInvalid)}`);
   }
   if (Boolean(access.certFile) !== Boolean(access.keyFile)) {
     const given = access.certFile ? 'certFile' : 'keyFile';
