@@ -15,30 +15,10 @@ import { summarizeCluster } from '../../src/core/analysis/clusterSummary';
 import { buildContext } from '../../src/core/analysis/doctor/context';
 import { DOCTOR_CHECKS, runDoctor, runDoctorAsync } from '../../src/core/analysis/doctor/runDoctor';
 import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
+import { BlockProbe } from './blockProbe';
 
 const { values } = parseArgs({ options: { snapshot: { type: 'string', default: '.test-output/bench/clusters/5k-seed1' }, runs: { type: 'string', default: '2' }, baseline: { type: 'string' } } });
 const runs = Number(values.runs);
-
-/** The longest time the event loop did not get to a 5 ms timer, while running. */
-class BlockProbe {
-  private last = performance.now();
-  private timer: NodeJS.Timeout | undefined;
-  max = 0;
-  start(): this {
-    this.last = performance.now();
-    this.max = 0;
-    this.timer = setInterval(() => {
-      const now = performance.now();
-      this.max = Math.max(this.max, now - this.last - 5);
-      this.last = now;
-    }, 5);
-    return this;
-  }
-  stop(): number {
-    clearInterval(this.timer);
-    return Math.max(0, this.max);
-  }
-}
 
 async function main(): Promise<void> {
   const t0 = performance.now();

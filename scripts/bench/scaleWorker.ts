@@ -37,6 +37,7 @@ import { TreeController, type TreeRefresh, type TreeSession } from '../../src/co
 import { TREE_MODELS } from '../../src/core/tree/treeModels';
 import { podNamespaceRowId } from '../../src/core/tree/podIpsTree';
 import { layoutDiagram } from '../../webview/render/layoutDiagram';
+import { BlockProbe } from './blockProbe';
 
 const { values } = parseArgs({
   options: {
@@ -55,27 +56,6 @@ const { values } = parseArgs({
 const extensionOnly = values['extension-only'] === true;
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-
-/** The longest time the event loop did not get to a 5 ms timer, while running. */
-class BlockProbe {
-  private last = performance.now();
-  private timer: NodeJS.Timeout | undefined;
-  max = 0;
-  start(): this {
-    this.last = performance.now();
-    this.max = 0;
-    this.timer = setInterval(() => {
-      const now = performance.now();
-      this.max = Math.max(this.max, now - this.last - 5);
-      this.last = now;
-    }, 5);
-    return this;
-  }
-  stop(): number {
-    clearInterval(this.timer);
-    return Math.max(0, this.max);
-  }
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HoverDocumentCache } from '../../src/core/hover/hoverDocumentCache';
 import { commandLink, markdownCommandLink, markdownEscape } from '../../src/core/hover/hoverMarkdown';
 import { clusterFactsFor } from '../../src/core/hover/clusterFacts';
-import { Steps } from '../../src/core/sources/eventLoopTurns';
+import { WorkSlices } from '../../src/core/sources/eventLoopTurns';
 import { manifestHover, prepareManifestHover, type ManifestHover } from '../../src/core/hover/manifestHover';
 import { LARGE_DOCUMENT, sliceAround } from '../../src/core/hover/manifestSlices';
 import type { PodInfo, ServiceInfo } from '../../src/core/model';
@@ -256,7 +256,7 @@ describe('manifestHover: indexes built in steps', () => {
     const [first, second] = [...live.list('pod')] as [PodInfo, PodInfo];
     expect([first.ip?.startsWith('100.64.'), second.ip?.startsWith('100.64.')]).toEqual([true, true]);
     // 4 objects a step: changes to an object each index has already taken
-    await clusterFactsFor(live).prepareInSteps(new Steps(async () => {
+    await clusterFactsFor(live).prepareInSteps(new WorkSlices(async () => {
       pauses++;
       if (pauses === 2) live.remove('ciliumEndpoint', `${first.namespace}/${first.name}`);
       if (pauses === censusSteps + 1) live.upsert('pod', { ...second, ip: '10.0.17.200', ips: ['10.0.17.200'] });
@@ -268,7 +268,7 @@ describe('manifestHover: indexes built in steps', () => {
     const again = (await loadSnapshotStore(DEMO)).store;
     const hovered: Array<string | undefined> = [];
     let stepsAfterHover = 0;
-    await clusterFactsFor(again).prepareInSteps(new Steps(async () => {
+    await clusterFactsFor(again).prepareInSteps(new WorkSlices(async () => {
       if (hovered.length > 0) stepsAfterHover++;
       // a hover part way builds what it reads at once; the build in steps then stops
       else hovered.push(/- \*\*Pods\*\*: (\d+) pods/.exec(hoverText(shop, 'cidr: 100.64.0.0/16', { store: again }))?.[1]);

@@ -5,7 +5,7 @@
  * next query (a full rebuild when most of the store changed).
  */
 import type { ClusterStore, StoreKind } from '../store/clusterStore';
-import type { Steps } from '../sources/eventLoopTurns';
+import type { WorkSlices } from '../sources/eventLoopTurns';
 import { ipv4Number } from './ipv4Number';
 
 export interface AddressEntry {
@@ -89,7 +89,7 @@ export class AddressIndex {
    * cluster (300,000 addresses) does not hold the event loop. Objects that change meanwhile are
    * re-indexed by the next query. A query before the end builds the index at once; this stops then.
    */
-  async buildInSteps(steps: Steps): Promise<void> {
+  async buildInSteps(steps: WorkSlices): Promise<void> {
     if (this.built || this.building) return;
     const generation = this.generation;
     this.building = true;

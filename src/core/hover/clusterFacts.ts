@@ -13,7 +13,7 @@ import { PolicyIndex } from '../analysis/policy/policyIndex';
 import type { PolicyEngineKind } from '../analysis/policy/policyTypes';
 import type { NodeInfo, PodInfo } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
-import type { Steps } from '../sources/eventLoopTurns';
+import type { WorkSlices } from '../sources/eventLoopTurns';
 import { AddressIndex, type AddressEntry } from './addressIndex';
 import { PodCensus, type Census } from './podCensus';
 
@@ -67,7 +67,7 @@ export class ClusterFacts {
    * a second to build, which must not hold an editor's event loop. `signal` stops it between steps
    * (what was built stays, the rest is built when a hover needs it).
    */
-  async prepareInSteps(steps: Steps, signal?: AbortSignal): Promise<void> {
+  async prepareInSteps(steps: WorkSlices, signal?: AbortSignal): Promise<void> {
     void this.engine;
     void this.settings;
     await this.podCensus.buildInSteps(steps);

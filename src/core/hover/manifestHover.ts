@@ -10,7 +10,7 @@
  */
 import type { ClusterStore } from '../store/clusterStore';
 import { cidrHover } from './cidrHover';
-import { Steps } from '../sources/eventLoopTurns';
+import { WorkSlices } from '../sources/eventLoopTurns';
 import { clusterFactsFor } from './clusterFacts';
 import { entityHover } from './entityHover';
 import { parseSlice, type HoverDocumentCache, type ParsedSlice } from './hoverDocumentCache';
@@ -78,7 +78,7 @@ export function prepareManifestHover(store: ClusterStore): void {
 
 /** `prepareManifestHover` in steps, each on a turn of the event loop of its own (see `nextTurn`). */
 export async function prepareManifestHoverInSteps(store: ClusterStore, signal?: AbortSignal): Promise<void> {
-  await clusterFactsFor(store).prepareInSteps(new Steps(), signal);
+  await clusterFactsFor(store).prepareInSteps(new WorkSlices(), signal);
 }
 
 function footer(text: string, slice: ParsedSlice, target: HoverTarget, sourceLabel: string): string[] {

@@ -6,7 +6,7 @@
  * policy engine does.
  */
 import type { NodeInfo, PodInfo } from '../model';
-import type { Steps } from '../sources/eventLoopTurns';
+import type { WorkSlices } from '../sources/eventLoopTurns';
 import type { ClusterStore } from '../store/clusterStore';
 
 type PodClass = 'host' | 'managed' | 'unmanaged';
@@ -78,7 +78,7 @@ export class PodCensus {
    * not hold the event loop. Pods that change meanwhile are classified again by the next `census()`;
    * a `census()` before the end classifies everything at once, and this stops.
    */
-  async buildInSteps(steps: Steps): Promise<void> {
+  async buildInSteps(steps: WorkSlices): Promise<void> {
     if (this.built || this.building) return;
     const generation = this.generation;
     this.building = true;

@@ -35,7 +35,7 @@ export function nextTurn(): Promise<void> {
  * (checking the clock every 64 calls), `pause()` then waits for a turn of the event loop of its own.
  * A `count` instead of a time makes the steps that many calls long (for tests).
  */
-export class Steps {
+export class WorkSlices {
   private calls = 0;
   private started = performance.now();
 
