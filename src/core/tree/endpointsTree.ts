@@ -3,9 +3,11 @@
  * agrees), a grouping by security identity, and the pods Cilium does not manage.
  */
 import { unmanagedPods, unreadableCiliumEndpoints } from '../analysis/clusterSummary';
-import type { CiliumEndpointInfo, SourceStatus } from '../model';
+import { summaryCountsFor } from '../analysis/summaryCounts';
+import type { CiliumEndpointInfo, PodInfo, SourceStatus } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { shortNodeName } from './nodesTree';
+import { pagedRows } from './paging';
 import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
 
 export const IDENTITIES_ROW = 'cep-identities';
@@ -26,9 +28,7 @@ export function identityEndpointRowId(id: number, key: string): string {
 
 /** Namespaces that have at least one endpoint. */
 export function endpointNamespaces(store: ClusterStore): string[] {
-  const namespaces = new Set<string>();
-  for (const ep of store.list('ciliumEndpoint')) namespaces.add(ep.namespace);
-  return [...namespaces].sort();
+  return store.endpointNamespaces().sort();
 }
 
 export function endpointRows(store: ClusterStore, sources: readonly SourceStatus[] = []): TreeRow[] {
@@ -37,12 +37,12 @@ export function endpointRows(store: ClusterStore, sources: readonly SourceStatus
     label: ns,
     description: `${store.endpointCountInNamespace(ns)} endpoints`,
     icon: icon('symbol-namespace'),
-    children: () => store.endpointsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)).map((ep) => endpointRow(store, ep)),
+    children: () => pagedRows(endpointNamespaceRowId(ns), () => store.endpointsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)), (ep) => ep.name, (ep) => endpointRow(store, ep), 'endpoints'),
   }));
   if (store.count('ciliumEndpoint') > 0) rows.push(identityGroup(store));
   // without CiliumEndpoints every pod would look unmanaged: the source row above says why instead
   if (unreadableCiliumEndpoints(sources)) return rows;
-  const unmanaged = unmanagedPods(store);
+  const unmanaged = unmanagedPodsKept(store);
   if (store.count('ciliumEndpoint') > 0 || unmanaged.length > 0) rows.push(unmanagedGroup(unmanaged));
   return rows;
 }
@@ -85,15 +85,26 @@ function endpointRow(store: ClusterStore, ep: CiliumEndpointInfo): TreeRow {
 
 /** Endpoints grouped by security identity: who shares policy decisions. */
 function identityGroup(store: ClusterStore): TreeRow {
-  const ids = new Set<number>();
-  for (const ep of store.list('ciliumEndpoint')) if (ep.identityId !== undefined) ids.add(ep.identityId);
+  const ids = store.endpointIdentityIds();
   return {
     id: IDENTITIES_ROW,
     label: 'By identity',
-    description: `${ids.size} identities`,
+    description: `${ids.length} identities`,
     icon: icon('key'),
-    children: () => [...ids].sort((a, b) => a - b).map((id) => identityRow(store, id)),
+    children: () => pagedRows(IDENTITIES_ROW, () => ids.sort((a, b) => a - b), String, (id) => identityRow(store, id), 'identities'),
   };
+}
+
+/** The pods Cilium does not manage, from the store's kept counts (a walk over every pod while a large store is first counted). */
+function unmanagedPodsKept(store: ClusterStore): PodInfo[] {
+  const counts = summaryCountsFor(store);
+  if (!counts.ready) return unmanagedPods(store);
+  const out: PodInfo[] = [];
+  for (const key of counts.unmanagedPodKeys()) {
+    const pod = store.get('pod', key);
+    if (pod) out.push(pod);
+  }
+  return out;
 }
 
 function identityRow(store: ClusterStore, id: number): TreeRow {
@@ -108,7 +119,7 @@ function identityRow(store: ClusterStore, id: number): TreeRow {
     icon: icon('key'),
     searchText: labels.join(' '),
     tooltip: () => `**Identity ${id}**\n\n${labels.map((l) => `- ${esc(l)}`).join('\n')}`,
-    children: () => store.endpointsWithIdentity(id).sort((a, b) => compareNames(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`)).map((ep) => ({
+    children: () => pagedRows(identityRowId(id), () => store.endpointsWithIdentity(id).sort((a, b) => compareNames(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`)), (ep) => `${ep.namespace}/${ep.name}`, (ep): TreeRow => ({
       id: identityEndpointRowId(id, `${ep.namespace}/${ep.name}`),
       label: `${ep.namespace}/${ep.name}`,
       description: [ep.ipv4[0], ep.state].filter(Boolean).join(' · '),
@@ -116,7 +127,7 @@ function identityRow(store: ClusterStore, id: number): TreeRow {
       contextValue: 'cniLens.endpoint',
       ref: { kind: 'ciliumEndpoint' as const, key: `${ep.namespace}/${ep.name}` },
       ...(ep.ipv4[0] ? { ip: ep.ipv4[0] } : {}),
-    })),
+    }), 'endpoints'),
   };
 }
 
@@ -128,7 +139,7 @@ function unmanagedGroup(unmanaged: ReturnType<typeof unmanagedPods>): TreeRow {
     icon: icon(unmanaged.length ? 'warning' : 'pass'),
     contextValue: 'cniLens.unmanagedGroup',
     tooltip: 'Pods on the pod network with no CiliumEndpoint: they started before Cilium (or Cilium failed for them). Cilium applies no policy to them and Hubble has no endpoint data. Restart them to bring them under Cilium.',
-    children: () => unmanaged.map((pod) => ({
+    children: () => pagedRows(UNMANAGED_ROW, () => unmanaged, (pod) => `${pod.namespace}/${pod.name}`, (pod): TreeRow => ({
       id: `unmanaged/${pod.namespace}/${pod.name}`,
       label: `${pod.namespace}/${pod.name}`,
       description: [pod.ip, pod.owner ? `${pod.owner.kind} ${pod.owner.name}` : undefined].filter(Boolean).join(' · '),
@@ -136,6 +147,6 @@ function unmanagedGroup(unmanaged: ReturnType<typeof unmanagedPods>): TreeRow {
       contextValue: 'cniLens.pod.unmanaged',
       ref: { kind: 'pod' as const, key: `${pod.namespace}/${pod.name}` },
       ...(pod.ip ? { ip: pod.ip } : {}),
-    })),
+    }), 'pods'),
   };
 }

@@ -2,6 +2,7 @@
 import type { PodInfo } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { shortNodeName } from './nodesTree';
+import { pagedRows } from './paging';
 import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
 
 export function podNamespaceRowId(namespace: string): string {
@@ -18,7 +19,7 @@ export function podNamespaceRows(store: ClusterStore): TreeRow[] {
     label: ns,
     description: `${store.podCountInNamespace(ns)} pods`,
     icon: icon('symbol-namespace'),
-    children: () => store.podsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)).map((pod) => podRow(store, pod)),
+    children: () => pagedRows(podNamespaceRowId(ns), () => store.podsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)), (pod) => pod.name, (pod) => podRow(store, pod), 'pods'),
   }));
 }
 

@@ -276,7 +276,7 @@ export class TreeController {
   /** The rows under `parent` (the top level when undefined), filtered, not yet interned. */
   private build(parent: TreeRow | undefined): TreeRow[] {
     try {
-      if (parent) return this.applyFilter(parent.children?.() ?? [], this.matches(parent));
+      if (parent) return this.applyFilter(parent.children?.() ?? [], this.matchesAbove(parent));
       return this.buildRoots();
     } catch (err) {
       return [messageRow(`${parent?.id ?? 'root'}/error`, `Cannot show this: ${(err as Error)?.message ?? String(err)}`, 'error')];
@@ -310,8 +310,16 @@ export class TreeController {
     return rows;
   }
 
+  /** Whether `row` matches, or for a page, the row whose list it pages. */
+  private matchesAbove(row: TreeRow): boolean {
+    let at: TreeRow | undefined = row;
+    while (at?.pageOnly) at = this.getParent(at);
+    return at !== undefined && this.matches(at);
+  }
+
   private matches(row: TreeRow): boolean {
     if (!this.filterText) return true;
+    if (row.pageOnly) return false;
     return `${row.label} ${row.description ?? ''} ${row.searchText ?? ''}`.toLowerCase().includes(this.filterText);
   }
 

@@ -38,6 +38,8 @@ export interface TreeRow {
    * without building its siblings; rows without it are rebuilt through their parent.
    */
   rebuild?: () => TreeRow | undefined;
+  /** A page of a long list: the filter looks through it to its rows (its own text matches nothing). */
+  pageOnly?: boolean;
 }
 
 export const WARNING_COLOR = 'problemsWarningIcon.foreground';
