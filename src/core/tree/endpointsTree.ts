@@ -2,7 +2,7 @@
  * The Cilium Endpoints tree: namespace → endpoint (id, identity, IPv4, state, and whether its pod
  * agrees), a grouping by security identity, and the pods Cilium does not manage.
  */
-import { unmanagedPods, unreadableCiliumEndpoints } from '../analysis/clusterSummary';
+import { unreadableCiliumEndpoints } from '../analysis/clusterSummary';
 import { summaryCountsFor } from '../analysis/summaryCounts';
 import type { CiliumEndpointInfo, PodInfo, SourceStatus } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
@@ -31,7 +31,7 @@ export function endpointNamespaces(store: ClusterStore): string[] {
   return store.endpointNamespaces().sort();
 }
 
-export function endpointRows(store: ClusterStore, sources: readonly SourceStatus[] = []): TreeRow[] {
+export function endpointRows(store: ClusterStore, sources: readonly SourceStatus[] = [], refreshRow?: (id: string) => void): TreeRow[] {
   const rows: TreeRow[] = endpointNamespaces(store).map((ns) => ({
     id: endpointNamespaceRowId(ns),
     label: ns,
@@ -42,6 +42,13 @@ export function endpointRows(store: ClusterStore, sources: readonly SourceStatus
   if (store.count('ciliumEndpoint') > 0) rows.push(identityGroup(store));
   // without CiliumEndpoints every pod would look unmanaged: the source row above says why instead
   if (unreadableCiliumEndpoints(sources)) return rows;
+  const counts = summaryCountsFor(store);
+  if (!counts.ready) {
+    // a large store's pods are first counted in steps: the group comes when they are
+    counts.whenReady(() => refreshRow?.(UNMANAGED_ROW));
+    rows.push({ id: UNMANAGED_ROW, label: 'Not managed by Cilium', description: 'counting…', icon: icon('loading~spin'), contextValue: 'cniLens.unmanagedGroup' });
+    return rows;
+  }
   const unmanaged = unmanagedPodsKept(store);
   if (store.count('ciliumEndpoint') > 0 || unmanaged.length > 0) rows.push(unmanagedGroup(unmanaged));
   return rows;
@@ -95,10 +102,9 @@ function identityGroup(store: ClusterStore): TreeRow {
   };
 }
 
-/** The pods Cilium does not manage, from the store's kept counts (a walk over every pod while a large store is first counted). */
+/** The pods Cilium does not manage, from the store's kept counts (once they are counted). */
 function unmanagedPodsKept(store: ClusterStore): PodInfo[] {
   const counts = summaryCountsFor(store);
-  if (!counts.ready) return unmanagedPods(store);
   const out: PodInfo[] = [];
   for (const key of counts.unmanagedPodKeys()) {
     const pod = store.get('pod', key);
@@ -131,7 +137,7 @@ function identityRow(store: ClusterStore, id: number): TreeRow {
   };
 }
 
-function unmanagedGroup(unmanaged: ReturnType<typeof unmanagedPods>): TreeRow {
+function unmanagedGroup(unmanaged: readonly PodInfo[]): TreeRow {
   return {
     id: UNMANAGED_ROW,
     label: 'Not managed by Cilium',

@@ -2,9 +2,8 @@
  * The Nodes tree: node → ENIs → IPs and /28 prefixes (each IP → its pod, "node primary", "warm" or
  * "cooling"). ENIs come from EC2, then ipamd, then inference from pod IPs (each ENI says which).
  */
-import type { EniInfo, EniIp } from '../model';
-import { clusterSettings } from '../analysis/clusterSettings';
-import { nodeCapacity } from '../capacity/nodeCapacity';
+import type { EniInfo, EniIp, NodeInfo } from '../model';
+import { nodeCapacityCacheFor, type NodeCapacityEntry } from '../capacity/nodeCapacityCache';
 import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore } from '../store/clusterStore';
 import { awsEniOwner } from '../analysis/datapath/vpcLookup';
@@ -19,40 +18,58 @@ export function nodeRowId(nodeName: string): string {
   return `node/${nodeName}`;
 }
 
-export function nodeRows(store: ClusterStore): TreeRow[] {
-  const { vpcCni } = clusterSettings(store);
-  return [...store.list('node')]
-    .sort((a, b) => compareNames(a.name, b.name))
-    .map((node) => {
-      const pods = store.podsOnNode(node.name);
-      const { enis, inferred } = enisOfNode(store, node.name);
-      // capacity counts the ENIs AWS reported; inferred ones carry no allocation facts
-      const cap = nodeCapacity(node, inferred ? [] : enis, pods, vpcCni);
-      const of = (n: number, max: number | undefined) => (max === undefined ? String(n) : `${n}/${max}`);
-      const id = nodeRowId(node.name);
-      return {
-        id,
-        label: shortNodeName(node.name),
-        description: [node.instanceType, node.zone, node.internalIp, `pods ${of(cap.pods.total, cap.pods.max)}`, `IPs ${of(cap.ips.assigned, cap.ips.maxPossible)}`, cap.flags.includes('ip-exhausted') ? 'IPs exhausted' : undefined].filter(Boolean).join(' · '),
-        icon: node.ready ? icon('server') : icon('warning', WARNING_COLOR),
-        contextValue: 'cniLens.node',
-        ref: { kind: 'node', key: node.name },
-        ...(node.internalIp ? { ip: node.internalIp } : {}),
-        searchText: `${node.name} ${node.instanceId ?? ''} ${enis.map((e) => `${e.id} ${e.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' ')}`).join(' ')}`,
-        tooltip: () => `**${esc(node.name)}**\n\n${[
-          node.instanceId && `Instance: ${esc(node.instanceId)}`,
-          node.instanceType && `Type: ${esc(node.instanceType)}`,
-          node.zone && `Zone: ${esc(node.zone)}`,
-          node.internalIp && `InternalIP: ${esc(node.internalIp)}`,
-          `Ready: ${node.ready ? 'yes' : 'no'}`,
-          `Pods: ${cap.pods.total} of max ${cap.pods.max ?? '?'} (${esc(cap.pods.maxPods.formula)})`,
-          `ENIs: ${cap.enis.used} of ${cap.enis.max ?? '?'}; pod IPs ${cap.ips.assigned} assigned, ${cap.ips.free} warm, ${cap.ips.allocated} allocated, ${cap.ips.maxPossible ?? '?'} possible`,
-          inferred ? 'No ENI data from EC2 or ipamd for this node: its ENIs below are inferred from pod IPs and the node address.' : undefined,
-          ...cap.notes.map((n) => esc(n)),
-        ].filter(Boolean).join('\n\n')}`,
-        children: () => eniRows(store, enis, id),
-      };
-    });
+/** Clusters with at most this many nodes have their rows' capacities computed at once (a few ms). */
+export const NODE_CAPACITY_AT_ONCE = 500;
+
+/**
+ * The node rows. A large cluster's capacities (the pods n/m and IPs n/m columns) come from a cache
+ * filled in steps: until a node's is known its row says "counting…", and `refreshRow` is called for
+ * it when it is. Nodes a change touched are computed again as their rows are built.
+ */
+export function nodeRows(store: ClusterStore, refreshRow?: (id: string) => void): TreeRow[] {
+  const cache = nodeCapacityCacheFor(store);
+  const nodes = [...store.list('node')].sort((a, b) => compareNames(a.name, b.name));
+  const missing = nodes.filter((n) => !cache.get(n.name));
+  const atOnce = nodes.length <= NODE_CAPACITY_AT_ONCE || missing.length <= NODE_CAPACITY_AT_ONCE / 5;
+  if (!atOnce) cache.fill(refreshRow && (() => missing.forEach((n) => refreshRow(nodeRowId(n.name)))));
+  return nodes.map((node) => nodeRow(store, node, atOnce ? cache.compute(node) : cache.get(node.name)));
+}
+
+function nodeRow(store: ClusterStore, node: NodeInfo, known: NodeCapacityEntry | undefined): TreeRow {
+  const cache = nodeCapacityCacheFor(store);
+  const cap = known?.capacity;
+  const of = (n: number, max: number | undefined) => (max === undefined ? String(n) : `${n}/${max}`);
+  const id = nodeRowId(node.name);
+  const enis = (): { enis: EniInfo[]; inferred: boolean } => known ?? enisOfNode(store, node.name);
+  return {
+    id,
+    rebuild: () => {
+      const now = store.get('node', node.name);
+      return now ? nodeRow(store, now, cache.compute(now)) : undefined;
+    },
+    label: shortNodeName(node.name),
+    description: [node.instanceType, node.zone, node.internalIp, ...(cap ? [`pods ${of(cap.pods.total, cap.pods.max)}`, `IPs ${of(cap.ips.assigned, cap.ips.maxPossible)}`, cap.flags.includes('ip-exhausted') ? 'IPs exhausted' : undefined] : ['counting…'])].filter(Boolean).join(' · '),
+    icon: node.ready ? icon('server') : icon('warning', WARNING_COLOR),
+    contextValue: 'cniLens.node',
+    ref: { kind: 'node', key: node.name },
+    ...(node.internalIp ? { ip: node.internalIp } : {}),
+    searchText: () => `${node.name} ${node.instanceId ?? ''} ${enis().enis.map((e) => `${e.id} ${e.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' ')}`).join(' ')}`,
+    tooltip: () => {
+      const c = cache.compute(node).capacity;
+      return `**${esc(node.name)}**\n\n${[
+        node.instanceId && `Instance: ${esc(node.instanceId)}`,
+        node.instanceType && `Type: ${esc(node.instanceType)}`,
+        node.zone && `Zone: ${esc(node.zone)}`,
+        node.internalIp && `InternalIP: ${esc(node.internalIp)}`,
+        `Ready: ${node.ready ? 'yes' : 'no'}`,
+        `Pods: ${c.pods.total} of max ${c.pods.max ?? '?'} (${esc(c.pods.maxPods.formula)})`,
+        `ENIs: ${c.enis.used} of ${c.enis.max ?? '?'}; pod IPs ${c.ips.assigned} assigned, ${c.ips.free} warm, ${c.ips.allocated} allocated, ${c.ips.maxPossible ?? '?'} possible`,
+        enis().inferred ? 'No ENI data from EC2 or ipamd for this node: its ENIs below are inferred from pod IPs and the node address.' : undefined,
+        ...c.notes.map((n) => esc(n)),
+      ].filter(Boolean).join('\n\n')}`;
+    },
+    children: () => eniRows(store, enis().enis, id),
+  };
 }
 
 /** Primary / secondary / trunk / branch / efa for a node's ENI; who owns it (NLB, NAT gateway, RDS…) otherwise. */

@@ -320,7 +320,8 @@ export class TreeController {
   private matches(row: TreeRow): boolean {
     if (!this.filterText) return true;
     if (row.pageOnly) return false;
-    return `${row.label} ${row.description ?? ''} ${row.searchText ?? ''}`.toLowerCase().includes(this.filterText);
+    const more = typeof row.searchText === 'function' ? row.searchText() : row.searchText ?? '';
+    return `${row.label} ${row.description ?? ''} ${more}`.toLowerCase().includes(this.filterText);
   }
 
   /** Keeps rows that match or have a matching descendant (two levels down); all rows when the parent matched. */

@@ -30,10 +30,10 @@ export type TreeViewName = 'cluster' | 'nodes' | 'enis' | 'podIps' | 'endpoints'
 
 export const TREE_MODELS: Readonly<Record<TreeViewName, TreeModel>> = {
   cluster: { sourcesShown: [], roots: clusterRows, affected: clusterRowsAffected, showsDisconnectedMessage: false, minRefreshIntervalMs: 1000 },
-  nodes: { sourcesShown: ['kubernetes nodes', 'kubernetes pods', 'ec2', 'ipamd'], roots: (i) => nodeRows(i.store), affected: nodesAffected, showsDisconnectedMessage: true },
+  nodes: { sourcesShown: ['kubernetes nodes', 'kubernetes pods', 'ec2', 'ipamd'], roots: (i) => nodeRows(i.store, i.refreshRow), affected: nodesAffected, showsDisconnectedMessage: true },
   enis: { sourcesShown: ['ec2', 'ipamd'], roots: (i) => subnetRows(i.store), affected: enisAffected, showsDisconnectedMessage: true },
   podIps: { sourcesShown: ['kubernetes pods', 'kubernetes namespaces'], roots: (i) => podNamespaceRows(i.store), affected: podIpsAffected, showsDisconnectedMessage: true },
-  endpoints: { sourcesShown: ['kubernetes ciliumendpoints', 'kubernetes ciliumidentities'], roots: (i) => endpointRows(i.store, i.sources), affected: endpointsAffected, showsDisconnectedMessage: true },
+  endpoints: { sourcesShown: ['kubernetes ciliumendpoints', 'kubernetes ciliumidentities'], roots: (i) => endpointRows(i.store, i.sources, i.refreshRow), affected: endpointsAffected, showsDisconnectedMessage: true },
 };
 
 /**
