@@ -152,7 +152,7 @@ export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId:
         contextValue: inferred ? 'cniLens.inferredEni' : 'cniLens.eni',
         ...(inferred ? {} : { ref: { kind: 'eni' as const, key: eni.id } }),
         ...(eni.primaryIp ? { ip: eni.primaryIp } : {}),
-        searchText: eni.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' '),
+        searchText: () => eni.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' '),
         tooltip: () => `**${esc(inferred ? eni.description ?? eni.id : eni.id)}**\n\n${[
           eni.description && !inferred && `Description: ${esc(eni.description)}`,
           eni.subnetId && `Subnet: ${esc(eni.subnetId)}`,
