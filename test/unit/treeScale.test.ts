@@ -24,8 +24,8 @@ import { compareNames, type TreeRow } from '../../src/core/tree/treeRow';
 import { generateCluster } from '../../src/sim/generate/writeGeneratedCluster';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-/** 600 nodes: 1,800 DaemonSet pods in kube-system (two pages), more nodes than are computed at once. */
-const PLAN = { nodes: 600, pods: 24_000, seed: 7 };
+/** 1,100 nodes: two pages of nodes, 3,300 DaemonSet pods in kube-system (four pages). */
+const PLAN = { nodes: 1100, pods: 24_000, seed: 7 };
 
 let dir: string;
 let session: ClusterSession;
@@ -81,7 +81,7 @@ describe('Pod IPs: a namespace of more than 1,000 pods in pages', () => {
     for (const row of inPages.slice(0, 3)) expect(controller.getParent(controller.getParent(row)!)?.id).toBe(kubeSystem.id);
 
     // a namespace of a few pods lists them directly
-    const model = store.podsInNamespace('ads')[0]!;
+    const model = store.podsInNamespace(store.podNamespaces().find((ns) => ns !== 'kube-system')!)[0]!;
     const tiny = [1, 2, 3].map((i) => ({ ...model, namespace: 'tiny', name: `web-${i}`, ip: `10.251.0.${i}`, ips: [`10.251.0.${i}`] }));
     for (const pod of tiny) store.upsert('pod', pod);
     const tinyRow = controller.getChildren().find((r) => r.id === podNamespaceRowId('tiny'))!;
@@ -200,13 +200,21 @@ describe('Cluster view counts kept from store changes', () => {
 });
 
 describe('Nodes view: capacities of a large cluster filled in steps', () => {
-  it('rows say counting, then are refreshed with the capacity nodeCapacity computes; a pod change recomputes its node', async () => {
+  it('in pages of 1,000 nodes; rows say counting, then are refreshed with the capacity nodeCapacity computes; a pod change recomputes its node', async () => {
     const { controller, fired } = tree('nodes');
-    const first = controller.getChildren();
-    expect(first).toHaveLength(PLAN.nodes);
+    const pages = controller.getChildren();
+    const names = [...store.list('node')].map((n) => n.name).sort(compareNames);
+    expect(pages.map((p) => [p.id, p.label, p.description])).toEqual([
+      ['nodes/page/1', `nodes 1–${PAGE_SIZE}`, `${shortNodeName(names[0]!)} … ${shortNodeName(names[PAGE_SIZE - 1]!)}`],
+      ['nodes/page/2', `nodes ${PAGE_SIZE + 1}–${PLAN.nodes}`, `${shortNodeName(names[PAGE_SIZE]!)} … ${shortNodeName(names.at(-1)!)}`],
+    ]);
+    const first = controller.getChildren(pages[0]);
+    expect(first.map((r) => r.ref?.key)).toEqual(names.slice(0, PAGE_SIZE));
     expect(first.some((r) => r.description?.endsWith('counting…'))).toBe(true);
     await until(() => { controller.flush(); return fired.length > 0; });
-    const rows = controller.getChildren();
+    // reveal of a node on the second page
+    expect(controller.getParent(controller.findNode(`node/${names.at(-1)}`)!)?.id).toBe('nodes/page/2');
+    const rows = controller.getChildren(pages[0]);
     const { vpcCni } = clusterSettings(store);
     const expected = (row: TreeRow) => {
       const node = store.get('node', row.ref!.key)!;
@@ -214,7 +222,7 @@ describe('Nodes view: capacities of a large cluster filled in steps', () => {
       const cap = nodeCapacity(node, inferred ? [] : enis, store.podsOnNode(node.name), vpcCni);
       return `pods ${cap.pods.total}/${cap.pods.max}`;
     };
-    for (const row of [rows[0]!, rows[300]!, rows.at(-1)!]) {
+    for (const row of [rows[0]!, rows[300]!, rows.at(-1)!, ...controller.getChildren(pages[1]).slice(-1)]) {
       expect(row.label).toBe(shortNodeName(row.ref!.key));
       expect(row.description).toContain(expected(row));
     }

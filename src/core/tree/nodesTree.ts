@@ -7,6 +7,7 @@ import { nodeCapacityCacheFor, type NodeCapacityEntry } from '../capacity/nodeCa
 import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore } from '../store/clusterStore';
 import { awsEniOwner } from '../analysis/datapath/vpcLookup';
+import { pagedRowsOf } from './paging';
 import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
 
 /** `ip-10-0-17-42.us-west-2.compute.internal` → `ip-10-0-17-42`: the rest is the same on every node (full name in the tooltip). */
@@ -18,6 +19,9 @@ export function nodeRowId(nodeName: string): string {
   return `node/${nodeName}`;
 }
 
+/** The parent id of the Nodes view's pages (a cluster of more than 1,000 nodes). */
+export const NODE_PAGES = 'nodes';
+
 /** Clusters with at most this many nodes have their rows' capacities computed at once (a few ms). */
 export const NODE_CAPACITY_AT_ONCE = 500;
 
@@ -28,11 +32,14 @@ export const NODE_CAPACITY_AT_ONCE = 500;
  */
 export function nodeRows(store: ClusterStore, refreshRow?: (id: string) => void): TreeRow[] {
   const cache = nodeCapacityCacheFor(store);
-  const nodes = [...store.list('node')].sort((a, b) => compareNames(a.name, b.name));
-  const missing = nodes.filter((n) => !cache.get(n.name));
-  const atOnce = nodes.length <= NODE_CAPACITY_AT_ONCE || missing.length <= NODE_CAPACITY_AT_ONCE / 5;
-  if (!atOnce) cache.fill(refreshRow && (() => missing.forEach((n) => refreshRow(nodeRowId(n.name)))));
-  return nodes.map((node) => nodeRow(store, node, atOnce ? cache.compute(node) : cache.get(node.name)));
+  const rowsOf = (nodes: readonly NodeInfo[]): TreeRow[] => {
+    const missing = nodes.filter((n) => !cache.get(n.name));
+    const atOnce = nodes.length <= NODE_CAPACITY_AT_ONCE || missing.length <= NODE_CAPACITY_AT_ONCE / 5;
+    if (!atOnce) cache.fill(refreshRow && (() => missing.forEach((n) => refreshRow(nodeRowId(n.name)))));
+    return nodes.map((node) => nodeRow(store, node, atOnce ? cache.compute(node) : cache.get(node.name)));
+  };
+  // more than 1,000 nodes: in pages, whose rows are built when a page is expanded
+  return pagedRowsOf(NODE_PAGES, () => [...store.list('node')].sort((a, b) => compareNames(a.name, b.name)), (n) => shortNodeName(n.name), rowsOf, 'nodes');
 }
 
 function nodeRow(store: ClusterStore, node: NodeInfo, known: NodeCapacityEntry | undefined): TreeRow {

@@ -18,9 +18,14 @@ export function pageRowId(parentId: string, page: number): string {
  * of the event loop the pages share one read).
  */
 export function pagedRows<T>(parentId: string, items: () => readonly T[], nameOf: (item: T) => string, rowOf: (item: T) => TreeRow, noun: string): TreeRow[] {
+  return pagedRowsOf(parentId, items, nameOf, (some) => some.map(rowOf), noun);
+}
+
+/** `pagedRows` with the rows of a page built together (`rowsOf` gets the page's items, or all when unpaged). */
+export function pagedRowsOf<T>(parentId: string, items: () => readonly T[], nameOf: (item: T) => string, rowsOf: (items: readonly T[]) => TreeRow[], noun: string): TreeRow[] {
   const read = sharedPerTurn(items);
   const all = read();
-  if (all.length <= PAGE_SIZE) return all.map(rowOf);
+  if (all.length <= PAGE_SIZE) return rowsOf(all);
   const pages: TreeRow[] = [];
   for (let start = 0, page = 1; start < all.length; start += PAGE_SIZE, page++) {
     const end = Math.min(all.length, start + PAGE_SIZE);
@@ -33,7 +38,7 @@ export function pagedRows<T>(parentId: string, items: () => readonly T[], nameOf
       icon: icon('list-flat'),
       pageOnly: true,
       tooltip: `${noun} ${start + 1} to ${end} of ${all.length}, in the order of the list`,
-      children: () => read().slice(start, end).map(rowOf),
+      children: () => rowsOf(read().slice(start, end)),
     });
   }
   return pages;
