@@ -99,6 +99,19 @@ describe('Pod IPs: a namespace of more than 1,000 pods in pages', () => {
     const page = controller.getParent(row!)!;
     expect(page.id).toBe('ns/kube-system/page/2');
     expect(controller.getParent(page)?.id).toBe('ns/kube-system');
+    // straight down: the rows of other pages and namespaces were not built
+    const otherNs = store.podNamespaces().find((ns) => ns !== 'kube-system')!;
+    const other = store.podsInNamespace(otherNs)[0]!;
+    expect(controller.getParent({ id: podRowId(otherNs, other.name), label: other.name })).toBeUndefined();
+    expect(controller.getParent({ id: podRowId('kube-system', names[0]!), label: names[0]! })).toBeUndefined();
+    // an endpoint in a paged namespace of the Cilium endpoints view
+    const endpoints = tree('endpoints').controller;
+    const bigNs = store.podNamespaces().find((ns) => store.endpointCountInNamespace(ns) > PAGE_SIZE)!;
+    const epNames = store.endpointsInNamespace(bigNs).map((e) => e.name).sort(compareNames);
+    const ep = endpoints.findNode(`cep/${bigNs}/${epNames.at(-1)}`);
+    expect(ep?.label).toBe(epNames.at(-1));
+    expect(endpoints.getParent(ep!)?.id).toBe(`cep-ns/${bigNs}/page/${Math.ceil(epNames.length / PAGE_SIZE)}`);
+    endpoints.dispose();
 
     controller.setFilter(target);
     const top = controller.getChildren();

@@ -7,7 +7,7 @@ import { summaryCountsFor } from '../analysis/summaryCounts';
 import type { CiliumEndpointInfo, PodInfo, SourceStatus } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { shortNodeName } from './nodesTree';
-import { pagedRows } from './paging';
+import { pageHolding, pagedRows, PAGE_SIZE } from './paging';
 import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
 
 export const IDENTITIES_ROW = 'cep-identities';
@@ -52,6 +52,16 @@ export function endpointRows(store: ClusterStore, sources: readonly SourceStatus
   const unmanaged = unmanagedPodsKept(store);
   if (store.count('ciliumEndpoint') > 0 || unmanaged.length > 0) rows.push(unmanagedGroup(unmanaged));
   return rows;
+}
+
+/** The rows above an endpoint's row (`cep/namespace/name`): its namespace, and its page when the namespace is paged. */
+export function endpointPath(store: ClusterStore, id: string): string[] | undefined {
+  const m = /^cep\/([^/]+)\/([^/]+)$/.exec(id);
+  if (!m) return undefined;
+  const [, ns, name] = m as unknown as [string, string, string];
+  const nsRow = endpointNamespaceRowId(ns);
+  const page = store.endpointCountInNamespace(ns) > PAGE_SIZE ? pageHolding(nsRow, store.endpointsInNamespace(ns).map((e) => e.name).sort(compareNames), name) : undefined;
+  return page ? [nsRow, page] : [nsRow];
 }
 
 /** What the endpoint's pod says against the endpoint: gone, another IP, not ready. */

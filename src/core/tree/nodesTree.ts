@@ -7,7 +7,7 @@ import { nodeCapacityCacheFor, type NodeCapacityEntry } from '../capacity/nodeCa
 import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore } from '../store/clusterStore';
 import { awsEniOwner } from '../analysis/datapath/vpcLookup';
-import { pagedRowsOf } from './paging';
+import { pageHolding, pagedRowsOf, PAGE_SIZE } from './paging';
 import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
 
 /** `ip-10-0-17-42.us-west-2.compute.internal` → `ip-10-0-17-42`: the rest is the same on every node (full name in the tooltip). */
@@ -40,6 +40,15 @@ export function nodeRows(store: ClusterStore, refreshRow?: (id: string) => void)
   };
   // more than 1,000 nodes: in pages, whose rows are built when a page is expanded
   return pagedRowsOf(NODE_PAGES, () => [...store.list('node')].sort((a, b) => compareNames(a.name, b.name)), (n) => shortNodeName(n.name), rowsOf, 'nodes');
+}
+
+/** The rows above a node's row (`node/name`): its page when the nodes are paged. */
+export function nodePath(store: ClusterStore, id: string): string[] | undefined {
+  if (!id.startsWith('node/') || id.indexOf('/eni/') >= 0) return undefined;
+  const name = id.slice('node/'.length);
+  if (store.count('node') <= PAGE_SIZE) return [];
+  const page = pageHolding(NODE_PAGES, [...store.keys('node')].sort(compareNames), name);
+  return page ? [page] : undefined;
 }
 
 function nodeRow(store: ClusterStore, node: NodeInfo, known: NodeCapacityEntry | undefined): TreeRow {

@@ -54,3 +54,13 @@ function sharedPerTurn<T>(read: () => T): () => T {
     return value.v;
   };
 }
+
+/**
+ * The page row under `parentId` that holds `name` among `names` (in the order the list shows them),
+ * for reveal: undefined when the list is not paged or does not hold it.
+ */
+export function pageHolding(parentId: string, names: readonly string[], name: string): string | undefined {
+  if (names.length <= PAGE_SIZE) return undefined;
+  const at = names.indexOf(name);
+  return at < 0 ? undefined : pageRowId(parentId, Math.floor(at / PAGE_SIZE) + 1);
+}

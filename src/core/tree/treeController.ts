@@ -114,12 +114,32 @@ export class TreeController {
   /** Finds a row by id, expanding rows breadth-first down to `maxDepth` (for reveal). */
   findNode(id: string, maxDepth = 3): TreeRow | undefined {
     let level = this.getChildren();
+    const path = this.pathTo(id);
+    if (path) {
+      // straight down the rows above it: no other row of a large tree is built
+      for (const above of path) {
+        const row = level.find((n) => n.id === above);
+        if (!row?.children) return undefined;
+        level = this.getChildren(row);
+      }
+      return level.find((n) => n.id === id);
+    }
     for (let depth = 0; depth <= maxDepth && level.length > 0; depth++) {
       const hit = level.find((n) => n.id === id);
       if (hit) return hit;
       level = level.flatMap((n) => (n.children ? this.getChildren(n) : []));
     }
     return undefined;
+  }
+
+  private pathTo(id: string): string[] | undefined {
+    const store = this.subscribed?.store ?? this.sessions.ensureStarted()?.store;
+    if (!store || !this.model.pathTo) return undefined;
+    try {
+      return this.model.pathTo(store, id);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Runs a pending refresh now (tests, and before disposing). */
