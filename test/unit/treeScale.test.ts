@@ -64,6 +64,60 @@ function kubeSystemNames(): string[] {
   return store.podsInNamespace('kube-system').map((p) => p.name).sort(compareNames);
 }
 
+describe('Cluster view counts kept from store changes', () => {
+  it('equal the summary that walks every pod, first counted in steps on a large store, and after pods and endpoints change', async () => {
+    expect(store.count('pod')).toBeGreaterThan(20_000);
+    const counts = new SummaryCounts(store);
+    expect(counts.ready).toBe(false);
+    let called = 0;
+    counts.whenReady(() => called++);
+    // changes while the first count goes: a pod that goes, one that comes, an endpoint that goes
+    const pods = [...store.list('pod')];
+    const late = pods.at(-1)!;
+    store.remove('pod', `${late.namespace}/${late.name}`);
+    const withEndpoint = pods.find((p) => !p.hostNetwork && p.ip && store.get('ciliumEndpoint', `${p.namespace}/${p.name}`))!;
+    const endpoint = store.get('ciliumEndpoint', `${withEndpoint.namespace}/${withEndpoint.name}`)!;
+    store.remove('ciliumEndpoint', `${withEndpoint.namespace}/${withEndpoint.name}`);
+    store.upsert('pod', { ...late, name: `${late.name}-again`, ip: '10.250.0.9', ips: ['10.250.0.9'] });
+    await until(() => counts.ready);
+    expect(called).toBe(1);
+    const expectCounts = () => {
+      const walked = summarizeCluster(store, [...session.sources]);
+      expect({ host: counts.hostNetworkPods, ips: counts.podIps, unmanaged: counts.unmanagedPods }).toEqual({
+        host: walked.counts.hostNetworkPods, ips: walked.counts.podIps, unmanaged: walked.counts.unmanagedPods,
+      });
+      return walked;
+    };
+    expect(expectCounts().counts.unmanagedPods).toBeGreaterThan(0);
+
+    // a pod moving to an IP another pod has, a host-network pod, an ended pod, an endpoint coming back
+    const [a, b] = pods.filter((p) => !p.hostNetwork && p.ip);
+    store.upsert('pod', { ...a!, ip: b!.ip, ips: [b!.ip!] });
+    store.upsert('pod', { ...b!, hostNetwork: true });
+    store.upsert('pod', { ...pods[5]!, phase: 'Succeeded' });
+    store.upsert('ciliumEndpoint', endpoint);
+    expectCounts();
+    counts.dispose();
+  }, 60_000);
+
+  it('the Cluster view says counting, then shows the same counts as the CLI summary', async () => {
+    const { controller, fired } = tree('cluster');
+    // the store's kept counts are first made here (the test above made its own)
+    expect(summarizeClusterKept(store, [...session.sources]).podsCounted).toBe(false);
+    const counting = controller.getChildren();
+    expect(counting.find((r) => r.id === 'cluster/podIps')?.description).toBe('counting…');
+    await until(() => summarizeClusterKept(store, [...session.sources]).podsCounted);
+    controller.flush();
+    expect(fired.flatMap((r) => r?.map((row) => row.id) ?? ['all'])).toEqual(expect.arrayContaining(['cluster/podIps', 'cluster/unmanaged']));
+    const rows = controller.getChildren();
+    const walked = summarizeCluster(store, [...session.sources]);
+    expect(rows.find((r) => r.id === 'cluster/podIps')?.description).toBe(String(walked.counts.podIps));
+    expect(rows.find((r) => r.id === 'cluster/unmanaged')?.description).toBe(String(walked.counts.unmanagedPods));
+    expect(summarizeClusterKept(store, [...session.sources]).summary).toEqual(walked);
+    controller.dispose();
+  }, 60_000);
+});
+
 describe('Pod IPs: a namespace of more than 1,000 pods in pages', () => {
   it('pages of at most 1,000 pods, in name order, each saying which names it holds; small namespaces unpaged', () => {
     const { controller } = tree('podIps');
@@ -158,60 +212,6 @@ describe('Pod IPs: a namespace of more than 1,000 pods in pages', () => {
   });
 });
 
-describe('Cluster view counts kept from store changes', () => {
-  it('equal the summary that walks every pod, first counted in steps on a large store, and after pods and endpoints change', async () => {
-    expect(store.count('pod')).toBeGreaterThan(20_000);
-    const counts = new SummaryCounts(store);
-    expect(counts.ready).toBe(false);
-    let called = 0;
-    counts.whenReady(() => called++);
-    // changes while the first count goes: a pod that goes, one that comes, an endpoint that goes
-    const pods = [...store.list('pod')];
-    const late = pods.at(-1)!;
-    store.remove('pod', `${late.namespace}/${late.name}`);
-    const withEndpoint = pods.find((p) => !p.hostNetwork && p.ip && store.get('ciliumEndpoint', `${p.namespace}/${p.name}`))!;
-    const endpoint = store.get('ciliumEndpoint', `${withEndpoint.namespace}/${withEndpoint.name}`)!;
-    store.remove('ciliumEndpoint', `${withEndpoint.namespace}/${withEndpoint.name}`);
-    store.upsert('pod', { ...late, name: `${late.name}-again`, ip: '10.250.0.9', ips: ['10.250.0.9'] });
-    await until(() => counts.ready);
-    expect(called).toBe(1);
-    const expectCounts = () => {
-      const walked = summarizeCluster(store, [...session.sources]);
-      expect({ host: counts.hostNetworkPods, ips: counts.podIps, unmanaged: counts.unmanagedPods }).toEqual({
-        host: walked.counts.hostNetworkPods, ips: walked.counts.podIps, unmanaged: walked.counts.unmanagedPods,
-      });
-      return walked;
-    };
-    expect(expectCounts().counts.unmanagedPods).toBeGreaterThan(0);
-
-    // a pod moving to an IP another pod has, a host-network pod, an ended pod, an endpoint coming back
-    const [a, b] = pods.filter((p) => !p.hostNetwork && p.ip);
-    store.upsert('pod', { ...a!, ip: b!.ip, ips: [b!.ip!] });
-    store.upsert('pod', { ...b!, hostNetwork: true });
-    store.upsert('pod', { ...pods[5]!, phase: 'Succeeded' });
-    store.upsert('ciliumEndpoint', endpoint);
-    expectCounts();
-    counts.dispose();
-  }, 60_000);
-
-  it('the Cluster view says counting, then shows the same counts as the CLI summary', async () => {
-    const { controller, fired } = tree('cluster');
-    // the store's kept counts are first made here (the test above made its own)
-    expect(summarizeClusterKept(store, [...session.sources]).podsCounted).toBe(false);
-    const counting = controller.getChildren();
-    expect(counting.find((r) => r.id === 'cluster/podIps')?.description).toBe('counting…');
-    await until(() => summarizeClusterKept(store, [...session.sources]).podsCounted);
-    controller.flush();
-    expect(fired.flatMap((r) => r?.map((row) => row.id) ?? ['all'])).toEqual(expect.arrayContaining(['cluster/podIps', 'cluster/unmanaged']));
-    const rows = controller.getChildren();
-    const walked = summarizeCluster(store, [...session.sources]);
-    expect(rows.find((r) => r.id === 'cluster/podIps')?.description).toBe(String(walked.counts.podIps));
-    expect(rows.find((r) => r.id === 'cluster/unmanaged')?.description).toBe(String(walked.counts.unmanagedPods));
-    expect(summarizeClusterKept(store, [...session.sources]).summary).toEqual(walked);
-    controller.dispose();
-  }, 60_000);
-});
-
 describe('Nodes view: capacities of a large cluster filled in steps', () => {
   it('in pages of 1,000 nodes; rows say counting, then are refreshed with the capacity nodeCapacity computes; a pod change recomputes its node', async () => {
     const { controller, fired } = tree('nodes');
@@ -251,4 +251,27 @@ describe('Nodes view: capacities of a large cluster filled in steps', () => {
     store.upsert('pod', onNode);
     controller.dispose();
   }, 60_000);
+});
+
+describe('ENIs view: the IPs-used column kept per ENI', () => {
+  it('follows the pods: a pod that moves off an ENI IP lowers that ENI row\'s count on refresh, its return raises it', () => {
+    const { controller, fired } = tree('enis');
+    const subnetRow = controller.getChildren().find((r) => r.id.startsWith('subnet/subnet-'))!;
+    const eniRowsShown = controller.getChildren(subnetRow);
+    const used = (row: TreeRow) => Number(/(\d+)\/\d+ IPs used/.exec(row.description ?? '')![1]);
+    const row = eniRowsShown.find((r) => used(r) > 0)!;
+    const eni = store.get('eni', row.ref!.key)!;
+    const podKey = eni.ips.map((ip) => store.ownersOfIp(ip.ip).find((o) => o.kind === 'pod')?.key).find(Boolean)!;
+    const pod = store.get('pod', podKey)!;
+    const before = used(row);
+
+    store.upsert('pod', { ...pod, ip: '10.252.0.1', ips: ['10.252.0.1'] });
+    controller.flush();
+    expect(fired.splice(0).length).toBe(1);
+    expect(used(controller.getChildren(subnetRow).find((r) => r.id === row.id)!)).toBe(before - 1);
+    store.upsert('pod', pod);
+    controller.flush();
+    expect(used(controller.getChildren(subnetRow).find((r) => r.id === row.id)!)).toBe(before);
+    controller.dispose();
+  });
 });

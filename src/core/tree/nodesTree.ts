@@ -2,7 +2,7 @@
  * The Nodes tree: node → ENIs → IPs and /28 prefixes (each IP → its pod, "node primary", "warm" or
  * "cooling"). ENIs come from EC2, then ipamd, then inference from pod IPs (each ENI says which).
  */
-import type { EniInfo, EniIp, NodeInfo } from '../model';
+import type { EniInfo, EniIp, NodeInfo, PodInfo } from '../model';
 import { nodeCapacityCacheFor, type NodeCapacityEntry } from '../capacity/nodeCapacityCache';
 import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore } from '../store/clusterStore';
@@ -124,6 +124,47 @@ export function podOfEniIp(store: ClusterStore, ip: EniIp): { namespace: string;
   return { ...ip.pod, inStore: named !== undefined };
 }
 
+interface IpTotalsCache {
+  totals: WeakMap<EniInfo, { used: number; total: number }>;
+  subscription: { dispose(): void };
+}
+const ipTotalsCaches = new WeakMap<ClusterStore, IpTotalsCache>();
+
+/**
+ * `eniIpTotals` kept per ENI object (a changed ENI is a new object) until a pod with one of its IPs
+ * changes: a tree refresh under pod churn rebuilds hundreds of ENI rows of a subnet without looking
+ * up the pod of every IP again.
+ */
+export function eniIpTotalsKept(store: ClusterStore, eni: EniInfo): { used: number; total: number } {
+  let cache = ipTotalsCaches.get(store);
+  if (!cache) {
+    const totals = new WeakMap<EniInfo, { used: number; total: number }>();
+    const subscription = store.onChange((changes) => {
+      for (const change of changes) {
+        if (change.kind !== 'pod') continue;
+        const pods = [change.previous as PodInfo | undefined, change.type === 'deleted' ? undefined : store.get('pod', change.key)];
+        for (const pod of pods) {
+          if (!pod) continue;
+          for (const ip of pod.ip ? [pod.ip, ...pod.ips] : pod.ips) {
+            for (const owner of store.ownersOfIp(ip)) {
+              const holder = owner.kind === 'eni' ? store.get('eni', owner.key) : undefined;
+              if (holder) totals.delete(holder);
+            }
+          }
+        }
+      }
+    });
+    cache = { totals, subscription };
+    ipTotalsCaches.set(store, cache);
+  }
+  let kept = cache.totals.get(eni);
+  if (!kept) {
+    kept = eniIpTotals(store, eni);
+    cache.totals.set(eni, kept);
+  }
+  return kept;
+}
+
 /** Addresses an ENI can hand to pods: secondary IPs outside prefixes, plus 16 per IPv4 /28 prefix. */
 export function eniIpTotals(store: ClusterStore, eni: EniInfo): { used: number; total: number } {
   let used = 0;
@@ -149,7 +190,7 @@ export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId:
   return [...enis]
     .sort((a, b) => (a.deviceIndex ?? 99) - (b.deviceIndex ?? 99) || compareNames(a.id, b.id))
     .map((eni) => {
-      const { used, total } = eniIpTotals(store, eni);
+      const { used, total } = eniIpTotalsKept(store, eni);
       const id = eniRowId(parentId, eni.id);
       const inferred = eni.origin.source === 'inferred';
       const sgs = eni.securityGroups.map((g) => g.name ?? g.id);
