@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { summarizeCluster } from '../../src/core/analysis/clusterSummary';
 import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
-import { TreeController, type TreeSession } from '../../src/core/tree/treeController';
+import { TreeController, type TreeRefresh, type TreeSession } from '../../src/core/tree/treeController';
 import { TREE_MODELS, type TreeViewName } from '../../src/core/tree/treeModels';
 import type { TreeRow } from '../../src/core/tree/treeRow';
 
@@ -66,10 +66,34 @@ async function main(): Promise<void> {
     }
     return best;
   };
+  const open: Array<{ c: TreeController; expanded: Set<string> }> = [];
+  const slowest = new Map<string, { ms: number; what: string }>();
+  const slowestFlush = new Map<string, number>();
   for (const name of Object.keys(TREE_MODELS) as TreeViewName[]) {
     console.log(name);
     let refreshes = 0;
-    const c = new TreeController(TREE_MODELS[name], { ensureStarted: () => session }, () => refreshes++, { debounceMs: 20 });
+    const expanded = new Set<string>();
+    // as the editor does: a refresh asks again for the children of the refreshed rows that are expanded
+    const onRefresh = (refresh: TreeRefresh) => {
+      refreshes++;
+      const began = performance.now();
+      const again = (rows: readonly TreeRow[]) => {
+        for (const row of rows) if (expanded.has(row.id)) again(c.getChildren(row));
+      };
+      again(refresh ?? c.getChildren());
+      const took = performance.now() - began;
+      if (took > (slowest.get(name)?.ms ?? 0)) slowest.set(name, { ms: took, what: refresh ? `${refresh.length} rows: ${refresh.slice(0, 3).map((r) => r.id).join(', ')}` : 'all' });
+    };
+    const c = new TreeController(TREE_MODELS[name], { ensureStarted: () => session }, onRefresh, { debounceMs: 150 });
+    open.push({ c, expanded });
+    // a refresh's whole cost: finding the rows a change touches, building them, and the editor asking again
+    const flush = c.flush.bind(c);
+    c.flush = () => {
+      const began = performance.now();
+      flush();
+      const took = performance.now() - began;
+      if (took > (slowestFlush.get(name) ?? 0)) slowestFlush.set(name, took);
+    };
     time('top level, first', () => c.getChildren());
     // what the first build started off its turn (counts, capacities) runs; the longest block meanwhile
     const probe = new BlockProbe().start();
@@ -79,6 +103,7 @@ async function main(): Promise<void> {
     for (let depth = 1; depth <= 3; depth++) {
       const parent = depth === 1 && name === 'endpoints' ? level.find((r) => r.id === 'cep-ns/kube-system') ?? largest(level, c) : largest(level, c);
       if (!parent) break;
+      expanded.add(parent.id);
       level = time(`${parent.id} (depth ${depth})`, () => c.getChildren(parent));
       if (name === 'endpoints' && depth === 1) {
         for (const id of ['cep-identities', 'cep-unmanaged']) {
@@ -90,8 +115,33 @@ async function main(): Promise<void> {
         }
       }
     }
-    c.dispose();
   }
+  // churn: every 10 ms a pod turns not ready or ready again, one comes and one goes, with every view
+  // open as above; the longest block of the event loop meanwhile
+  const pods = [...store.list('pod')].filter((p) => !p.hostNetwork).slice(0, 2000);
+  slowest.clear();
+  slowestFlush.clear();
+  let batchMs = 0;
+  const probe = new BlockProbe().start();
+  const started = performance.now();
+  let i = 0;
+  while (performance.now() - started < 4000) {
+    const pod = pods[i % pods.length]!;
+    const gone = pods[(i + 1000) % pods.length]!;
+    const b = performance.now();
+    store.batch(() => {
+      store.upsert('pod', { ...pod, ready: !pod.ready });
+      store.remove('pod', `${gone.namespace}/${gone.name}`);
+      store.upsert('pod', gone);
+    });
+    batchMs = Math.max(batchMs, performance.now() - b);
+    i++;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  await new Promise((res) => setTimeout(res, 1500));
+  console.log(`churn: ${i} batches in 4 s with the five views open: longest block ${probe.stop().toFixed(1)} ms; longest store batch (its listeners) ${batchMs.toFixed(1)} ms`);
+  for (const [name, { ms, what }] of slowest) console.log(`  ${name}: longest refresh ${slowestFlush.get(name)?.toFixed(1)} ms, of which the rows asked again ${ms.toFixed(1)} ms (${what})`);
+  for (const { c } of open) c.dispose();
 }
 
 void main();

@@ -189,38 +189,48 @@ export function ipRowId(eniRow: string, ip: EniIp): string {
 export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId: string): TreeRow[] {
   return [...enis]
     .sort((a, b) => (a.deviceIndex ?? 99) - (b.deviceIndex ?? 99) || compareNames(a.id, b.id))
-    .map((eni) => {
-      const { used, total } = eniIpTotalsKept(store, eni);
-      const id = eniRowId(parentId, eni.id);
-      const inferred = eni.origin.source === 'inferred';
-      const sgs = eni.securityGroups.map((g) => g.name ?? g.id);
-      return {
-        id,
-        label: inferred ? `${eni.deviceIndex === 0 ? 'eth0' : 'ENI'} (id unknown)` : eni.id,
-        description: [
-          eni.deviceIndex !== undefined && (eni.nodeName || eni.instanceId) ? `eth${eni.deviceIndex}` : undefined,
-          eniRole(eni),
-          `${used}/${total} IPs used`,
-          eni.subnetId ?? (inferred ? 'subnet unknown' : undefined),
-          sgs.length ? `SGs ${sgs.join(', ')}` : undefined,
-          eniSourceText(eni),
-        ].filter(Boolean).join(' · '),
-        icon: inferred ? icon('circuit-board', WARNING_COLOR) : icon('circuit-board'),
-        contextValue: inferred ? 'cniLens.inferredEni' : 'cniLens.eni',
-        ...(inferred ? {} : { ref: { kind: 'eni' as const, key: eni.id } }),
-        ...(eni.primaryIp ? { ip: eni.primaryIp } : {}),
-        searchText: () => eni.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' '),
-        tooltip: () => `**${esc(inferred ? eni.description ?? eni.id : eni.id)}**\n\n${[
-          eni.description && !inferred && `Description: ${esc(eni.description)}`,
-          eni.subnetId && `Subnet: ${esc(eni.subnetId)}`,
-          eni.securityGroups.length ? `Security groups: ${eni.securityGroups.map((g) => esc(g.name ? `${g.id} (${g.name})` : g.id)).join(', ')}` : undefined,
-          eni.prefixes.length ? `Prefixes: ${eni.prefixes.map(esc).join(', ')}` : undefined,
-          `Source: ${esc(eni.origin.source)}${eni.origin.detail ? ` (${esc(eni.origin.detail)})` : ''}`,
-          inferred ? 'Neither EC2 nor ipamd gave this node\'s ENIs: the node\'s InternalIP is taken as the primary ENI\'s primary IP and the pod IPs as its secondary IPs. Give CNI Lens AWS credentials (cniLens.aws.profile) or access to the aws-node pods for the real ENIs.' : undefined,
-        ].filter(Boolean).join('\n\n')}`,
-        children: () => eniChildren(store, eni, id),
-      };
-    });
+    .map((eni) => eniRow(store, eni, parentId));
+}
+
+/**
+ * One ENI's row. A pod change refreshes it alone (its IPs-used count); an ENI reported by EC2 or
+ * ipamd is read again from the store, an inferred one is rebuilt through its parent.
+ */
+function eniRow(store: ClusterStore, eni: EniInfo, parentId: string): TreeRow {
+  const { used, total } = eniIpTotalsKept(store, eni);
+  const id = eniRowId(parentId, eni.id);
+  const inferred = eni.origin.source === 'inferred';
+  const sgs = eni.securityGroups.map((g) => g.name ?? g.id);
+  return {
+    rebuild: () => {
+      const now = inferred ? undefined : store.get('eni', eni.id);
+      return now ? eniRow(store, now, parentId) : undefined;
+    },
+    id,
+    label: inferred ? `${eni.deviceIndex === 0 ? 'eth0' : 'ENI'} (id unknown)` : eni.id,
+    description: [
+      eni.deviceIndex !== undefined && (eni.nodeName || eni.instanceId) ? `eth${eni.deviceIndex}` : undefined,
+      eniRole(eni),
+      `${used}/${total} IPs used`,
+      eni.subnetId ?? (inferred ? 'subnet unknown' : undefined),
+      sgs.length ? `SGs ${sgs.join(', ')}` : undefined,
+      eniSourceText(eni),
+    ].filter(Boolean).join(' · '),
+    icon: inferred ? icon('circuit-board', WARNING_COLOR) : icon('circuit-board'),
+    contextValue: inferred ? 'cniLens.inferredEni' : 'cniLens.eni',
+    ...(inferred ? {} : { ref: { kind: 'eni' as const, key: eni.id } }),
+    ...(eni.primaryIp ? { ip: eni.primaryIp } : {}),
+    searchText: () => eni.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' '),
+    tooltip: () => `**${esc(inferred ? eni.description ?? eni.id : eni.id)}**\n\n${[
+      eni.description && !inferred && `Description: ${esc(eni.description)}`,
+      eni.subnetId && `Subnet: ${esc(eni.subnetId)}`,
+      eni.securityGroups.length ? `Security groups: ${eni.securityGroups.map((g) => esc(g.name ? `${g.id} (${g.name})` : g.id)).join(', ')}` : undefined,
+      eni.prefixes.length ? `Prefixes: ${eni.prefixes.map(esc).join(', ')}` : undefined,
+      `Source: ${esc(eni.origin.source)}${eni.origin.detail ? ` (${esc(eni.origin.detail)})` : ''}`,
+      inferred ? 'Neither EC2 nor ipamd gave this node\'s ENIs: the node\'s InternalIP is taken as the primary ENI\'s primary IP and the pod IPs as its secondary IPs. Give CNI Lens AWS credentials (cniLens.aws.profile) or access to the aws-node pods for the real ENIs.' : undefined,
+    ].filter(Boolean).join('\n\n')}`,
+    children: () => eniChildren(store, eni, id),
+  };
 }
 
 function eniChildren(store: ClusterStore, eni: EniInfo, eniRow: string): TreeRow[] {
