@@ -194,6 +194,7 @@ function sizeFigures(size: string, same: SameResult, full: FullResult, kubectl: 
   add('traces per second (with verdicts)', full.traces.perSecond, '/s', 'verdicts per second', full.verdicts.perSecond, '/s', 'higher');
   add('diagram of a pod: graph + elkjs layout', full.diagram.buildMs + full.diagram.layoutMs, 'ms', 'the same for a pod of the demo cluster', full.diagram.demo.buildMs + full.diagram.demo.layoutMs, 'ms', 'lower');
   add(`Pod IPs rows for namespace ${full.tree.namespace} (${full.tree.pods} pods), getChildren of the view's tree controller`, full.tree.ms, 'ms', "JSON.parse of that namespace's pods", full.tree.jsonParseMs, 'ms', 'lower');
+  if (full.tree.page) add(`Pod IPs rows of the first page (${full.tree.page.rows} pods) of namespace ${full.tree.namespace}, getChildren`, full.tree.page.ms, 'ms', "JSON.parse of that namespace's pods", full.tree.jsonParseMs, 'ms', 'lower');
   add(`hover on a ${(full.hover.manifestBytes / 1e6).toFixed(1)} MB manifest, p50`, full.hover.p50Ms, 'ms', 'yaml parse of the manifest', full.hover.yamlParseMs, 'ms', 'lower');
   add(`hover on a ${(full.hover.manifestBytes / 1e6).toFixed(1)} MB manifest, max`, full.hover.maxMs, 'ms', 'yaml parse of the manifest', full.hover.yamlParseMs, 'ms', 'lower');
   add('hover indexes built in steps: longest event-loop block', full.hover.prepare.blockMs, 'ms', 'same probe while idle', full.idleBlockMs, 'ms', 'lower', '< 50 ms');

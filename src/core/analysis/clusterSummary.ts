@@ -1,6 +1,7 @@
 import type { ClusterModeInfo, PodInfo, SourceStatus } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { clusterSettings } from './clusterSettings';
+import { summaryCountsFor } from './summaryCounts';
 
 export interface ClusterSummary {
   mode: ClusterModeInfo;
@@ -46,13 +47,50 @@ export function unreadableCiliumEndpoints(sources: readonly SourceStatus[]): Sou
 }
 
 export function summarizeCluster(store: ClusterStore, sources: SourceStatus[]): ClusterSummary {
-  const { mode } = clusterSettings(store);
   let hostNetworkPods = 0;
   const podIps = new Set<string>();
   for (const pod of store.list('pod')) {
     if (pod.hostNetwork) hostNetworkPods++;
     else for (const ip of pod.ip ? [pod.ip, ...pod.ips] : pod.ips) podIps.add(ip);
   }
+  return summaryWith(store, sources, { hostNetworkPods, podIps: podIps.size, unmanaged: () => {
+    const unmanaged = unmanagedPods(store);
+    return { count: unmanaged.length, first: unmanaged.slice(0, 20) };
+  } });
+}
+
+/**
+ * The same summary from the pod counts the store keeps (`summaryCountsFor`): no walk over every pod.
+ * While a large store is first counted, `podsCounted` is false and the pod counts (host-network,
+ * pod IPs, unmanaged) are 0; `onReady` is then called once when they are counted.
+ */
+export function summarizeClusterKept(store: ClusterStore, sources: SourceStatus[], onReady?: () => void): { summary: ClusterSummary; podsCounted: boolean } {
+  const counts = summaryCountsFor(store);
+  if (!counts.ready) {
+    if (onReady) counts.whenReady(onReady);
+    return { summary: summaryWith(store, sources, { hostNetworkPods: 0, podIps: 0, unmanaged: () => ({ count: 0, first: [] }) }), podsCounted: false };
+  }
+  const summary = summaryWith(store, sources, { hostNetworkPods: counts.hostNetworkPods, podIps: counts.podIps, unmanaged: () => {
+    const first: PodInfo[] = [];
+    for (const key of counts.unmanagedPodKeys()) {
+      const pod = store.get('pod', key);
+      if (pod) first.push(pod);
+      if (first.length === 20) break;
+    }
+    return { count: counts.unmanagedPods, first };
+  } });
+  return { summary, podsCounted: true };
+}
+
+interface PodCounts {
+  hostNetworkPods: number;
+  podIps: number;
+  /** How many pods Cilium does not manage, and the first 20 of them. */
+  unmanaged: () => { count: number; first: PodInfo[] };
+}
+
+function summaryWith(store: ClusterStore, sources: SourceStatus[], pods: PodCounts): ClusterSummary {
+  const { mode } = clusterSettings(store);
   let enis = 0;
   for (const eni of store.list('eni')) if (eni.nodeName) enis++;
   const policies = { networkPolicies: 0, ciliumNetworkPolicies: 0, ciliumClusterwideNetworkPolicies: 0 };
@@ -63,7 +101,7 @@ export function summarizeCluster(store: ClusterStore, sources: SourceStatus[]): 
   }
   const ciliumDetected = mode.mode === 'aws-cni-chaining' || mode.mode === 'cilium-only';
   const unmanagedKnown = ciliumDetected && !unreadableCiliumEndpoints(sources);
-  const unmanaged = unmanagedKnown ? unmanagedPods(store) : [];
+  const unmanaged = unmanagedKnown ? pods.unmanaged() : { count: 0, first: [] };
   return {
     mode,
     counts: {
@@ -71,15 +109,15 @@ export function summarizeCluster(store: ClusterStore, sources: SourceStatus[]): 
       enis,
       otherEnis: store.count('eni') - enis,
       pods: store.count('pod'),
-      hostNetworkPods,
-      podIps: podIps.size,
+      hostNetworkPods: pods.hostNetworkPods,
+      podIps: pods.podIps,
       ciliumEndpoints: store.count('ciliumEndpoint'),
-      unmanagedPods: unmanagedKnown ? unmanaged.length : null,
+      unmanagedPods: unmanagedKnown ? unmanaged.count : null,
       services: store.count('service'),
       namespaces: store.count('namespace'),
       policies,
     },
-    unmanagedExamples: unmanaged.slice(0, 20).map((p) => `${p.namespace}/${p.name}`).sort(),
+    unmanagedExamples: unmanaged.first.map((p) => `${p.namespace}/${p.name}`).sort(),
     sources,
   };
 }

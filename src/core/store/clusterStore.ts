@@ -274,6 +274,16 @@ export class ClusterStore {
     return this.resolve('endpointSlice', this.slicesByService.get(`${namespace}/${name}`));
   }
 
+  /** Namespaces that have at least one CiliumEndpoint. */
+  endpointNamespaces(): string[] {
+    return [...this.endpointsByNamespace.indexes()];
+  }
+
+  /** Security identities that at least one CiliumEndpoint has. */
+  endpointIdentityIds(): number[] {
+    return [...this.endpointsByIdentity.indexes()].map(Number);
+  }
+
   /** Namespaces that have at least one pod. */
   podNamespaces(): string[] {
     return [...this.podsByNamespace.indexes()];

@@ -1,6 +1,6 @@
 /** The Cluster tree: detected mode, the session, counts, the doctor's checks, datapath settings and sources. */
 import { clusterSettings } from '../analysis/clusterSettings';
-import { summarizeCluster, type ClusterSummary } from '../analysis/clusterSummary';
+import { summarizeClusterKept, type ClusterSummary } from '../analysis/clusterSummary';
 import { doctorRunnerFor } from '../analysis/doctor/doctorRunner';
 import type { Finding } from '../analysis/doctor/types';
 import type { Provenance, Setting, SourceStatus } from '../model';
@@ -63,13 +63,16 @@ export function clusterRowsAffected(store: ClusterStore, changes: readonly Store
   return ids;
 }
 
+const POD_COUNT_ROWS = ['cluster/podIps', 'cluster/unmanaged'];
 const SUMMARY_ROWS = ['mode', 'nodes', 'enis', 'podIps', 'endpoints', 'unmanaged', 'policies'].map((id) => `cluster/${id}`);
 const REFRESHED_ROWS = [...SUMMARY_ROWS, 'cluster/checks', 'cluster/settings'];
 
 export function clusterRows(input: ClusterTreeInput): TreeRow[] {
   const { store } = input;
   if (store.count('node') === 0 && input.phase !== 'connected') return [];
-  const summary = oncePerTurn(() => summarizeCluster(store, [...input.sources]));
+  // the pod counts are kept from the store's changes; a large store's first count takes a few turns
+  const onCounted = input.refreshRow && (() => POD_COUNT_ROWS.forEach((id) => input.refreshRow?.(id)));
+  const summary = oncePerTurn(() => summarizeClusterKept(store, [...input.sources], onCounted));
   // each row can be rebuilt alone: a store change refreshes the rows it touches, not the whole view
   const summaryRow = (id: string): TreeRow | undefined => {
     const row = summaryRows(input, summary()).find((r) => r.id === id);
@@ -83,7 +86,7 @@ export function clusterRows(input: ClusterTreeInput): TreeRow[] {
 }
 
 /** The detected mode, the session, the counts and the sources group (last). */
-function summaryRows(input: ClusterTreeInput, s: ClusterSummary): TreeRow[] {
+function summaryRows(input: ClusterTreeInput, { summary: s, podsCounted }: { summary: ClusterSummary; podsCounted: boolean }): TreeRow[] {
   const c = s.counts;
   const policies = c.policies.networkPolicies + c.policies.ciliumNetworkPolicies + c.policies.ciliumClusterwideNetworkPolicies;
   const row = (id: string, label: string, description: string, iconId: string, tooltip?: string): TreeRow => ({
@@ -94,9 +97,9 @@ function summaryRows(input: ClusterTreeInput, s: ClusterSummary): TreeRow[] {
     row('session', input.label, input.offline ? 'offline snapshot' : sessionPhaseText(input.phase), input.offline ? 'archive' : 'plug', input.detail ? esc(input.detail) : undefined),
     row('nodes', 'Nodes', String(c.nodes), 'server'),
     row('enis', 'ENIs', `${c.enis} on nodes${c.otherEnis ? ` · ${c.otherEnis} other in the VPC` : ''}`, 'circuit-board'),
-    row('podIps', 'Pod IPs', String(c.podIps), 'symbol-number'),
+    row('podIps', 'Pod IPs', podsCounted ? String(c.podIps) : 'counting…', 'symbol-number'),
     row('endpoints', 'Cilium endpoints', String(c.ciliumEndpoints), 'shield'),
-    row('unmanaged', 'Pods not managed by Cilium', c.unmanagedPods === null ? 'n/a' : String(c.unmanagedPods), c.unmanagedPods ? 'warning' : 'pass',
+    row('unmanaged', 'Pods not managed by Cilium', c.unmanagedPods === null ? 'n/a' : podsCounted ? String(c.unmanagedPods) : 'counting…', !podsCounted && c.unmanagedPods !== null ? 'loading~spin' : c.unmanagedPods ? 'warning' : 'pass',
       s.unmanagedExamples.length ? `Pods with no CiliumEndpoint (started before Cilium: restart them):\n\n${s.unmanagedExamples.map((p) => `- ${esc(p)}`).join('\n')}` : undefined),
     row('policies', 'Policies', `${policies} (${c.policies.networkPolicies} NP · ${c.policies.ciliumNetworkPolicies} CNP · ${c.policies.ciliumClusterwideNetworkPolicies} CCNP)`, 'law'),
     {

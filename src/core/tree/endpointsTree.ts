@@ -2,10 +2,12 @@
  * The Cilium Endpoints tree: namespace → endpoint (id, identity, IPv4, state, and whether its pod
  * agrees), a grouping by security identity, and the pods Cilium does not manage.
  */
-import { unmanagedPods, unreadableCiliumEndpoints } from '../analysis/clusterSummary';
-import type { CiliumEndpointInfo, SourceStatus } from '../model';
+import { unreadableCiliumEndpoints } from '../analysis/clusterSummary';
+import { summaryCountsFor } from '../analysis/summaryCounts';
+import type { CiliumEndpointInfo, PodInfo, SourceStatus } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { shortNodeName } from './nodesTree';
+import { pageHolding, pagedRows, PAGE_SIZE } from './paging';
 import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
 
 export const IDENTITIES_ROW = 'cep-identities';
@@ -26,25 +28,40 @@ export function identityEndpointRowId(id: number, key: string): string {
 
 /** Namespaces that have at least one endpoint. */
 export function endpointNamespaces(store: ClusterStore): string[] {
-  const namespaces = new Set<string>();
-  for (const ep of store.list('ciliumEndpoint')) namespaces.add(ep.namespace);
-  return [...namespaces].sort();
+  return store.endpointNamespaces().sort();
 }
 
-export function endpointRows(store: ClusterStore, sources: readonly SourceStatus[] = []): TreeRow[] {
+export function endpointRows(store: ClusterStore, sources: readonly SourceStatus[] = [], refreshRow?: (id: string) => void): TreeRow[] {
   const rows: TreeRow[] = endpointNamespaces(store).map((ns) => ({
     id: endpointNamespaceRowId(ns),
     label: ns,
     description: `${store.endpointCountInNamespace(ns)} endpoints`,
     icon: icon('symbol-namespace'),
-    children: () => store.endpointsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)).map((ep) => endpointRow(store, ep)),
+    children: () => pagedRows(endpointNamespaceRowId(ns), () => store.endpointsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)), (ep) => ep.name, (ep) => endpointRow(store, ep), 'endpoints'),
   }));
   if (store.count('ciliumEndpoint') > 0) rows.push(identityGroup(store));
   // without CiliumEndpoints every pod would look unmanaged: the source row above says why instead
   if (unreadableCiliumEndpoints(sources)) return rows;
-  const unmanaged = unmanagedPods(store);
+  const counts = summaryCountsFor(store);
+  if (!counts.ready) {
+    // a large store's pods are first counted in steps: the group comes when they are
+    counts.whenReady(() => refreshRow?.(UNMANAGED_ROW));
+    rows.push({ id: UNMANAGED_ROW, label: 'Not managed by Cilium', description: 'counting…', icon: icon('loading~spin'), contextValue: 'cniLens.unmanagedGroup' });
+    return rows;
+  }
+  const unmanaged = unmanagedPodsKept(store);
   if (store.count('ciliumEndpoint') > 0 || unmanaged.length > 0) rows.push(unmanagedGroup(unmanaged));
   return rows;
+}
+
+/** The rows above an endpoint's row (`cep/namespace/name`): its namespace, and its page when the namespace is paged. */
+export function endpointPath(store: ClusterStore, id: string): string[] | undefined {
+  const m = /^cep\/([^/]+)\/([^/]+)$/.exec(id);
+  if (!m) return undefined;
+  const [, ns, name] = m as unknown as [string, string, string];
+  const nsRow = endpointNamespaceRowId(ns);
+  const page = store.endpointCountInNamespace(ns) > PAGE_SIZE ? pageHolding(nsRow, store.endpointsInNamespace(ns).map((e) => e.name).sort(compareNames), name) : undefined;
+  return page ? [nsRow, page] : [nsRow];
 }
 
 /** What the endpoint's pod says against the endpoint: gone, another IP, not ready. */
@@ -85,15 +102,25 @@ function endpointRow(store: ClusterStore, ep: CiliumEndpointInfo): TreeRow {
 
 /** Endpoints grouped by security identity: who shares policy decisions. */
 function identityGroup(store: ClusterStore): TreeRow {
-  const ids = new Set<number>();
-  for (const ep of store.list('ciliumEndpoint')) if (ep.identityId !== undefined) ids.add(ep.identityId);
+  const ids = store.endpointIdentityIds();
   return {
     id: IDENTITIES_ROW,
     label: 'By identity',
-    description: `${ids.size} identities`,
+    description: `${ids.length} identities`,
     icon: icon('key'),
-    children: () => [...ids].sort((a, b) => a - b).map((id) => identityRow(store, id)),
+    children: () => pagedRows(IDENTITIES_ROW, () => ids.sort((a, b) => a - b), String, (id) => identityRow(store, id), 'identities'),
   };
+}
+
+/** The pods Cilium does not manage, from the store's kept counts (once they are counted). */
+function unmanagedPodsKept(store: ClusterStore): PodInfo[] {
+  const counts = summaryCountsFor(store);
+  const out: PodInfo[] = [];
+  for (const key of counts.unmanagedPodKeys()) {
+    const pod = store.get('pod', key);
+    if (pod) out.push(pod);
+  }
+  return out;
 }
 
 function identityRow(store: ClusterStore, id: number): TreeRow {
@@ -108,7 +135,7 @@ function identityRow(store: ClusterStore, id: number): TreeRow {
     icon: icon('key'),
     searchText: labels.join(' '),
     tooltip: () => `**Identity ${id}**\n\n${labels.map((l) => `- ${esc(l)}`).join('\n')}`,
-    children: () => store.endpointsWithIdentity(id).sort((a, b) => compareNames(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`)).map((ep) => ({
+    children: () => pagedRows(identityRowId(id), () => store.endpointsWithIdentity(id).sort((a, b) => compareNames(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`)), (ep) => `${ep.namespace}/${ep.name}`, (ep): TreeRow => ({
       id: identityEndpointRowId(id, `${ep.namespace}/${ep.name}`),
       label: `${ep.namespace}/${ep.name}`,
       description: [ep.ipv4[0], ep.state].filter(Boolean).join(' · '),
@@ -116,11 +143,11 @@ function identityRow(store: ClusterStore, id: number): TreeRow {
       contextValue: 'cniLens.endpoint',
       ref: { kind: 'ciliumEndpoint' as const, key: `${ep.namespace}/${ep.name}` },
       ...(ep.ipv4[0] ? { ip: ep.ipv4[0] } : {}),
-    })),
+    }), 'endpoints'),
   };
 }
 
-function unmanagedGroup(unmanaged: ReturnType<typeof unmanagedPods>): TreeRow {
+function unmanagedGroup(unmanaged: readonly PodInfo[]): TreeRow {
   return {
     id: UNMANAGED_ROW,
     label: 'Not managed by Cilium',
@@ -128,7 +155,7 @@ function unmanagedGroup(unmanaged: ReturnType<typeof unmanagedPods>): TreeRow {
     icon: icon(unmanaged.length ? 'warning' : 'pass'),
     contextValue: 'cniLens.unmanagedGroup',
     tooltip: 'Pods on the pod network with no CiliumEndpoint: they started before Cilium (or Cilium failed for them). Cilium applies no policy to them and Hubble has no endpoint data. Restart them to bring them under Cilium.',
-    children: () => unmanaged.map((pod) => ({
+    children: () => pagedRows(UNMANAGED_ROW, () => unmanaged, (pod) => `${pod.namespace}/${pod.name}`, (pod): TreeRow => ({
       id: `unmanaged/${pod.namespace}/${pod.name}`,
       label: `${pod.namespace}/${pod.name}`,
       description: [pod.ip, pod.owner ? `${pod.owner.kind} ${pod.owner.name}` : undefined].filter(Boolean).join(' · '),
@@ -136,6 +163,6 @@ function unmanagedGroup(unmanaged: ReturnType<typeof unmanagedPods>): TreeRow {
       contextValue: 'cniLens.pod.unmanaged',
       ref: { kind: 'pod' as const, key: `${pod.namespace}/${pod.name}` },
       ...(pod.ip ? { ip: pod.ip } : {}),
-    })),
+    }), 'pods'),
   };
 }

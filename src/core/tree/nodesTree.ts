@@ -2,12 +2,12 @@
  * The Nodes tree: node → ENIs → IPs and /28 prefixes (each IP → its pod, "node primary", "warm" or
  * "cooling"). ENIs come from EC2, then ipamd, then inference from pod IPs (each ENI says which).
  */
-import type { EniInfo, EniIp } from '../model';
-import { clusterSettings } from '../analysis/clusterSettings';
-import { nodeCapacity } from '../capacity/nodeCapacity';
+import type { EniInfo, EniIp, NodeInfo, PodInfo } from '../model';
+import { nodeCapacityCacheFor, type NodeCapacityEntry } from '../capacity/nodeCapacityCache';
 import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore } from '../store/clusterStore';
 import { awsEniOwner } from '../analysis/datapath/vpcLookup';
+import { pageHolding, pagedRowsOf, PAGE_SIZE } from './paging';
 import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
 
 /** `ip-10-0-17-42.us-west-2.compute.internal` → `ip-10-0-17-42`: the rest is the same on every node (full name in the tooltip). */
@@ -19,40 +19,73 @@ export function nodeRowId(nodeName: string): string {
   return `node/${nodeName}`;
 }
 
-export function nodeRows(store: ClusterStore): TreeRow[] {
-  const { vpcCni } = clusterSettings(store);
-  return [...store.list('node')]
-    .sort((a, b) => compareNames(a.name, b.name))
-    .map((node) => {
-      const pods = store.podsOnNode(node.name);
-      const { enis, inferred } = enisOfNode(store, node.name);
-      // capacity counts the ENIs AWS reported; inferred ones carry no allocation facts
-      const cap = nodeCapacity(node, inferred ? [] : enis, pods, vpcCni);
-      const of = (n: number, max: number | undefined) => (max === undefined ? String(n) : `${n}/${max}`);
-      const id = nodeRowId(node.name);
-      return {
-        id,
-        label: shortNodeName(node.name),
-        description: [node.instanceType, node.zone, node.internalIp, `pods ${of(cap.pods.total, cap.pods.max)}`, `IPs ${of(cap.ips.assigned, cap.ips.maxPossible)}`, cap.flags.includes('ip-exhausted') ? 'IPs exhausted' : undefined].filter(Boolean).join(' · '),
-        icon: node.ready ? icon('server') : icon('warning', WARNING_COLOR),
-        contextValue: 'cniLens.node',
-        ref: { kind: 'node', key: node.name },
-        ...(node.internalIp ? { ip: node.internalIp } : {}),
-        searchText: `${node.name} ${node.instanceId ?? ''} ${enis.map((e) => `${e.id} ${e.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' ')}`).join(' ')}`,
-        tooltip: () => `**${esc(node.name)}**\n\n${[
-          node.instanceId && `Instance: ${esc(node.instanceId)}`,
-          node.instanceType && `Type: ${esc(node.instanceType)}`,
-          node.zone && `Zone: ${esc(node.zone)}`,
-          node.internalIp && `InternalIP: ${esc(node.internalIp)}`,
-          `Ready: ${node.ready ? 'yes' : 'no'}`,
-          `Pods: ${cap.pods.total} of max ${cap.pods.max ?? '?'} (${esc(cap.pods.maxPods.formula)})`,
-          `ENIs: ${cap.enis.used} of ${cap.enis.max ?? '?'}; pod IPs ${cap.ips.assigned} assigned, ${cap.ips.free} warm, ${cap.ips.allocated} allocated, ${cap.ips.maxPossible ?? '?'} possible`,
-          inferred ? 'No ENI data from EC2 or ipamd for this node: its ENIs below are inferred from pod IPs and the node address.' : undefined,
-          ...cap.notes.map((n) => esc(n)),
-        ].filter(Boolean).join('\n\n')}`,
-        children: () => eniRows(store, enis, id),
-      };
-    });
+/** The parent id of the Nodes view's pages (a cluster of more than 1,000 nodes). */
+export const NODE_PAGES = 'nodes';
+
+/** Clusters with at most this many nodes have their rows' capacities computed at once (a few ms). */
+export const NODE_CAPACITY_AT_ONCE = 500;
+
+/**
+ * The node rows. A large cluster's capacities (the pods n/m and IPs n/m columns) come from a cache
+ * filled in steps: until a node's is known its row says "counting…", and `refreshRow` is called for
+ * it when it is. Nodes a change touched are computed again as their rows are built.
+ */
+export function nodeRows(store: ClusterStore, refreshRow?: (id: string) => void): TreeRow[] {
+  const cache = nodeCapacityCacheFor(store);
+  const rowsOf = (nodes: readonly NodeInfo[]): TreeRow[] => {
+    const missing = nodes.filter((n) => !cache.get(n.name));
+    const atOnce = nodes.length <= NODE_CAPACITY_AT_ONCE || missing.length <= NODE_CAPACITY_AT_ONCE / 5;
+    if (!atOnce) cache.fill(refreshRow && (() => missing.forEach((n) => refreshRow(nodeRowId(n.name)))));
+    return nodes.map((node) => nodeRow(store, node, atOnce ? cache.compute(node) : cache.get(node.name)));
+  };
+  // more than 1,000 nodes: in pages, whose rows are built when a page is expanded
+  return pagedRowsOf(NODE_PAGES, () => [...store.list('node')].sort((a, b) => compareNames(a.name, b.name)), (n) => shortNodeName(n.name), rowsOf, 'nodes');
+}
+
+/** The rows above a node's row (`node/name`): its page when the nodes are paged. */
+export function nodePath(store: ClusterStore, id: string): string[] | undefined {
+  if (!id.startsWith('node/') || id.indexOf('/eni/') >= 0) return undefined;
+  const name = id.slice('node/'.length);
+  if (store.count('node') <= PAGE_SIZE) return [];
+  const page = pageHolding(NODE_PAGES, [...store.keys('node')].sort(compareNames), name);
+  return page ? [page] : undefined;
+}
+
+function nodeRow(store: ClusterStore, node: NodeInfo, known: NodeCapacityEntry | undefined): TreeRow {
+  const cache = nodeCapacityCacheFor(store);
+  const cap = known?.capacity;
+  const of = (n: number, max: number | undefined) => (max === undefined ? String(n) : `${n}/${max}`);
+  const id = nodeRowId(node.name);
+  const enis = (): { enis: EniInfo[]; inferred: boolean } => known ?? enisOfNode(store, node.name);
+  return {
+    id,
+    rebuild: () => {
+      const now = store.get('node', node.name);
+      return now ? nodeRow(store, now, cache.compute(now)) : undefined;
+    },
+    label: shortNodeName(node.name),
+    description: [node.instanceType, node.zone, node.internalIp, ...(cap ? [`pods ${of(cap.pods.total, cap.pods.max)}`, `IPs ${of(cap.ips.assigned, cap.ips.maxPossible)}`, cap.flags.includes('ip-exhausted') ? 'IPs exhausted' : undefined] : ['counting…'])].filter(Boolean).join(' · '),
+    icon: node.ready ? icon('server') : icon('warning', WARNING_COLOR),
+    contextValue: 'cniLens.node',
+    ref: { kind: 'node', key: node.name },
+    ...(node.internalIp ? { ip: node.internalIp } : {}),
+    searchText: () => `${node.name} ${node.instanceId ?? ''} ${enis().enis.map((e) => `${e.id} ${e.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' ')}`).join(' ')}`,
+    tooltip: () => {
+      const c = cache.compute(node).capacity;
+      return `**${esc(node.name)}**\n\n${[
+        node.instanceId && `Instance: ${esc(node.instanceId)}`,
+        node.instanceType && `Type: ${esc(node.instanceType)}`,
+        node.zone && `Zone: ${esc(node.zone)}`,
+        node.internalIp && `InternalIP: ${esc(node.internalIp)}`,
+        `Ready: ${node.ready ? 'yes' : 'no'}`,
+        `Pods: ${c.pods.total} of max ${c.pods.max ?? '?'} (${esc(c.pods.maxPods.formula)})`,
+        `ENIs: ${c.enis.used} of ${c.enis.max ?? '?'}; pod IPs ${c.ips.assigned} assigned, ${c.ips.free} warm, ${c.ips.allocated} allocated, ${c.ips.maxPossible ?? '?'} possible`,
+        enis().inferred ? 'No ENI data from EC2 or ipamd for this node: its ENIs below are inferred from pod IPs and the node address.' : undefined,
+        ...c.notes.map((n) => esc(n)),
+      ].filter(Boolean).join('\n\n')}`;
+    },
+    children: () => eniRows(store, enis().enis, id),
+  };
 }
 
 /** Primary / secondary / trunk / branch / efa for a node's ENI; who owns it (NLB, NAT gateway, RDS…) otherwise. */
@@ -91,6 +124,47 @@ export function podOfEniIp(store: ClusterStore, ip: EniIp): { namespace: string;
   return { ...ip.pod, inStore: named !== undefined };
 }
 
+interface IpTotalsCache {
+  totals: WeakMap<EniInfo, { used: number; total: number }>;
+  subscription: { dispose(): void };
+}
+const ipTotalsCaches = new WeakMap<ClusterStore, IpTotalsCache>();
+
+/**
+ * `eniIpTotals` kept per ENI object (a changed ENI is a new object) until a pod with one of its IPs
+ * changes: a tree refresh under pod churn rebuilds hundreds of ENI rows of a subnet without looking
+ * up the pod of every IP again.
+ */
+export function eniIpTotalsKept(store: ClusterStore, eni: EniInfo): { used: number; total: number } {
+  let cache = ipTotalsCaches.get(store);
+  if (!cache) {
+    const totals = new WeakMap<EniInfo, { used: number; total: number }>();
+    const subscription = store.onChange((changes) => {
+      for (const change of changes) {
+        if (change.kind !== 'pod') continue;
+        const pods = [change.previous as PodInfo | undefined, change.type === 'deleted' ? undefined : store.get('pod', change.key)];
+        for (const pod of pods) {
+          if (!pod) continue;
+          for (const ip of pod.ip ? [pod.ip, ...pod.ips] : pod.ips) {
+            for (const owner of store.ownersOfIp(ip)) {
+              const holder = owner.kind === 'eni' ? store.get('eni', owner.key) : undefined;
+              if (holder) totals.delete(holder);
+            }
+          }
+        }
+      }
+    });
+    cache = { totals, subscription };
+    ipTotalsCaches.set(store, cache);
+  }
+  let kept = cache.totals.get(eni);
+  if (!kept) {
+    kept = eniIpTotals(store, eni);
+    cache.totals.set(eni, kept);
+  }
+  return kept;
+}
+
 /** Addresses an ENI can hand to pods: secondary IPs outside prefixes, plus 16 per IPv4 /28 prefix. */
 export function eniIpTotals(store: ClusterStore, eni: EniInfo): { used: number; total: number } {
   let used = 0;
@@ -115,38 +189,48 @@ export function ipRowId(eniRow: string, ip: EniIp): string {
 export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId: string): TreeRow[] {
   return [...enis]
     .sort((a, b) => (a.deviceIndex ?? 99) - (b.deviceIndex ?? 99) || compareNames(a.id, b.id))
-    .map((eni) => {
-      const { used, total } = eniIpTotals(store, eni);
-      const id = eniRowId(parentId, eni.id);
-      const inferred = eni.origin.source === 'inferred';
-      const sgs = eni.securityGroups.map((g) => g.name ?? g.id);
-      return {
-        id,
-        label: inferred ? `${eni.deviceIndex === 0 ? 'eth0' : 'ENI'} (id unknown)` : eni.id,
-        description: [
-          eni.deviceIndex !== undefined && (eni.nodeName || eni.instanceId) ? `eth${eni.deviceIndex}` : undefined,
-          eniRole(eni),
-          `${used}/${total} IPs used`,
-          eni.subnetId ?? (inferred ? 'subnet unknown' : undefined),
-          sgs.length ? `SGs ${sgs.join(', ')}` : undefined,
-          eniSourceText(eni),
-        ].filter(Boolean).join(' · '),
-        icon: inferred ? icon('circuit-board', WARNING_COLOR) : icon('circuit-board'),
-        contextValue: inferred ? 'cniLens.inferredEni' : 'cniLens.eni',
-        ...(inferred ? {} : { ref: { kind: 'eni' as const, key: eni.id } }),
-        ...(eni.primaryIp ? { ip: eni.primaryIp } : {}),
-        searchText: eni.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' '),
-        tooltip: () => `**${esc(inferred ? eni.description ?? eni.id : eni.id)}**\n\n${[
-          eni.description && !inferred && `Description: ${esc(eni.description)}`,
-          eni.subnetId && `Subnet: ${esc(eni.subnetId)}`,
-          eni.securityGroups.length ? `Security groups: ${eni.securityGroups.map((g) => esc(g.name ? `${g.id} (${g.name})` : g.id)).join(', ')}` : undefined,
-          eni.prefixes.length ? `Prefixes: ${eni.prefixes.map(esc).join(', ')}` : undefined,
-          `Source: ${esc(eni.origin.source)}${eni.origin.detail ? ` (${esc(eni.origin.detail)})` : ''}`,
-          inferred ? 'Neither EC2 nor ipamd gave this node\'s ENIs: the node\'s InternalIP is taken as the primary ENI\'s primary IP and the pod IPs as its secondary IPs. Give CNI Lens AWS credentials (cniLens.aws.profile) or access to the aws-node pods for the real ENIs.' : undefined,
-        ].filter(Boolean).join('\n\n')}`,
-        children: () => eniChildren(store, eni, id),
-      };
-    });
+    .map((eni) => eniRow(store, eni, parentId));
+}
+
+/**
+ * One ENI's row. A pod change refreshes it alone (its IPs-used count); an ENI reported by EC2 or
+ * ipamd is read again from the store, an inferred one is rebuilt through its parent.
+ */
+function eniRow(store: ClusterStore, eni: EniInfo, parentId: string): TreeRow {
+  const { used, total } = eniIpTotalsKept(store, eni);
+  const id = eniRowId(parentId, eni.id);
+  const inferred = eni.origin.source === 'inferred';
+  const sgs = eni.securityGroups.map((g) => g.name ?? g.id);
+  return {
+    rebuild: () => {
+      const now = inferred ? undefined : store.get('eni', eni.id);
+      return now ? eniRow(store, now, parentId) : undefined;
+    },
+    id,
+    label: inferred ? `${eni.deviceIndex === 0 ? 'eth0' : 'ENI'} (id unknown)` : eni.id,
+    description: [
+      eni.deviceIndex !== undefined && (eni.nodeName || eni.instanceId) ? `eth${eni.deviceIndex}` : undefined,
+      eniRole(eni),
+      `${used}/${total} IPs used`,
+      eni.subnetId ?? (inferred ? 'subnet unknown' : undefined),
+      sgs.length ? `SGs ${sgs.join(', ')}` : undefined,
+      eniSourceText(eni),
+    ].filter(Boolean).join(' · '),
+    icon: inferred ? icon('circuit-board', WARNING_COLOR) : icon('circuit-board'),
+    contextValue: inferred ? 'cniLens.inferredEni' : 'cniLens.eni',
+    ...(inferred ? {} : { ref: { kind: 'eni' as const, key: eni.id } }),
+    ...(eni.primaryIp ? { ip: eni.primaryIp } : {}),
+    searchText: () => eni.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' '),
+    tooltip: () => `**${esc(inferred ? eni.description ?? eni.id : eni.id)}**\n\n${[
+      eni.description && !inferred && `Description: ${esc(eni.description)}`,
+      eni.subnetId && `Subnet: ${esc(eni.subnetId)}`,
+      eni.securityGroups.length ? `Security groups: ${eni.securityGroups.map((g) => esc(g.name ? `${g.id} (${g.name})` : g.id)).join(', ')}` : undefined,
+      eni.prefixes.length ? `Prefixes: ${eni.prefixes.map(esc).join(', ')}` : undefined,
+      `Source: ${esc(eni.origin.source)}${eni.origin.detail ? ` (${esc(eni.origin.detail)})` : ''}`,
+      inferred ? 'Neither EC2 nor ipamd gave this node\'s ENIs: the node\'s InternalIP is taken as the primary ENI\'s primary IP and the pod IPs as its secondary IPs. Give CNI Lens AWS credentials (cniLens.aws.profile) or access to the aws-node pods for the real ENIs.' : undefined,
+    ].filter(Boolean).join('\n\n')}`,
+    children: () => eniChildren(store, eni, id),
+  };
 }
 
 function eniChildren(store: ClusterStore, eni: EniInfo, eniRow: string): TreeRow[] {

@@ -2,6 +2,7 @@
 import type { PodInfo } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { shortNodeName } from './nodesTree';
+import { pageHolding, pagedRows, PAGE_SIZE } from './paging';
 import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
 
 export function podNamespaceRowId(namespace: string): string {
@@ -18,8 +19,19 @@ export function podNamespaceRows(store: ClusterStore): TreeRow[] {
     label: ns,
     description: `${store.podCountInNamespace(ns)} pods`,
     icon: icon('symbol-namespace'),
-    children: () => store.podsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)).map((pod) => podRow(store, pod)),
+    children: () => pagedRows(podNamespaceRowId(ns), () => store.podsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)), (pod) => pod.name, (pod) => podRow(store, pod), 'pods'),
   }));
+}
+
+/** The rows above a pod's row (`pod/namespace/name`): its namespace, and its page when the namespace is paged. */
+export function podPath(store: ClusterStore, id: string): string[] | undefined {
+  const m = /^pod\/([^/]+)\/([^/]+)$/.exec(id);
+  if (!m) return undefined;
+  const [, ns, name] = m as unknown as [string, string, string];
+  const nsRow = podNamespaceRowId(ns);
+  const count = store.podCountInNamespace(ns);
+  const page = count > PAGE_SIZE ? pageHolding(nsRow, store.podsInNamespace(ns).map((p) => p.name).sort(compareNames), name) : undefined;
+  return page ? [nsRow, page] : [nsRow];
 }
 
 /** Flags of a pod as the Pod IPs tree shows them ("not managed" as `unmanagedPods` counts it). */

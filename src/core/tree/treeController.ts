@@ -114,12 +114,32 @@ export class TreeController {
   /** Finds a row by id, expanding rows breadth-first down to `maxDepth` (for reveal). */
   findNode(id: string, maxDepth = 3): TreeRow | undefined {
     let level = this.getChildren();
+    const path = this.pathTo(id);
+    if (path) {
+      // straight down the rows above it: no other row of a large tree is built
+      for (const above of path) {
+        const row = level.find((n) => n.id === above);
+        if (!row?.children) return undefined;
+        level = this.getChildren(row);
+      }
+      return level.find((n) => n.id === id);
+    }
     for (let depth = 0; depth <= maxDepth && level.length > 0; depth++) {
       const hit = level.find((n) => n.id === id);
       if (hit) return hit;
       level = level.flatMap((n) => (n.children ? this.getChildren(n) : []));
     }
     return undefined;
+  }
+
+  private pathTo(id: string): string[] | undefined {
+    const store = this.subscribed?.store ?? this.sessions.ensureStarted()?.store;
+    if (!store || !this.model.pathTo) return undefined;
+    try {
+      return this.model.pathTo(store, id);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Runs a pending refresh now (tests, and before disposing). */
@@ -276,7 +296,7 @@ export class TreeController {
   /** The rows under `parent` (the top level when undefined), filtered, not yet interned. */
   private build(parent: TreeRow | undefined): TreeRow[] {
     try {
-      if (parent) return this.applyFilter(parent.children?.() ?? [], this.matches(parent));
+      if (parent) return this.applyFilter(parent.children?.() ?? [], this.matchesAbove(parent));
       return this.buildRoots();
     } catch (err) {
       return [messageRow(`${parent?.id ?? 'root'}/error`, `Cannot show this: ${(err as Error)?.message ?? String(err)}`, 'error')];
@@ -310,9 +330,18 @@ export class TreeController {
     return rows;
   }
 
+  /** Whether `row` matches, or for a page, the row whose list it pages. */
+  private matchesAbove(row: TreeRow): boolean {
+    let at: TreeRow | undefined = row;
+    while (at?.pageOnly) at = this.getParent(at);
+    return at !== undefined && this.matches(at);
+  }
+
   private matches(row: TreeRow): boolean {
     if (!this.filterText) return true;
-    return `${row.label} ${row.description ?? ''} ${row.searchText ?? ''}`.toLowerCase().includes(this.filterText);
+    if (row.pageOnly) return false;
+    const more = typeof row.searchText === 'function' ? row.searchText() : row.searchText ?? '';
+    return `${row.label} ${row.description ?? ''} ${more}`.toLowerCase().includes(this.filterText);
   }
 
   /** Keeps rows that match or have a matching descendant (two levels down); all rows when the parent matched. */

@@ -6,10 +6,10 @@ import type { SourceStatus } from '../model';
 import type { ClusterStore, StoreChange } from '../store/clusterStore';
 import { endpointsAffected, enisAffected, nodesAffected, podIpsAffected, type AffectedRows } from './affectedRows';
 import { clusterRows, clusterRowsAffected, type ClusterTreeInput } from './clusterTree';
-import { endpointRows } from './endpointsTree';
+import { endpointPath, endpointRows } from './endpointsTree';
 import { subnetRows } from './enisTree';
-import { nodeRows } from './nodesTree';
-import { podNamespaceRows } from './podIpsTree';
+import { nodePath, nodeRows } from './nodesTree';
+import { podNamespaceRows, podPath } from './podIpsTree';
 import { esc, icon, type TreeRow } from './treeRow';
 
 export type TreeInput = ClusterTreeInput;
@@ -22,6 +22,11 @@ export interface TreeModel {
   affected(store: ClusterStore, changes: readonly StoreChange[]): AffectedRows;
   /** When nothing is connected: the Cluster tree shows nothing, so its welcome content shows. */
   showsDisconnectedMessage: boolean;
+  /**
+   * The ids of the rows above row `id`, top first, when the tree knows them without building other
+   * rows (reveal in a tree of thousands of rows); undefined: search the tree.
+   */
+  pathTo?(store: ClusterStore, id: string): string[] | undefined;
   /** The least time between two refreshes of this tree (store changes wait and are taken together). */
   minRefreshIntervalMs?: number;
 }
@@ -30,10 +35,10 @@ export type TreeViewName = 'cluster' | 'nodes' | 'enis' | 'podIps' | 'endpoints'
 
 export const TREE_MODELS: Readonly<Record<TreeViewName, TreeModel>> = {
   cluster: { sourcesShown: [], roots: clusterRows, affected: clusterRowsAffected, showsDisconnectedMessage: false, minRefreshIntervalMs: 1000 },
-  nodes: { sourcesShown: ['kubernetes nodes', 'kubernetes pods', 'ec2', 'ipamd'], roots: (i) => nodeRows(i.store), affected: nodesAffected, showsDisconnectedMessage: true },
+  nodes: { sourcesShown: ['kubernetes nodes', 'kubernetes pods', 'ec2', 'ipamd'], roots: (i) => nodeRows(i.store, i.refreshRow), affected: nodesAffected, pathTo: nodePath, showsDisconnectedMessage: true },
   enis: { sourcesShown: ['ec2', 'ipamd'], roots: (i) => subnetRows(i.store), affected: enisAffected, showsDisconnectedMessage: true },
-  podIps: { sourcesShown: ['kubernetes pods', 'kubernetes namespaces'], roots: (i) => podNamespaceRows(i.store), affected: podIpsAffected, showsDisconnectedMessage: true },
-  endpoints: { sourcesShown: ['kubernetes ciliumendpoints', 'kubernetes ciliumidentities'], roots: (i) => endpointRows(i.store, i.sources), affected: endpointsAffected, showsDisconnectedMessage: true },
+  podIps: { sourcesShown: ['kubernetes pods', 'kubernetes namespaces'], roots: (i) => podNamespaceRows(i.store), affected: podIpsAffected, pathTo: podPath, showsDisconnectedMessage: true },
+  endpoints: { sourcesShown: ['kubernetes ciliumendpoints', 'kubernetes ciliumidentities'], roots: (i) => endpointRows(i.store, i.sources, i.refreshRow), affected: endpointsAffected, pathTo: endpointPath, showsDisconnectedMessage: true },
 };
 
 /**

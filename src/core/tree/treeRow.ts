@@ -31,13 +31,15 @@ export interface TreeRow {
   ref?: { kind: RowRefKind; key: string };
   /** The IP this row is about (for Copy IP). */
   ip?: string;
-  /** More text the view filter matches (labels, IPs) besides label and description. */
-  searchText?: string;
+  /** More text the view filter matches (labels, IPs) besides label and description; a function builds it when a filter is set. */
+  searchText?: string | (() => string);
   /**
    * Builds this row again from the store (undefined when it is gone), so one row can be refreshed
    * without building its siblings; rows without it are rebuilt through their parent.
    */
   rebuild?: () => TreeRow | undefined;
+  /** A page of a long list: the filter looks through it to its rows (its own text matches nothing). */
+  pageOnly?: boolean;
 }
 
 export const WARNING_COLOR = 'problemsWarningIcon.foreground';
