@@ -11,29 +11,10 @@ import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
 import { TreeController, type TreeRefresh, type TreeSession } from '../../src/core/tree/treeController';
 import { TREE_MODELS, type TreeViewName } from '../../src/core/tree/treeModels';
 import type { TreeRow } from '../../src/core/tree/treeRow';
+import { BlockProbe } from './blockProbe';
 
 const { values } = parseArgs({ options: { snapshot: { type: 'string', default: '.test-output/bench/clusters/5k-seed1' }, runs: { type: 'string', default: '2' } } });
 const runs = Number(values.runs);
-
-/** The longest time the event loop did not get to a 5 ms timer, while running. */
-class BlockProbe {
-  private last = performance.now();
-  private timer: NodeJS.Timeout | undefined;
-  max = 0;
-  start(): this {
-    this.last = performance.now();
-    this.timer = setInterval(() => {
-      const now = performance.now();
-      this.max = Math.max(this.max, now - this.last - 5);
-      this.last = now;
-    }, 5);
-    return this;
-  }
-  stop(): number {
-    clearInterval(this.timer);
-    return Math.max(0, this.max);
-  }
-}
 
 async function main(): Promise<void> {
   const { store, sources } = await loadSnapshotStore(values.snapshot!);

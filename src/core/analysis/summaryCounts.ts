@@ -7,6 +7,8 @@
  */
 import type { PodInfo } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
+import { perStore } from '../store/perStore';
+import { notifyWaiting } from '../store/notifyWaiting';
 
 /** Stores with at most this many pods are counted in one go (a few milliseconds). */
 export const COUNT_AT_ONCE_MAX_PODS = 20_000;
@@ -80,15 +82,7 @@ export class SummaryCounts {
       setImmediate(() => this.stepLater());
       return;
     }
-    const callbacks = [...this.waiting];
-    this.waiting.clear();
-    for (const callback of callbacks) {
-      try {
-        callback();
-      } catch {
-        // a waiting view's failure does not stop the others
-      }
-    }
+    notifyWaiting(this.waiting);
   }
 
   /** Counts pods of the first count for up to `ms` milliseconds. */
@@ -136,14 +130,5 @@ export class SummaryCounts {
   }
 }
 
-const counters = new WeakMap<ClusterStore, SummaryCounts>();
-
 /** The store's summary counts, kept from its first use on for as long as the store lives. */
-export function summaryCountsFor(store: ClusterStore): SummaryCounts {
-  let counts = counters.get(store);
-  if (!counts) {
-    counts = new SummaryCounts(store);
-    counters.set(store, counts);
-  }
-  return counts;
-}
+export const summaryCountsFor = perStore((store) => new SummaryCounts(store));

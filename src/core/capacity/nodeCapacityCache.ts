@@ -9,6 +9,8 @@ import type { EniInfo, NodeInfo, PodInfo } from '../model';
 import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore, StoreKind } from '../store/clusterStore';
 import { nodeCapacity, type NodeCapacity } from './nodeCapacity';
+import { perStore } from '../store/perStore';
+import { notifyWaiting } from '../store/notifyWaiting';
 
 /** Kinds that make the VPC CNI settings, which every node's capacity depends on. */
 const SETTINGS_KINDS: ReadonlySet<StoreKind> = new Set(['daemonSet', 'configMap', 'eniConfig']);
@@ -100,25 +102,9 @@ export class NodeCapacityCache {
       return;
     }
     this.filling = false;
-    const callbacks = [...this.waiting];
-    this.waiting.clear();
-    for (const callback of callbacks) {
-      try {
-        callback();
-      } catch {
-        // one caller's failure does not stop the others
-      }
-    }
+    notifyWaiting(this.waiting);
   }
 }
 
-const caches = new WeakMap<ClusterStore, NodeCapacityCache>();
-
-export function nodeCapacityCacheFor(store: ClusterStore): NodeCapacityCache {
-  let cache = caches.get(store);
-  if (!cache) {
-    cache = new NodeCapacityCache(store);
-    caches.set(store, cache);
-  }
-  return cache;
-}
+/** The store's node capacities, kept from their first use on for as long as the store lives. */
+export const nodeCapacityCacheFor = perStore((store) => new NodeCapacityCache(store));

@@ -16,6 +16,7 @@ import type { ClusterStore } from '../store/clusterStore';
 import type { WorkSlices } from '../sources/eventLoopTurns';
 import { AddressIndex, type AddressEntry } from './addressIndex';
 import { PodCensus, type Census } from './podCensus';
+import { perStore } from '../store/perStore';
 
 export class ClusterFacts {
   readonly labels = new LabelCache();
@@ -217,17 +218,8 @@ export class ClusterFacts {
   }
 }
 
-const factsByStore = new WeakMap<ClusterStore, ClusterFacts>();
-
 /** The facts of a store, created on first use and kept as long as the store lives. */
-export function clusterFactsFor(store: ClusterStore): ClusterFacts {
-  let facts = factsByStore.get(store);
-  if (!facts) {
-    facts = new ClusterFacts(store);
-    factsByStore.set(store, facts);
-  }
-  return facts;
-}
+export const clusterFactsFor = perStore((store) => new ClusterFacts(store));
 
 export function sortPods(pods: PodInfo[]): PodInfo[] {
   return pods.sort((a, b) => (a.namespace === b.namespace ? a.name.localeCompare(b.name) : a.namespace.localeCompare(b.namespace)));

@@ -11,6 +11,8 @@ import type { SourceStatus } from '../../model';
 import type { ClusterStore, StoreKind } from '../../store/clusterStore';
 import { runDoctorAsync } from './runDoctor';
 import type { DoctorReport } from './types';
+import { perStore } from '../../store/perStore';
+import { notifyWaiting } from '../../store/notifyWaiting';
 
 /** Kinds no check reads: their changes leave the report as it is. */
 const NOT_READ: ReadonlySet<StoreKind> = new Set(['endpointSlice', 'ciliumIdentity']);
@@ -135,15 +137,7 @@ export class DoctorRunner {
         this.ranFor(run);
         this.stats.finished++;
         this.last = { report, version: run.version, sourcesKey: run.sourcesKey };
-        const waiting = [...this.waiting];
-        this.waiting.clear();
-        for (const callback of waiting) {
-          try {
-            callback();
-          } catch {
-            // one view's failure must not keep the report from the others
-          }
-        }
+        notifyWaiting(this.waiting);
       },
       () => {
         // aborted (superseded or disposed): the run that replaced it reports
@@ -157,14 +151,5 @@ function sourcesKey(sources: readonly SourceStatus[]): string {
   return JSON.stringify(sources.map((s) => [s.name, s.state, s.detail ?? '']));
 }
 
-const runners = new WeakMap<ClusterStore, DoctorRunner>();
-
 /** The runner of `store` (one per store, made on first use). */
-export function doctorRunnerFor(store: ClusterStore): DoctorRunner {
-  let runner = runners.get(store);
-  if (!runner) {
-    runner = new DoctorRunner(store);
-    runners.set(store, runner);
-  }
-  return runner;
-}
+export const doctorRunnerFor = perStore((store) => new DoctorRunner(store));
