@@ -14,6 +14,7 @@ import { clusterSettings } from '../../src/core/analysis/clusterSettings';
 import { summarizeCluster } from '../../src/core/analysis/clusterSummary';
 import { buildContext } from '../../src/core/analysis/doctor/context';
 import { DOCTOR_CHECKS, runDoctor, runDoctorAsync } from '../../src/core/analysis/doctor/runDoctor';
+import { finish } from '../../src/core/analysis/doctor/steps';
 import { loadSnapshotStore } from '../../src/core/sources/snapshotStore';
 import { BlockProbe } from './blockProbe';
 
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
     const times: Array<[string, number]> = [];
     for (const check of DOCTOR_CHECKS) {
       const s = performance.now();
-      if (check.applies(ctx) === true) check.run(ctx);
+      if (check.applies(ctx) === true) void (check.steps ? finish(check.steps(ctx)) : check.run(ctx));
       times.push([check.id, performance.now() - s]);
       // each check computes alone (prefix delegation and capacity share the node capacities in a run)
       delete ctx.capacities;

@@ -145,7 +145,7 @@ export function ruleLineInText(text: string, rule: string): number | undefined {
   return ruleLocatorForText(() => text).lineOf({ source: 'kubernetes-api', file: 'object', line: first + 1 }, path as RulePath);
 }
 
-export { manifestHover, prepareManifestHover, prepareManifestHoverInSteps } from '../core/hover/manifestHover';
+export { manifestHover, prepareManifestHoverInSteps } from '../core/hover/manifestHover';
 export { HoverDocumentCache } from '../core/hover/hoverDocumentCache';
 export { loadSnapshotStore } from '../core/sources/snapshotStore';
 export { loadManifestSet } from '../core/sources/manifestSetStore';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flow } from '../../src/core/hubble/flowTypes';
-import { decodeHubbleJsonLine } from '../../src/core/hubble/hubbleJson';
+import { demoCartToApiDrop } from './harness/demoDrop';
 import { demoSnapshotDir, e2eOutputDir, isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
 import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, sizeWebviewTo, statusBarText, webviewFrameWith } from './harness/workbench';
@@ -41,29 +41,7 @@ const NEWEST = demoFlows.filter((f) => f.IP?.source === CART_IP || f.IP?.destina
 
 /** A drop of cart → api `seconds` after cart's newest flow in the demo (inside the overlay's 5 minutes). */
 function laterDrop(seconds: number): Flow {
-  const time = new Date(Date.parse(NEWEST) + seconds * 1_000).toISOString();
-  const line = JSON.stringify({
-    flow: {
-      time,
-      uuid: `e2e-overlay-${seconds}`,
-      verdict: 'DROPPED',
-      drop_reason: 133,
-      IP: { source: CART_IP, destination: '100.64.173.221', ipVersion: 'IPv4' },
-      l4: { TCP: { source_port: 41500 + seconds, destination_port: 8443, flags: { SYN: true } } },
-      source: { identity: 16881, namespace: 'shop', labels: ['k8s:app=cart'], pod_name: CART },
-      destination: { ID: 2111, identity: 26064, namespace: 'payments', labels: ['k8s:app=api'], pod_name: 'api-f959c8b7-z9s4b' },
-      Type: 'L3_L4',
-      node_name: 'ip-10-0-57-14.us-west-2.compute.internal',
-      event_type: { type: 1, sub_type: 133 },
-      traffic_direction: 'INGRESS',
-      drop_reason_desc: 'POLICY_DENIED',
-    },
-    node_name: 'ip-10-0-57-14.us-west-2.compute.internal',
-    time,
-  });
-  const r = decodeHubbleJsonLine(line);
-  if (!r.ok) throw new Error(r.message);
-  return r.flow;
+  return demoCartToApiDrop(new Date(Date.parse(NEWEST) + seconds * 1_000).toISOString(), `e2e-overlay-${seconds}`, 41500 + seconds);
 }
 
 describe.skipIf(missing.length > 0 && !isCi)('the flow overlay of the path diagram on the demo', () => {

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flow } from '../../src/core/hubble/flowTypes';
-import { decodeHubbleJsonLine } from '../../src/core/hubble/hubbleJson';
+import { demoCartToApiDrop } from './harness/demoDrop';
 import { isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
 import { expectPoll, openView, pickQuickItem, quickInputTitle, runCommand, screenshot, statusBarText, treeRows, typeAndPick, viewPane, webviewFrameWith } from './harness/workbench';
@@ -19,29 +19,7 @@ const API = 'payments/api-f959c8b7-z9s4b';
 
 /** A drop of cart → api as `hubble observe -o json` prints it, with a fresh time and uuid. */
 function freshDrop(uuid: string, sourcePort: number): Flow {
-  const now = new Date().toISOString();
-  const line = JSON.stringify({
-    flow: {
-      time: now,
-      uuid,
-      verdict: 'DROPPED',
-      drop_reason: 133,
-      IP: { source: '100.64.95.78', destination: '100.64.173.221', ipVersion: 'IPv4' },
-      l4: { TCP: { source_port: sourcePort, destination_port: 8443, flags: { SYN: true } } },
-      source: { identity: 16881, namespace: 'shop', labels: ['k8s:app=cart'], pod_name: 'cart-78d4d6b5d-n4pww' },
-      destination: { ID: 2111, identity: 26064, namespace: 'payments', labels: ['k8s:app=api'], pod_name: 'api-f959c8b7-z9s4b' },
-      Type: 'L3_L4',
-      node_name: 'ip-10-0-57-14.us-west-2.compute.internal',
-      event_type: { type: 1, sub_type: 133 },
-      traffic_direction: 'INGRESS',
-      drop_reason_desc: 'POLICY_DENIED',
-    },
-    node_name: 'ip-10-0-57-14.us-west-2.compute.internal',
-    time: now,
-  });
-  const r = decodeHubbleJsonLine(line);
-  if (!r.ok) throw new Error(r.message);
-  return r.flow;
+  return demoCartToApiDrop(new Date().toISOString(), uuid, sourcePort);
 }
 
 describe.skipIf(missing.length > 0 && !isCi)('observed flows on the demo', () => {

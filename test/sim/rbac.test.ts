@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main';
-import type { CliIo } from '../../src/cli/cliCommand';
+import { runCliCaptured } from '../cliRun';
 import { formatClusterSummary, summarizeCluster } from '../../src/core/analysis/clusterSummary';
 import { runDoctor } from '../../src/core/analysis/doctor/runDoctor';
 import type { SourceStatus } from '../../src/core/model';
@@ -42,10 +41,7 @@ import {
 const run = promisify(execFile);
 
 function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t) };
-  return runCli(args, io, new AbortController().signal).then((code) => ({ code, out, err }));
+  return runCliCaptured(args);
 }
 
 /** Runs `use` with the AWS SDK pointed at the simulated EC2 API (the CLI reads the environment). */

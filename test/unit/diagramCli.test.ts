@@ -6,17 +6,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../cliRun';
 
 const DEMO = join(__dirname, '..', '..', 'demo', 'snapshot');
 const dir = mkdtempSync(join(tmpdir(), 'cni-lens-diagram-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['diagram', ...args], { out: (t) => (out += t), err: (t) => (err += t) }, new AbortController().signal);
-  return { code, out, err };
+function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCliCaptured(['diagram', ...args]);
 }
 
 /**

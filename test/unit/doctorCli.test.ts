@@ -5,15 +5,13 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../cliRun';
 
 const DEMO = resolve(__dirname, '../../demo/snapshot');
 const BROKEN = resolve(__dirname, '../fixtures/doctor/broken-chaining.yaml');
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['doctor', ...args], { out: (t) => (out += t), err: (t) => (err += t) }, new AbortController().signal);
-  return { code, out, err };
+function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCliCaptured(['doctor', ...args]);
 }
 
 describe('cni-lens doctor', () => {

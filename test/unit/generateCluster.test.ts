@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../cliRun';
 import { summarizeCluster } from '../../src/core/analysis/clusterSummary';
 import { runDoctor } from '../../src/core/analysis/doctor/runDoctor';
 import { loadSnapshotStore, type SnapshotStore } from '../../src/core/sources/snapshotStore';
@@ -16,11 +16,8 @@ import type { GeneratedClusterSummary } from '../../src/sim/generate/writeGenera
 
 let root: string;
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { out: (t) => (out += t), err: (t) => (err += t) }, new AbortController().signal);
-  return { code, out, err };
+function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCliCaptured(args);
 }
 
 async function treeHash(dir: string): Promise<string> {

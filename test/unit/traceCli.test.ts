@@ -4,15 +4,12 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../cliRun';
 
 const DEMO = resolve(__dirname, '../../demo/snapshot');
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['trace', '--snapshot', DEMO, ...args], { out: (t) => (out += t), err: (t) => (err += t) }, new AbortController().signal);
-  return { code, out, err };
+function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCliCaptured(['trace', '--snapshot', DEMO, ...args]);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -40,13 +40,9 @@ export interface RenderedDiagram<E> {
   laneTitles: E;
 }
 
-interface LaidOutNode {
+interface LaidOutNode extends Rect {
   node: DiagramNode;
   box: NodeBox;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
 }
 
 const LEGEND_ROW = 24;

@@ -2,6 +2,7 @@ import type { ClusterModeInfo, PodInfo, SourceStatus } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { clusterSettings } from './clusterSettings';
 import { summaryCountsFor } from './summaryCounts';
+import { isUnmanagedPod } from './unmanagedPod';
 
 export interface ClusterSummary {
   mode: ClusterModeInfo;
@@ -30,11 +31,7 @@ export interface ClusterSummary {
 /** Pods that Cilium should manage but has no CiliumEndpoint for: started before Cilium, or broken. */
 export function unmanagedPods(store: ClusterStore): PodInfo[] {
   const out: PodInfo[] = [];
-  for (const pod of store.list('pod')) {
-    if (pod.hostNetwork || !pod.ip) continue;
-    if (pod.phase && pod.phase !== 'Running') continue;
-    if (!store.get('ciliumEndpoint', `${pod.namespace}/${pod.name}`)) out.push(pod);
-  }
+  for (const pod of store.list('pod')) if (isUnmanagedPod(store, pod)) out.push(pod);
   return out;
 }
 

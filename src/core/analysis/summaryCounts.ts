@@ -9,6 +9,7 @@ import type { PodInfo } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { perStore } from '../store/perStore';
 import { notifyWaiting } from '../store/notifyWaiting';
+import { isUnmanagedPod } from './unmanagedPod';
 
 /** Stores with at most this many pods are counted in one go (a few milliseconds). */
 export const COUNT_AT_ONCE_MAX_PODS = 20_000;
@@ -122,7 +123,7 @@ export class SummaryCounts {
 
   private add(key: string, pod: PodInfo): void {
     const ips = pod.hostNetwork ? [] : [...new Set(pod.ip ? [pod.ip, ...pod.ips] : pod.ips)];
-    const unmanaged = !pod.hostNetwork && pod.ip !== undefined && pod.ip !== '' && (!pod.phase || pod.phase === 'Running') && !this.store.get('ciliumEndpoint', key);
+    const unmanaged = isUnmanagedPod(this.store, pod, key);
     this.parts.set(key, { hostNetwork: pod.hostNetwork, ips, unmanaged });
     if (pod.hostNetwork) this.hostNetwork++;
     for (const ip of ips) this.ipRefs.set(ip, (this.ipRefs.get(ip) ?? 0) + 1);

@@ -7,7 +7,7 @@ import type { Provenance, Setting, SourceStatus } from '../model';
 import { sessionPhaseText } from '../sources/sourceFreshness';
 import type { ClusterStore, StoreChange, StoreKind } from '../store/clusterStore';
 import type { AffectedRows } from './affectedRows';
-import { ERROR_COLOR, esc, icon, WARNING_COLOR, type RowIcon, type TreeRow } from './treeRow';
+import { ERROR_COLOR, esc, icon, oncePerTurn, WARNING_COLOR, type RowIcon, type TreeRow } from './treeRow';
 
 const MODE_LABEL = {
   'aws-cni-chaining': 'VPC CNI + Cilium (aws-cni chaining)',
@@ -32,18 +32,6 @@ export interface ClusterTreeInput {
    * later (the doctor's checks) calls it when that content is ready.
    */
   refreshRow?: (id: string) => void;
-}
-
-/** `compute` once per turn of the event loop: the rows a refresh rebuilds one by one share it. */
-function oncePerTurn<T>(compute: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => {
-    if (!value) {
-      value = { v: compute() };
-      queueMicrotask(() => (value = undefined));
-    }
-    return value.v;
-  };
 }
 
 /** Kinds that neither the summary, the settings nor the doctor read: their changes leave the Cluster view as it is. */

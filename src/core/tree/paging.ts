@@ -4,7 +4,7 @@
  * built. Page row ids are the parent's id and the page's number; the rows inside keep their own ids,
  * so reveal, selection and refresh by id work as without pages.
  */
-import { icon, type TreeRow } from './treeRow';
+import { icon, oncePerTurn, type TreeRow } from './treeRow';
 
 export const PAGE_SIZE = 1000;
 
@@ -23,7 +23,7 @@ export function pagedRows<T>(parentId: string, items: () => readonly T[], nameOf
 
 /** `pagedRows` with the rows of a page built together (`rowsOf` gets the page's items, or all when unpaged). */
 export function pagedRowsOf<T>(parentId: string, items: () => readonly T[], nameOf: (item: T) => string, rowsOf: (items: readonly T[]) => TreeRow[], noun: string): TreeRow[] {
-  const read = sharedPerTurn(items);
+  const read = oncePerTurn(items);
   const all = read();
   if (all.length <= PAGE_SIZE) return rowsOf(all);
   const pages: TreeRow[] = [];
@@ -42,17 +42,6 @@ export function pagedRowsOf<T>(parentId: string, items: () => readonly T[], name
     });
   }
   return pages;
-}
-
-function sharedPerTurn<T>(read: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => {
-    if (!value) {
-      value = { v: read() };
-      queueMicrotask(() => (value = undefined));
-    }
-    return value.v;
-  };
 }
 
 /**

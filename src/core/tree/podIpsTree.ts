@@ -4,6 +4,7 @@ import type { ClusterStore } from '../store/clusterStore';
 import { shortNodeName } from './nodesTree';
 import { pageHolding, pagedRows, PAGE_SIZE } from './paging';
 import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
+import { isUnmanagedPod } from '../analysis/unmanagedPod';
 
 export function podNamespaceRowId(namespace: string): string {
   return `ns/${namespace}`;
@@ -36,8 +37,7 @@ export function podPath(store: ClusterStore, id: string): string[] | undefined {
 
 /** Flags of a pod as the Pod IPs tree shows them ("not managed" as `unmanagedPods` counts it). */
 export function podFlags(store: ClusterStore, pod: PodInfo): string[] {
-  const managed = pod.hostNetwork || !pod.ip || (pod.phase !== undefined && pod.phase !== 'Running') || store.get('ciliumEndpoint', `${pod.namespace}/${pod.name}`) !== undefined;
-  return [pod.hostNetwork ? 'host network' : undefined, pod.ready ? undefined : 'not ready', managed ? undefined : 'not managed by Cilium'].filter((f): f is string => f !== undefined);
+  return [pod.hostNetwork ? 'host network' : undefined, pod.ready ? undefined : 'not ready', isUnmanagedPod(store, pod) ? 'not managed by Cilium' : undefined].filter((f): f is string => f !== undefined);
 }
 
 export function podRow(store: ClusterStore, pod: PodInfo): TreeRow {

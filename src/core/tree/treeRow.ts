@@ -69,3 +69,15 @@ const COLLATOR = new Intl.Collator('en');
 export function compareNames(a: string, b: string): number {
   return COLLATOR.compare(a, b);
 }
+
+/** `compute` once per turn of the event loop: the rows a refresh rebuilds one by one share its value. */
+export function oncePerTurn<T>(compute: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => {
+    if (!value) {
+      value = { v: compute() };
+      queueMicrotask(() => (value = undefined));
+    }
+    return value.v;
+  };
+}

@@ -33,7 +33,7 @@ export interface DoctorContext {
 export type CheckResult = Omit<Finding, 'id'>;
 
 /** A check: one finding (or a skip) per run. */
-export interface DoctorCheck {
+interface DoctorCheckInfo {
   id: string;
   /** Short name for the checklist, e.g. `Cilium masquerade`. */
   name: string;
@@ -41,13 +41,13 @@ export interface DoctorCheck {
   docs?: string;
   /** `true` when the check applies; else why not (becomes an `info` finding). */
   applies(ctx: DoctorContext): true | string;
-  run(ctx: DoctorContext): CheckResult;
-  /**
-   * The same result as `run`, in steps (checks that walk every pod, ENI or node): the async doctor
-   * runs it a slice of a turn at a time.
-   */
-  steps?(ctx: DoctorContext): Steps<CheckResult>;
 }
+
+/**
+ * A check decides at once (`run`), or in steps (`steps`, for checks that walk every pod, ENI or
+ * node): the sync doctor runs the steps to the end, the async one a slice of a turn at a time.
+ */
+export type DoctorCheck = DoctorCheckInfo & ({ run(ctx: DoctorContext): CheckResult; steps?: never } | { steps(ctx: DoctorContext): Steps<CheckResult>; run?: never });
 
 export const DOCS = {
   chaining: 'Cilium docs: AWS VPC CNI chaining (installation/cni-chaining-aws-cni)',

@@ -24,7 +24,7 @@ import {
   type DoctorCheck,
   type DoctorContext,
 } from './context';
-import { finish, sortSteps, type Steps } from './steps';
+import { sortSteps, type Steps } from './steps';
 import type { Evidence, FindingObject, Severity } from './types';
 
 /** Nodes or pods between two yields of a check that walks all of them. */
@@ -216,7 +216,6 @@ export const customNetworkingCheck: DoctorCheck = {
   group: 'vpc-cni',
   docs: DOCS.customNetworking,
   applies: vpcCniDetected,
-  run: (ctx) => finish(customNetworkingSteps(ctx)),
   steps: (ctx) => customNetworkingSteps(ctx),
 };
 
@@ -386,7 +385,6 @@ export const prefixDelegationCheck: DoctorCheck = {
   group: 'vpc-cni',
   docs: `${DOCS.vpcCniReadme} (ENABLE_PREFIX_DELEGATION); docs/prefix-and-ip-target.md`,
   applies: vpcCniDetected,
-  run: (ctx) => finish(prefixDelegationSteps(ctx)),
   steps: (ctx) => prefixDelegationSteps(ctx),
 };
 
@@ -419,7 +417,6 @@ export const sgForPodsCheck: DoctorCheck = {
   group: 'vpc-cni',
   docs: DOCS.sgForPods,
   applies: vpcCniDetected,
-  run: (ctx) => finish(sgForPodsSteps(ctx)),
   steps: (ctx) => sgForPodsSteps(ctx),
 };
 

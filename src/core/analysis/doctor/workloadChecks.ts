@@ -5,8 +5,9 @@
 import type { NodeCapacity } from '../../capacity/nodeCapacity';
 import type { EniInfo, PodInfo } from '../../model';
 import { DOCS, capacitiesSteps, ciliumActive, ev, listed, plural, vpcCniActive, type CheckResult, type DoctorCheck, type DoctorContext } from './context';
-import { IpHolders, finish, sortSteps, type Steps } from './steps';
+import { IpHolders, sortSteps, type Steps } from './steps';
 import type { Evidence, FindingObject } from './types';
+import { isUnmanagedPod } from '../unmanagedPod';
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
 
@@ -46,7 +47,6 @@ export const unmanagedPodsCheck: DoctorCheck = {
   group: 'workloads',
   docs: DOCS.unmanaged,
   applies: (ctx) => (ciliumActive(ctx.mode) ? true : ctx.mode === 'vpc-cni-only' ? 'Cilium was not detected: pods are handled by the VPC CNI alone' : 'Cilium was not detected'),
-  run: (ctx) => finish(unmanagedPodsSteps(ctx)),
   steps: (ctx) => unmanagedPodsSteps(ctx),
 };
 
@@ -71,10 +71,8 @@ function* unmanagedPodsSteps(ctx: DoctorContext): Steps<CheckResult> {
   for (let i = 0; i < all.length; i++) {
     if (++n % PER_STEP === 0) yield;
     const pod = all[i] as PodInfo;
-    if (pod.hostNetwork || !pod.ip) continue;
-    if (pod.phase && pod.phase !== 'Running') continue;
     const ref = pod.namespace ? (keys[i] as string) : podRef(pod);
-    if (!ctx.store.get('ciliumEndpoint', ref)) found.push({ ref, pod });
+    if (isUnmanagedPod(ctx.store, pod, ref)) found.push({ ref, pod });
   }
   const pods = (yield* sortSteps(found, (a, b) => a.ref.localeCompare(b.ref))).map((x) => x.pod);
   if (pods.length === 0) {
@@ -170,7 +168,6 @@ export const duplicatePodIpCheck: DoctorCheck = {
   name: 'Pod IPs unique',
   group: 'ip',
   applies: () => true,
-  run: (ctx) => finish(duplicatePodIpSteps(ctx)),
   steps: (ctx) => duplicatePodIpSteps(ctx),
 };
 
@@ -233,7 +230,6 @@ export const ciliumHostIpCheck: DoctorCheck = {
   group: 'ip',
   docs: DOCS.ciliumHostCollision,
   applies: (ctx) => (ciliumActive(ctx.mode) ? true : 'Cilium was not detected: there is no cilium_host interface'),
-  run: (ctx) => finish(ciliumHostIpSteps(ctx)),
   steps: (ctx) => ciliumHostIpSteps(ctx),
 };
 
@@ -304,7 +300,6 @@ export const duplicateEniIpCheck: DoctorCheck = {
   name: 'ENI IPs unique',
   group: 'ip',
   applies: (ctx) => (ctx.store.count('eni') > 0 ? true : `no ENI data (${ctx.ec2.detail}; ${ctx.ipamd.detail})`),
-  run: (ctx) => finish(duplicateEniIpSteps(ctx)),
   steps: (ctx) => duplicateEniIpSteps(ctx),
 };
 
@@ -380,7 +375,6 @@ export const capacityCheck: DoctorCheck = {
   group: 'capacity',
   docs: DOCS.capacity,
   applies: (ctx) => (vpcCniActive(ctx.mode) && ctx.settings.vpcCni.present ? true : 'the VPC CNI was not detected: pod IPs do not come from ENIs'),
-  run: (ctx) => finish(capacitySteps(ctx)),
   steps: (ctx) => capacitySteps(ctx),
 };
 
