@@ -144,7 +144,7 @@ describe('Pod IPs: a namespace of more than 1,000 pods in pages', () => {
     controller.dispose();
   });
 
-  it('reveal finds a pod inside a page, with the page and namespace as its parents; the filter looks through pages', () => {
+  it('reveal finds a pod inside a page, with the page and namespace as its parents; the filter looks through pages', async () => {
     const { controller } = tree('podIps');
     const names = kubeSystemNames();
     const target = names[PAGE_SIZE + 5]!;
@@ -168,6 +168,7 @@ describe('Pod IPs: a namespace of more than 1,000 pods in pages', () => {
     endpoints.dispose();
 
     controller.setFilter(target);
+    await controller.whenFiltered();
     const top = controller.getChildren();
     expect(top.map((r) => r.id)).toEqual(['ns/kube-system']);
     const pages = controller.getChildren(top[0]);
@@ -176,6 +177,7 @@ describe('Pod IPs: a namespace of more than 1,000 pods in pages', () => {
 
     // the namespace matching shows all of its pages and pods
     controller.setFilter('kube-system');
+    await controller.whenFiltered();
     const all = controller.getChildren(controller.getChildren()[0]);
     expect(all.flatMap((p) => controller.getChildren(p))).toHaveLength(names.length);
     controller.dispose();
@@ -273,5 +275,54 @@ describe('ENIs view: the IPs-used column kept per ENI', () => {
     controller.flush();
     expect(used(controller.getChildren(subnetRow).find((r) => r.id === row.id)!)).toBe(before);
     controller.dispose();
+  });
+});
+
+describe('The filter on a large tree', () => {
+  it('looks through every row in steps, saying "Filtering…" meanwhile; finds an IP three rows below a page of nodes; looks again after a change', async () => {
+    const fired: TreeRefresh[] = [];
+    const controller = new TreeController(TREE_MODELS.nodes, { ensureStarted: () => session }, (r) => fired.push(r), { debounceMs: 3_600_000, filterFirstMs: 0, filterSliceMs: 0 });
+    expect(controller.getChildren().map((r) => r.id)).toEqual(['nodes/page/1', 'nodes/page/2']);
+    const onPage2 = [...store.keys('node')].sort(compareNames)[PAGE_SIZE + 50]!;
+    const pod = store.podsOnNode(onPage2).find((p) => !p.hostNetwork && p.ip)!;
+    const eni = enisOfNode(store, pod.nodeName!).enis.find((e) => e.ips.some((ip) => ip.ip === pod.ip))!;
+    let turns = 0;
+    const counter = setInterval(() => turns++, 0);
+    controller.setFilter(pod.name);
+    expect(controller.getChildren().map((r) => r.label)).toEqual([`Filtering for "${pod.name.toLowerCase()}"…`]);
+    expect(fired).toEqual([undefined]);
+    await controller.whenFiltered();
+    clearInterval(counter);
+    // the search gave the event loop its turns (steps of 64 rows here)
+    expect(turns).toBeGreaterThan(10);
+    expect(fired).toEqual([undefined, undefined]);
+    const page = controller.getChildren();
+    expect(page.map((r) => r.id)).toEqual(['nodes/page/2']);
+    const nodeRow = controller.getChildren(page[0]);
+    expect(nodeRow.map((r) => r.id)).toEqual([`node/${pod.nodeName}`]);
+    const eniRows = controller.getChildren(nodeRow[0]);
+    expect(eniRows.map((r) => r.id)).toEqual([`node/${pod.nodeName}/eni/${eni.id}`]);
+    expect(controller.getChildren(eniRows[0]).map((r) => r.id)).toEqual([`node/${pod.nodeName}/eni/${eni.id}/ip/${pod.ip}`]);
+
+    // a change that shows no other row: the search runs again, and refreshes nothing whole
+    fired.length = 0;
+    const other = [...store.list('pod')].find((p) => p.nodeName !== pod.nodeName && !p.hostNetwork)!;
+    store.upsert('pod', { ...other, ready: !other.ready });
+    await new Promise((res) => setTimeout(res, 0));
+    await controller.whenFiltered();
+    expect(fired).toEqual([]);
+    // a node whose name matches: the search finds it, and refreshes the tree
+    const node = store.get('node', pod.nodeName!)!;
+    const twin = { ...node, name: `${pod.name}-node`, instanceId: 'i-0filtertwin', internalIp: '10.255.0.9' };
+    store.upsert('node', twin);
+    try {
+      await new Promise((res) => setTimeout(res, 0));
+      await controller.whenFiltered();
+      expect(fired).toEqual([undefined]);
+      expect(controller.getChildren().flatMap((p) => controller.getChildren(p)).map((r) => r.id).sort()).toEqual([`node/${pod.nodeName}`, `node/${twin.name}`].sort());
+    } finally {
+      store.remove('node', twin.name);
+      controller.dispose();
+    }
   });
 });

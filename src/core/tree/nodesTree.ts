@@ -69,7 +69,8 @@ function nodeRow(store: ClusterStore, node: NodeInfo, known: NodeCapacityEntry |
     contextValue: 'cniLens.node',
     ref: { kind: 'node', key: node.name },
     ...(node.internalIp ? { ip: node.internalIp } : {}),
-    searchText: () => `${node.name} ${node.instanceId ?? ''} ${enis().enis.map((e) => `${e.id} ${e.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' ')}`).join(' ')}`,
+    // its ENIs, IPs and pods are rows of their own: the filter finds them there
+    searchText: `${node.name} ${node.instanceId ?? ''}`,
     tooltip: () => {
       const c = cache.compute(node).capacity;
       return `**${esc(node.name)}**\n\n${[
@@ -220,7 +221,6 @@ function eniRow(store: ClusterStore, eni: EniInfo, parentId: string): TreeRow {
     contextValue: inferred ? 'cniLens.inferredEni' : 'cniLens.eni',
     ...(inferred ? {} : { ref: { kind: 'eni' as const, key: eni.id } }),
     ...(eni.primaryIp ? { ip: eni.primaryIp } : {}),
-    searchText: () => eni.ips.map((i) => `${i.ip} ${i.pod ? `${i.pod.namespace}/${i.pod.name}` : ''}`).join(' '),
     tooltip: () => `**${esc(inferred ? eni.description ?? eni.id : eni.id)}**\n\n${[
       eni.description && !inferred && `Description: ${esc(eni.description)}`,
       eni.subnetId && `Subnet: ${esc(eni.subnetId)}`,

@@ -9,7 +9,9 @@
  */
 import type { ClusterSession } from '../sources/clusterSession';
 import type { StoreChange } from '../store/clusterStore';
-import { sourceRows, type TreeModel } from './treeModels';
+import { WorkSlices } from '../sources/eventLoopTurns';
+import { filterWalk, type FilterMatch } from './treeFilter';
+import { sourceRows, type TreeInput, type TreeModel } from './treeModels';
 import { messageRow, type TreeRow } from './treeRow';
 
 /** What a tree reads of a session: its store, its sources, what it is and how it is doing. */
@@ -27,6 +29,9 @@ export interface TreeControllerOptions {
   debounceMs?: number;
   /** More affected rows than this refresh the whole tree instead. */
   maxRowsPerRefresh?: number;
+  /** Milliseconds the filter looks through rows before the first answer, then per turn (default 20, then 8). */
+  filterFirstMs?: number;
+  filterSliceMs?: number;
 }
 
 const ROOT = '';
@@ -36,6 +41,18 @@ export class TreeController {
   private readonly parents = new Map<string, string>();
   private readonly childIds = new Map<string, string[]>();
   private filterText = '';
+  /** The filter's answer (for `filterText`; may be older than the store while a new one is found). */
+  private filterMatch: FilterMatch | undefined;
+  /** The search under way: superseded by a new filter or a newer search. */
+  private filterRun = 0;
+  private filterRunning: Promise<void> | undefined;
+  /** The store changed since the filter's answer was found: look again (no sooner than `filterNotBefore`). */
+  private filterStale = false;
+  private filterNotBefore = 0;
+  private filterTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Resolves when the timer of the next search fires (or is dropped). */
+  private filterWaiting: Promise<void> | undefined;
+  private filterWaited: (() => void) | undefined;
   private subscribed: TreeSession | undefined;
   private subscription: { dispose(): void } | undefined;
   private pending: StoreChange[] = [];
@@ -54,7 +71,7 @@ export class TreeController {
     private readonly model: TreeModel,
     private readonly sessions: TreeSessions,
     private readonly onRefresh: (refresh: TreeRefresh) => void,
-    options: TreeControllerOptions = {},
+    private readonly options: TreeControllerOptions = {},
   ) {
     this.debounceMs = options.debounceMs ?? 150;
     this.maxRows = options.maxRowsPerRefresh ?? 500;
@@ -64,10 +81,114 @@ export class TreeController {
     return this.filterText;
   }
 
-  /** Filter of this tree: a row shows when it, an ancestor or a descendant matches (name, IP, label). */
+  /**
+   * Filter of this tree: a row shows when it, an ancestor or a descendant matches (name, IP,
+   * label). The rows are looked through in steps: a large tree shows "Filtering…" until then.
+   */
   setFilter(text: string): void {
     this.filterText = text.trim().toLowerCase();
+    this.filterMatch = undefined;
+    this.filterStale = false;
+    this.dropFilterTimer();
+    if (this.filterText) this.searchFilter(true);
+    else {
+      this.filterRun++;
+      this.filterRunning = undefined;
+    }
     this.fire(undefined);
+  }
+
+  /** Resolves when the filter's search under way (if any) has its answer. */
+  async whenFiltered(): Promise<void> {
+    for (;;) {
+      if (this.filterRunning) await this.filterRunning;
+      else if (this.filterWaiting) await this.filterWaiting;
+      else return;
+    }
+  }
+
+  /**
+   * Looks for the filter's rows: a first step now (a small tree is answered at once), the rest in
+   * steps on later turns. A search that finds other rows than the answer before refreshes the tree.
+   */
+  private searchFilter(first: boolean): void {
+    const run = ++this.filterRun;
+    const text = this.filterText;
+    const input = this.rootInput();
+    let walk: Generator<void, FilterMatch>;
+    try {
+      walk = filterWalk(input ? this.model.roots(input) : [], text);
+    } catch {
+      walk = filterWalk([], text);
+    }
+    let workMs = 0;
+    const step = (ms: number): FilterMatch | undefined => {
+      const started = performance.now();
+      const slices = new WorkSlices(undefined, { ms });
+      try {
+        for (;;) {
+          const next = walk.next();
+          if (next.done) return next.value;
+          if (slices.due()) return undefined;
+        }
+      } finally {
+        workMs += performance.now() - started;
+      }
+    };
+    const finish = (match: FilterMatch): void => {
+      const before = this.filterMatch;
+      this.filterMatch = match;
+      this.filterRunning = undefined;
+      // under churn a search costs at most a sixth of the host's time
+      this.filterNotBefore = performance.now() + 5 * workMs;
+      // a first answer replaces "Filtering…"; a later one refreshes only when other rows show
+      if (!first && before && sameSet(before.visible, match.visible) && sameSet(before.matched, match.matched)) return;
+      this.fire(undefined);
+    };
+    const done = first ? step(this.options.filterFirstMs ?? 20) : undefined;
+    if (done) {
+      this.filterMatch = done;
+      this.filterRunning = undefined;
+      this.filterNotBefore = performance.now() + 5 * workMs;
+      return;
+    }
+    this.filterRunning = (async () => {
+      for (;;) {
+        await new WorkSlices().pause();
+        if (run !== this.filterRun || this.disposed) return;
+        const match = step(this.options.filterSliceMs ?? 8);
+        if (match) return finish(match);
+      }
+    })();
+  }
+
+  /** The store changed under a filter: look again once the last search's cost allows. */
+  private filterAgain(): void {
+    if (!this.filterText || this.filterTimer || this.disposed) return;
+    if (this.filterRunning) {
+      this.filterStale = true;
+      return;
+    }
+    this.filterStale = false;
+    const wait = Math.max(0, this.filterNotBefore - performance.now());
+    this.filterWaiting = new Promise((resolve) => (this.filterWaited = resolve));
+    this.filterTimer = setTimeout(() => {
+      if (this.filterText && !this.disposed) {
+        this.searchFilter(false);
+        void this.filterRunning?.then(() => {
+          if (this.filterStale) this.filterAgain();
+        });
+      }
+      this.dropFilterTimer();
+    }, wait);
+  }
+
+  private dropFilterTimer(): void {
+    clearTimeout(this.filterTimer);
+    this.filterTimer = undefined;
+    this.filterWaiting = undefined;
+    this.filterWaited?.();
+    this.filterWaited = undefined;
   }
 
   /** A row handed out before is to be built again (its content is ready): refreshed with the next refresh. */
@@ -81,6 +202,7 @@ export class TreeController {
   refreshAll(): void {
     this.pendingAll = true;
     this.schedule();
+    this.filterAgain();
   }
 
   getChildren(parent?: TreeRow): TreeRow[] {
@@ -180,6 +302,7 @@ export class TreeController {
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.timer);
+    this.dropFilterTimer();
     this.subscription?.dispose();
   }
 
@@ -217,6 +340,7 @@ export class TreeController {
         this.pendingAll = true;
       }
       this.schedule();
+      this.filterAgain();
     });
   }
 
@@ -296,11 +420,26 @@ export class TreeController {
   /** The rows under `parent` (the top level when undefined), filtered, not yet interned. */
   private build(parent: TreeRow | undefined): TreeRow[] {
     try {
-      if (parent) return this.applyFilter(parent.children?.() ?? [], this.matchesAbove(parent));
+      if (parent) return this.applyFilter(parent.children?.() ?? [], parent);
       return this.buildRoots();
     } catch (err) {
       return [messageRow(`${parent?.id ?? 'root'}/error`, `Cannot show this: ${(err as Error)?.message ?? String(err)}`, 'error')];
     }
+  }
+
+  /** What the model's top level is built from; undefined when nothing is connected. */
+  private rootInput(): TreeInput | undefined {
+    const session = this.sessions.ensureStarted();
+    if (!session) return undefined;
+    return {
+      store: session.store,
+      sources: session.sources,
+      label: session.label || session.describe(),
+      offline: session.target.kind === 'snapshot',
+      phase: session.state.phase,
+      ...(session.state.detail ? { detail: session.state.detail } : {}),
+      refreshRow: this.refreshRow,
+    };
   }
 
   private buildRoots(): TreeRow[] {
@@ -313,16 +452,9 @@ export class TreeController {
     this.subscribe(session);
     const phase = session.state.phase;
     if (phase === 'error') return [messageRow('error', `Cannot load ${session.describe()}`, 'error', session.state.detail)];
-    const input = {
-      store: session.store,
-      sources: session.sources,
-      label: session.label || session.describe(),
-      offline: session.target.kind === 'snapshot',
-      phase,
-      ...(session.state.detail ? { detail: session.state.detail } : {}),
-      refreshRow: this.refreshRow,
-    };
-    const rows = [...sourceRows(session.sources, this.model.sourcesShown), ...this.applyFilter(this.model.roots(input), false)];
+    const sources = sourceRows(session.sources, this.model.sourcesShown);
+    if (this.filterText && !this.filterMatch) return [...sources, messageRow('filtering', `Filtering for "${this.filterText}"…`, 'loading~spin')];
+    const rows = [...sources, ...this.applyFilter(this.model.roots(this.rootInput() as TreeInput), undefined)];
     if (this.filterText && rows.length === 0) return [messageRow('no-match', `Nothing matches "${this.filterText}"`, 'filter')];
     if (rows.length === 0 && (phase === 'connecting' || phase === 'unreachable')) {
       return [messageRow('loading', phase === 'connecting' ? `Loading ${session.describe()}…` : `Cannot reach ${session.describe()}: ${session.state.detail ?? ''}`, phase === 'connecting' ? 'loading~spin' : 'warning')];
@@ -330,25 +462,23 @@ export class TreeController {
     return rows;
   }
 
-  /** Whether `row` matches, or for a page, the row whose list it pages. */
-  private matchesAbove(row: TreeRow): boolean {
-    let at: TreeRow | undefined = row;
-    while (at?.pageOnly) at = this.getParent(at);
-    return at !== undefined && this.matches(at);
+  /**
+   * Under a filter: all of `rows` when their parent or a row above it matched, else the rows the
+   * filter's answer shows (a row the answer has not seen yet, new since, waits for the next one).
+   */
+  private applyFilter(rows: TreeRow[], parent: TreeRow | undefined): TreeRow[] {
+    const match = this.filterMatch;
+    if (!this.filterText) return rows;
+    if (!match) return [];
+    for (let id: string | undefined = parent?.id; id; id = this.parents.get(id)) if (match.matched.has(id)) return rows;
+    return rows.filter((row) => match.visible.has(row.id));
   }
+}
 
-  private matches(row: TreeRow): boolean {
-    if (!this.filterText) return true;
-    if (row.pageOnly) return false;
-    const more = typeof row.searchText === 'function' ? row.searchText() : row.searchText ?? '';
-    return `${row.label} ${row.description ?? ''} ${more}`.toLowerCase().includes(this.filterText);
-  }
-
-  /** Keeps rows that match or have a matching descendant (two levels down); all rows when the parent matched. */
-  private applyFilter(rows: TreeRow[], parentMatched: boolean): TreeRow[] {
-    if (!this.filterText || parentMatched) return rows;
-    return rows.filter((row) => this.matches(row) || (row.children !== undefined && row.children().some((child) => this.matches(child) || (child.children?.().some((g) => this.matches(g)) ?? false))));
-  }
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const v of a) if (!b.has(v)) return false;
+  return true;
 }
 
 /** Makes `target` carry exactly `source`'s fields, keeping `target`'s identity. */
