@@ -231,16 +231,23 @@ describe('manifestHover: following the store', () => {
     const live = (await loadSnapshotStore(DEMO)).store;
     prepareManifestHover(live);
     const pods = () => /- \*\*Pods\*\*: (\d+) pods/.exec(hoverText(shop, 'cidr: 100.64.0.0/16', { store: live }))?.[1];
+    const managedInside = () => /the (\d+) pods inside \((\d+) managed by Cilium\)/.exec(hoverText(shop, 'cidr: 100.64.0.0/16', { store: live }))?.slice(1, 3);
     const cluster = () => /(\d+) managed pods, (\d+) unmanaged pods/.exec(hoverText(shop, '- cluster', { store: live }))?.slice(1, 3);
     expect(pods()).toBe('18');
+    expect(managedInside()).toEqual(['18', '16']);
     expect(cluster()).toEqual(['16', '2']);
     const moved = live.get('pod', 'shop/cart-78d4d6b5d-n4pww') as PodInfo;
+    const endpoint = live.get('ciliumEndpoint', 'shop/frontend-5bbc558bcd-2vxgb')!;
     live.upsert('pod', { ...moved, ip: '10.0.17.200', ips: ['10.0.17.200'] });
     live.remove('ciliumEndpoint', 'shop/frontend-5bbc558bcd-2vxgb');
     expect(pods()).toBe('17');
+    // the pod that moved out had an endpoint, and the one that lost its endpoint is still inside
+    expect(managedInside()).toEqual(['17', '14']);
     expect(cluster()).toEqual(['15', '3']);
     live.upsert('pod', moved);
+    live.upsert('ciliumEndpoint', endpoint);
     expect(pods()).toBe('18');
+    expect(managedInside()).toEqual(['18', '16']);
   });
 });
 

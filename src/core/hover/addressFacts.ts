@@ -138,25 +138,40 @@ function computeRangeContents(facts: ClusterFacts, block: CidrBlock, shown: numb
   const { store } = facts;
   const cidr = block.cidr;
   const subnets: SubnetInfo[] = [];
-  const keys: Record<AddressEntry['kind'], Set<string>> = { pod: new Set(), node: new Set(), eni: new Set(), service: new Set() };
+  // one pass over the addresses, without gathering them: a /0 of a large cluster is 300,000
+  const pods = new FirstKeysOf(shown);
+  const nodes = new FirstKeysOf(shown);
+  const services = new FirstKeysOf(shown);
+  const enis = new DistinctEntries();
+  let managed = 0;
   if (cidr) {
     for (const s of store.list('subnet')) {
       const c = parseCidr(s.cidr);
       if (c && (cidrWithin(c, cidr) || cidrWithin(cidr, c))) subnets.push(s);
     }
-    forEachAddressInBlock(facts, block, (a) => keys[a.kind].add(a.key));
+    // `facts.managed` from the index alone: it holds pod-network pods only, each saying whether it has an endpoint
+    const noEndpoints = store.count('ciliumEndpoint') === 0;
+    forEachAddressInBlock(facts, block, (a) => {
+      switch (a.kind) {
+        case 'pod':
+          if (pods.add(a) && (noEndpoints || a.hasEndpoint)) managed++;
+          break;
+        case 'eni':
+          enis.add(a);
+          break;
+        case 'node':
+          nodes.add(a);
+          break;
+        case 'service':
+          services.add(a);
+          break;
+      }
+    });
   }
   subnets.sort((a, b) => a.cidr.localeCompare(b.cidr, undefined, { numeric: true }));
-  // `facts.managed` without building each pod's key again: a CiliumEndpoint's key is its pod's
-  let managed = 0;
-  const noEndpoints = store.count('ciliumEndpoint') === 0;
-  for (const key of keys.pod) {
-    const pod = store.get('pod', key);
-    if (pod && !pod.hostNetwork && (noEndpoints || store.get('ciliumEndpoint', key) !== undefined)) managed++;
-  }
   let ofNodes = 0;
   const others: EniInfo[] = [];
-  for (const key of keys.eni) {
+  for (const key of enis.keys()) {
     const eni = store.get('eni', key);
     if (!eni) continue;
     if (eni.nodeName) ofNodes++;
@@ -164,24 +179,64 @@ function computeRangeContents(facts: ClusterFacts, block: CidrBlock, shown: numb
   }
   return {
     subnets,
-    enis: { count: keys.eni.size, ofNodes, others: nonNodeEniGroups(others) },
-    nodes: firstKeys(keys.node, shown),
-    pods: { ...firstKeys(keys.pod, shown), managed },
-    services: firstKeys(keys.service, shown),
+    enis: { count: enis.count, ofNodes, others: nonNodeEniGroups(others) },
+    nodes: nodes.result(),
+    pods: { ...pods.result(), managed },
+    services: services.result(),
   };
 }
 
-/** The count and the `k` smallest keys, in one pass. */
-function firstKeys(keys: ReadonlySet<string>, k: number): FirstKeys {
-  const first: string[] = [];
-  for (const key of keys) {
-    if (first.length === k && key >= (first[k - 1] as string)) continue;
+/**
+ * Objects counted once however many of their addresses are in the range: an object with one
+ * entry (most pods) is counted as it comes, only the others are remembered.
+ */
+export class DistinctEntries {
+  private readonly several = new Set<string>();
+  private single: string[] | undefined;
+  count = 0;
+
+  constructor(private readonly keepKeys = true) {}
+
+  /** True when the entry's object was not counted yet. */
+  add(entry: AddressEntry): boolean {
+    if (entry.entries > 1) {
+      if (this.several.has(entry.key)) return false;
+      this.several.add(entry.key);
+    } else if (this.keepKeys) (this.single ??= []).push(entry.key);
+    this.count++;
+    return true;
+  }
+
+  /** The objects' keys (when kept). */
+  *keys(): IterableIterator<string> {
+    yield* this.several;
+    if (this.single) yield* this.single;
+  }
+}
+
+/** Distinct objects counted and the `k` smallest keys kept, one entry at a time. */
+class FirstKeysOf {
+  private readonly distinct = new DistinctEntries(false);
+  private readonly first: string[] = [];
+
+  constructor(private readonly k: number) {}
+
+  /** True when the entry's object is new. */
+  add(entry: AddressEntry): boolean {
+    if (!this.distinct.add(entry)) return false;
+    const key = entry.key;
+    const first = this.first;
+    if (first.length === this.k && key >= (first[this.k - 1] as string)) return true;
     let i = first.length;
     while (i > 0 && (first[i - 1] as string) > key) i--;
     first.splice(i, 0, key);
-    if (first.length > k) first.pop();
+    if (first.length > this.k) first.pop();
+    return true;
   }
-  return { count: keys.size, first };
+
+  result(): FirstKeys {
+    return { count: this.distinct.count, first: [...this.first] };
+  }
 }
 
 /** Calls `fn` for the store's addresses inside the block and outside its exceptions (a /0 of a large cluster is 300,000). */

@@ -12,6 +12,10 @@ export interface AddressEntry {
   ip: number;
   kind: 'pod' | 'node' | 'eni' | 'service';
   key: string;
+  /** How many entries the object has (a pod has one): counting objects needs no set when it is 1. */
+  entries: number;
+  /** A pod with a CiliumEndpoint (undefined for other kinds). */
+  hasEndpoint?: boolean;
 }
 
 const INDEXED: ReadonlySet<StoreKind> = new Set<StoreKind>(['pod', 'node', 'eni', 'service']);
@@ -33,7 +37,11 @@ export class AddressIndex {
   constructor(private readonly store: ClusterStore) {
     this.subscription = store.onChange((changes) => {
       if (!this.built && !this.building) return;
-      for (const c of changes) if (INDEXED.has(c.kind)) this.dirty.add(`${c.kind}|${c.key}`);
+      for (const c of changes) {
+        if (INDEXED.has(c.kind)) this.dirty.add(`${c.kind}|${c.key}`);
+        // a pod's entry says whether it has an endpoint (the endpoint's key is its pod's)
+        else if (c.kind === 'ciliumEndpoint') this.dirty.add(`pod|${c.key}`);
+      }
     });
   }
 
@@ -116,6 +124,8 @@ export class AddressIndex {
   private add(kind: AddressEntry['kind'], key: string, value: unknown): void {
     if (value === undefined) return;
     const used: number[] = [];
+    const made: AddressEntry[] = [];
+    const hasEndpoint = kind === 'pod' ? this.store.get('ciliumEndpoint', key) !== undefined : undefined;
     const put = (text: string | undefined): void => {
       if (!text) return;
       const ip = ipv4Number(text);
@@ -129,9 +139,13 @@ export class AddressIndex {
           if (e.kind !== kind || e.key !== key) break;
           if (e.ip === ip) return;
         }
-        entries.push({ ip, kind, key });
+        const entry: AddressEntry = { ip, kind, key, entries: 1, ...(hasEndpoint !== undefined ? { hasEndpoint } : {}) };
+        made.push(entry);
+        entries.push(entry);
       } else {
-        this.buckets.set(b, [{ ip, kind, key }]);
+        const entry: AddressEntry = { ip, kind, key, entries: 1, ...(hasEndpoint !== undefined ? { hasEndpoint } : {}) };
+        made.push(entry);
+        this.buckets.set(b, [entry]);
       }
       if (!used.includes(b)) used.push(b);
     };
@@ -161,6 +175,7 @@ export class AddressIndex {
       }
     }
     if (used.length === 0) return;
+    if (made.length > 1) for (const e of made) e.entries = made.length;
     let byKey = this.indexed.get(kind);
     if (!byKey) {
       byKey = new Map();

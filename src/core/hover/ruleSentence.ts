@@ -7,7 +7,7 @@
 import { SELECT_ALL, hasSource, describeSelector } from '../analysis/policy/labelSelector';
 import type { CiliumPeer, CiliumRuleEntry, CompiledCiliumPolicy, CompiledCiliumRule, CompiledNetworkPolicy, NpPeer, NpRule, CidrBlock } from '../analysis/policy/compiledPolicy';
 import type { L4Protocol, PodInfo } from '../model';
-import { blockKey, forEachAddressInBlock } from './addressFacts';
+import { blockKey, DistinctEntries, forEachAddressInBlock } from './addressFacts';
 import { podKey, type ClusterFacts } from './clusterFacts';
 import { resolveNamedPort } from './containerPorts';
 import { firstNames, markdownEscape, plural } from './hoverMarkdown';
@@ -252,11 +252,11 @@ function unmanagedPeerNote(pods: PodInfo[]): string {
 function cidrOverPodsNote(facts: ClusterFacts, block: CidrBlock, what: string, notes: string[]): void {
   if (facts.engine !== 'cilium' || !block.cidr) return;
   const covered = facts.memo(`pods-in ${blockKey(block)}`, () => {
-    const pods = new Set<string>();
+    const pods = new DistinctEntries(false);
     forEachAddressInBlock(facts, block, (a) => {
-      if (a.kind === 'pod') pods.add(a.key);
+      if (a.kind === 'pod') pods.add(a);
     });
-    return pods.size;
+    return pods.count;
   });
   if (covered > 0) {
     notes.push(`${what} ${markdownEscape(block.text)} covers ${plural(covered, 'pod IP')}, but Cilium matches CIDR rules only against addresses outside the cluster: it selects no pod (use an endpoint selector)`);
