@@ -255,7 +255,7 @@ export class ClusterSession {
         this.sourcesTimer ??= setTimeout(() => {
           this.sourcesTimer = undefined;
           if (!this.controller.signal.aborted) this.sourcesChanged();
-        }, 200);
+        }, 1000);
       });
     }
     const flows = relayFlows(kc, { onStatus: (status) => this.updateSource(status), ...(this.target.hubble ? { access: this.target.hubble } : {}) });

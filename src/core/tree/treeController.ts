@@ -13,7 +13,7 @@ import { sourceRows, type TreeModel } from './treeModels';
 import { messageRow, type TreeRow } from './treeRow';
 
 /** What a tree reads of a session: its store, its sources, what it is and how it is doing. */
-export type TreeSession = Pick<ClusterSession, 'store' | 'sources' | 'label' | 'describe' | 'target' | 'state'>;
+export type TreeSession = Pick<ClusterSession, 'store' | 'sources' | 'label' | 'describe' | 'target' | 'state'> & Partial<Pick<ClusterSession, 'ipamd'>>;
 
 export interface TreeSessions {
   /** The current session, started on first use; undefined when nothing is connected. */
@@ -321,6 +321,7 @@ export class TreeController {
       phase,
       ...(session.state.detail ? { detail: session.state.detail } : {}),
       refreshRow: this.refreshRow,
+      ...(session.ipamd ? { ipamd: session.ipamd } : {}),
     };
     const rows = [...sourceRows(session.sources, this.model.sourcesShown), ...this.applyFilter(this.model.roots(input), false)];
     if (this.filterText && rows.length === 0) return [messageRow('no-match', `Nothing matches "${this.filterText}"`, 'filter')];
