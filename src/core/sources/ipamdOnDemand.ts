@@ -15,7 +15,7 @@ import type { EniInfo, SourceStatus } from '../model';
 import type { TraceResult } from '../analysis/datapath/datapathTypes';
 import { projectIpamdEnis } from '../project/projectIpamd';
 import type { ClusterStore } from '../store/clusterStore';
-import { findAwsNodePods, readIpamd, type IpamdErrorKind, type IpamdNodeResult, type PodRef } from './ipamdSource';
+import { awsNodePodOn, readIpamd, type IpamdErrorKind, type IpamdNodeResult, type PodRef } from './ipamdSource';
 import { mergeEnis } from './mergeEnis';
 
 /** Nodes a cluster may have for ipamd of every node to be read at connect (above: per node, on demand). */
@@ -175,7 +175,7 @@ export class IpamdReader {
     this.changed([nodeName]);
     const promise = this.slot(controller.signal, async () => {
       if (controller.signal.aborted) return undefined;
-      const pod = findAwsNodePods(this.store).get(nodeName);
+      const pod = awsNodePodOn(this.store, nodeName);
       try {
         const { results } = await readIpamd(this.kc, [{ nodeName, awsNodePod: pod }], { signal: controller.signal, concurrency: 1, ...(this.options.timeoutMs ? { timeoutMs: this.options.timeoutMs } : {}) });
         return this.stateFromResult(results[0]!, new Date());
