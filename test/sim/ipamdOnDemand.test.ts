@@ -21,6 +21,7 @@ import { TREE_MODELS } from '../../src/core/tree/treeModels';
 import type { TreeRow } from '../../src/core/tree/treeRow';
 import { runCliCaptured } from '../cliRun';
 import { startSimEc2, type SimEc2 } from '../../src/sim/ec2Server';
+import { ec2Throttling } from '../../src/sim/faults/ec2Faults';
 import { startSimCluster, type SimCluster } from '../../src/sim/startSimCluster';
 import { PodPortRefused } from '../../src/sim/portForward/simPortForwards';
 
@@ -273,6 +274,36 @@ describe('ipamd per node on demand (demo cluster, threshold 2 nodes)', () => {
       expect(forwards()).toBe(before + 7);
       expect(session.sources.find((s) => s.name === 'ipamd')?.detail).toMatch(/^\/v1\/enis of 7 of 7 nodes/);
     } finally {
+      await session.stop();
+    }
+  }, 60_000);
+});
+
+describe('EC2 read again with back-off on a large cluster', () => {
+  it('retries EC2 alone, reads no other node, and keeps the ipamd facts of the node read', async () => {
+    ec2.setFaults(ec2Throttling());
+    const before = forwards();
+    const session = new ClusterSession({ kind: 'live', kubeconfigPath, aws: aws() }, quiet, { ipamdAllUpTo: 2, awsRetryMs: 300, random: () => 0.5 });
+    try {
+      await session.start();
+      expect(session.sources.find((s) => s.name === 'ec2')?.state).toBe('error');
+      expect(session.sources.find((s) => s.name === 'ipamd')?.detail).toMatch(/^read per node on demand: 0 of 7 nodes read/);
+      const node = [...session.store.list('node')].map((n) => n.name).sort()[1]!;
+      await session.ipamd!.read([node]);
+      // without EC2 the node's ENIs are ipamd's
+      expect(session.store.enisOnNode(node).length).toBeGreaterThan(0);
+      expect(session.store.enisOnNode(node).every((e) => e.origin.source === 'ipamd')).toBe(true);
+
+      ec2.setFaults(undefined);
+      await until('EC2 read again', () => (session.sources.find((s) => s.name === 'ec2')?.state === 'ok' ? true : undefined));
+      expect(forwards()).toBe(before + 1);
+      expect(session.store.count('eni')).toBe(whole.store.count('eni'));
+      // EC2's ENIs now, with what ipamd said of the node read; the same as a whole read for that node
+      expect(essentials(session.store.enisOnNode(node))).toEqual(essentials(whole.store.enisOnNode(node)));
+      const unread = [...session.store.list('node')].map((n) => n.name).sort()[4]!;
+      expect(session.store.enisOnNode(unread).every((e) => e.origin.source === 'ec2' && !e.origin.detail?.includes('ipamd'))).toBe(true);
+    } finally {
+      ec2.setFaults(undefined);
       await session.stop();
     }
   }, 60_000);
