@@ -12,7 +12,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { EniInfo } from '../../src/core/model';
 import { traceDatapath } from '../../src/core/analysis/datapath/traceDatapath';
 import { loadSnapshot } from '../../src/core/snapshot/loadSnapshot';
-import { traceReadingIpamd } from '../../src/core/sources/ipamdOnDemand';
+import { IpamdReader, traceReadingIpamd } from '../../src/core/sources/ipamdOnDemand';
 import { openLiveStore, type LiveStore } from '../../src/core/sources/liveStore';
 import { ClusterSession } from '../../src/core/sources/clusterSession';
 import { runDoctor } from '../../src/core/analysis/doctor/runDoctor';
@@ -157,6 +157,40 @@ describe('ipamd per node on demand (demo cluster, threshold 2 nodes)', () => {
       expect(forwards()).toBe(before + 1);
       expect(ra.get(node)).toBe(rb.get(node));
       expect(ra.get(node)?.state).toBe('ok');
+    } finally {
+      await live.live.stop();
+    }
+  }, 60_000);
+
+  it('reading many nodes is bounded and can be cancelled: the reads not begun are dropped', async () => {
+    const live = await openLiveStore(kc, { aws: aws(), ipamd: 'none', syncTimeoutMs: 20_000 });
+    try {
+      const reader = new IpamdReader(kc, live.store, { mode: 'on-demand', concurrency: 1 });
+      const nodes = [...live.store.keys('node')].sort();
+      const before = forwards();
+      const controller = new AbortController();
+      const done: string[] = [];
+      const states = await reader.read(nodes, {
+        signal: controller.signal,
+        onNode: (node) => {
+          done.push(node);
+          if (done.length === 2) controller.abort();
+        },
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      // one at a time: two read, at most the one begun when cancelled besides
+      expect(done).toHaveLength(2);
+      expect(forwards() - before).toBeGreaterThanOrEqual(2);
+      expect(forwards() - before).toBeLessThanOrEqual(3);
+      expect(reader.counts().reading).toBe(0);
+      expect(reader.counts().ok).toBe(forwards() - before);
+      const unread = nodes.filter((n) => reader.stateOf(n) === undefined);
+      expect(unread.length).toBe(nodes.length - reader.counts().ok);
+      for (const n of unread) expect(states.get(n)).toBeUndefined();
+      // asked again, the rest are read
+      await reader.read(nodes);
+      expect(reader.counts()).toEqual({ ok: 7, failed: 0, reading: 0 });
+      expect(forwards() - before).toBe(7);
     } finally {
       await live.live.stop();
     }

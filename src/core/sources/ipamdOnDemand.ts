@@ -55,6 +55,8 @@ const RETRYABLE = new Set<IpamdErrorKind>(['refused', 'timeout', 'other']);
 
 interface Job {
   promise: Promise<IpamdNodeState | undefined>;
+  /** The node's state before this read (what a cancelled wait answers). */
+  before: IpamdNodeState | undefined;
   waiters: number;
   controller: AbortController;
 }
@@ -133,6 +135,8 @@ export class IpamdReader {
    */
   async read(nodeNames: readonly string[], opts: IpamdReadOptions = {}): Promise<Map<string, IpamdNodeState | undefined>> {
     const unique = [...new Set(nodeNames)];
+    // the session has stopped: nothing more is read
+    if (this.options.signal?.aborted) return new Map(unique.map((name) => [name, this.states.get(name)]));
     const waits = unique.map(async (name) => {
       let job = this.jobs.get(name);
       if (!job && !this.needsRead(name, opts.retryFailed)) return this.states.get(name);
@@ -144,7 +148,7 @@ export class IpamdReader {
       if (job.waiters === 0 && opts.signal?.aborted) job.controller.abort(opts.signal.reason);
       const now = this.states.get(name);
       if (now && now.state !== 'reading') opts.onNode?.(name, now);
-      return state === 'cancelled' ? this.states.get(name) : state;
+      return state === 'cancelled' ? job.before : state ?? job.before;
     });
     const states = await Promise.all(waits);
     return new Map(unique.map((name, i) => [name, states[i]]));
@@ -198,7 +202,7 @@ export class IpamdReader {
       this.changed([nodeName]);
       return state;
     });
-    const job: Job = { promise, waiters: 0, controller };
+    const job: Job = { promise, before, waiters: 0, controller };
     this.jobs.set(nodeName, job);
     return job;
   }
