@@ -355,4 +355,6 @@ export interface SourceStatus {
   name: string;
   state: 'ok' | 'stale' | 'missing' | 'forbidden' | 'error' | 'loading' | 'not-configured';
   detail?: string;
+  /** A source read part by part (ipamd of a large cluster, per node on demand): how many of how many were read. */
+  coverage?: { read: number; of: number };
 }

@@ -33,7 +33,8 @@ export class ConnectionManager implements vscode.Disposable {
   /** The session, started. Undefined when there is no cluster to connect to. */
   ensureStarted(): ClusterSession | undefined {
     if (!this.session && this.target) {
-      this.session = new (runtime().ClusterSession)(this.target, this.log);
+      const ipamdAllUpTo = vscode.workspace.getConfiguration('cniLens').get<number>('ipamd.readAllUpTo');
+      this.session = new (runtime().ClusterSession)(this.target, this.log, typeof ipamdAllUpTo === 'number' && ipamdAllUpTo >= 0 ? { ipamdAllUpTo } : {});
       this.sessionSubscription = this.session.onState((state) => this.onState(state));
       void this.session.start().then(() => this.changed.fire());
       this.changed.fire();

@@ -6,6 +6,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterSession } from '../core/sources/clusterSession';
 import { kubeconfigErrorMessage } from '../core/sources/kubeconfig';
+import { traceReadingIpamd } from '../core/sources/ipamdOnDemand';
 import type { TraceResult } from '../core/analysis/datapath/datapathTypes';
 import { traceDatapath, type TraceRequest } from '../core/analysis/datapath/traceDatapath';
 import { choosePolicyEngine } from '../core/analysis/policy/choosePolicyEngine';
@@ -107,7 +108,8 @@ export async function traceWithObserved(session: ClusterSession, request: TraceR
   const root = session.target.kind === 'snapshot' ? session.target.path : undefined;
   const policy = new PolicyEngine(store, { engine, ...(root ? { ruleLocator: fileRuleLocator(root) } : {}) });
   try {
-    const result = traceDatapath(store, request, { policyEvaluator: tracePolicyEvaluator(policy) });
+    // a large cluster's ipamd is read per node: the nodes of both ends first
+    const result = await traceReadingIpamd(() => traceDatapath(store, request, { policyEvaluator: tracePolicyEvaluator(policy) }), session.ipamd, signal ? { signal } : {});
     if (!result.ok) return { result };
     const observed = await observeTraceFlows(result.trace, session.flows, { resolvePolicy: engineResolver(policy, result.trace), ...(signal ? { signal } : {}) });
     return { result, observed };

@@ -11,6 +11,7 @@ import { tracePolicyEvaluator } from '../../core/analysis/tracePolicyEvaluator';
 import { observeTraceFlows } from '../../core/analysis/observeTraceFlows';
 import { engineResolver, formatObserved } from '../../core/analysis/traceObservation';
 import { relayFlows, snapshotFlows, type SessionFlows } from '../../core/sources/sessionFlows';
+import { traceReadingIpamd, type IpamdReader } from '../../core/sources/ipamdOnDemand';
 import { UsageError, optionalInt, requireString, type CliCommand, type CliIo } from '../cliCommand';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, checkClusterArgs, withClusterInput } from '../clusterInput';
 import { HUBBLE_ACCESS_OPTIONS, HUBBLE_ACCESS_USAGE, hasHubbleTlsArgs, hubbleAccessFromArgs } from '../hubbleAccessArgs';
@@ -97,10 +98,10 @@ export const traceCommand: CliCommand = {
       if ('message' in spec) return badArgument(io, argument, spec.message);
     }
 
-    return withClusterInput(values, io, signal, async ({ store, snapshotRoot, hubbleLines, kubeConfig }) => {
+    return withClusterInput(values, io, signal, async ({ store, snapshotRoot, hubbleLines, kubeConfig, ipamd }) => {
       const flows = values['no-flows'] === true ? undefined : kubeConfig ? relayFlows(kubeConfig, { access }) : snapshotFlows(hubbleLines ?? []);
       try {
-        return await printTrace(store, request, values.json === true, io, values.engine, snapshotRoot, flows, signal);
+        return await printTrace(store, request, values.json === true, io, values.engine, snapshotRoot, flows, signal, ipamd);
       } finally {
         await flows?.close();
       }
@@ -122,13 +123,15 @@ async function printTrace(
   snapshotRoot: string | undefined,
   flows: SessionFlows | undefined,
   signal: AbortSignal,
+  ipamd?: IpamdReader,
 ): Promise<number> {
   const requested = engineChoice === undefined ? undefined : String(engineChoice);
   if (requested !== undefined && requested !== 'kubernetes' && requested !== 'cilium') return badArgument(io, 'engine', `must be kubernetes or cilium, got "${requested}"`);
   const { engine } = choosePolicyEngine(store, requested as PolicyEngineKind | undefined);
   const policy = new PolicyEngine(store, { engine, ...(snapshotRoot ? { ruleLocator: fileRuleLocator(snapshotRoot) } : {}) });
   try {
-    const result = traceDatapath(store, request, { policyEvaluator: tracePolicyEvaluator(policy) });
+    // ipamd of the nodes of both ends is read first when it was not at connect (a large cluster)
+    const result = await traceReadingIpamd(() => traceDatapath(store, request, { policyEvaluator: tracePolicyEvaluator(policy) }), ipamd, { signal });
     if (!result.ok) return badArgument(io, result.error.argument, result.error.message);
     const trace = result.trace;
     const observed = flows ? await observeTraceFlows(trace, flows, { resolvePolicy: engineResolver(policy, trace), signal }) : undefined;

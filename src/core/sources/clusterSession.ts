@@ -11,6 +11,7 @@ import { loadSnapshot } from '../snapshot/loadSnapshot';
 import { storeFromRawSnapshot } from './snapshotStore';
 import { relayFlows, snapshotFlows, type SessionFlows } from './sessionFlows';
 import type { HubbleAccess } from '../hubble/hubbleTls';
+import type { IpamdMode, IpamdReader } from './ipamdOnDemand';
 
 export interface AwsAccess {
   endpoint?: string;
@@ -38,6 +39,10 @@ export interface ClusterSessionOptions {
   awsRetryMs?: number;
   /** Timeout of one ipamd read through port-forward (default 10 s). */
   ipamdTimeoutMs?: number;
+  /** ipamd at connect: `auto` (default) every node up to `ipamdAllUpTo` nodes, per node on demand above; `all`; `none`. */
+  ipamd?: IpamdMode;
+  /** Largest cluster whose ipamd is read whole at connect in `auto` mode (default 50 nodes). */
+  ipamdAllUpTo?: number;
   /** Source of jitter in [0, 1); default Math.random. */
   random?: () => number;
 }
@@ -76,6 +81,8 @@ export class ClusterSession {
   private hubbleStatus: SourceStatus | undefined;
   private awsRetry: { attempt: number; at: number } | undefined;
   private lastSourcesText = '';
+  private ipamdReader: IpamdReader | undefined;
+  private sourcesTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly target: SessionTarget,
@@ -95,6 +102,10 @@ export class ClusterSession {
     const rows = kubernetesSourceStatus(this.informerStates, { now });
     for (const name of ['ec2', 'ipamd'] as const) {
       const read = this.aws[name];
+      if (name === 'ipamd' && this.ipamdReader?.mode === 'on-demand') {
+        rows.push(this.ipamdReader.status());
+        continue;
+      }
       if (!read) {
         rows.push({ name, state: 'not-configured', detail: 'turned off' });
         continue;
@@ -105,6 +116,15 @@ export class ClusterSession {
     }
     if (this.hubbleStatus) rows.push(this.hubbleStatus);
     return rows;
+  }
+
+  /**
+   * ipamd of the live cluster node by node: what each node gave, and reading the nodes someone
+   * looks at (a large cluster has none read at connect). Undefined for a snapshot, before the
+   * first full list, and when ipamd is off or the pods cannot be listed.
+   */
+  get ipamd(): IpamdReader | undefined {
+    return this.ipamdReader;
   }
 
   /** Called when the state changes, and when the sources change (a watch breaks or recovers, EC2 is read again). */
@@ -150,6 +170,7 @@ export class ClusterSession {
 
   async stop(): Promise<void> {
     this.controller.abort();
+    clearTimeout(this.sourcesTimer);
     await Promise.all([this.live?.live.stop(), this.flows?.close()]);
     this.setState({ phase: 'stopped' });
   }
@@ -217,12 +238,26 @@ export class ClusterSession {
       ...this.options.informer,
       signal: this.controller.signal,
       aws: this.target.aws,
+      ...(this.options.ipamd ? { ipamd: this.options.ipamd } : {}),
+      ...(this.options.ipamdAllUpTo !== undefined ? { ipamdAllUpTo: this.options.ipamdAllUpTo } : {}),
+      ...(this.options.ipamdTimeoutMs ? { ipamdTimeoutMs: this.options.ipamdTimeoutMs } : {}),
       onState: (id, state) => this.onInformerState(id, state),
       onLoading: (source, loading) => this.setLoading(source, loading),
     }, this.store);
     if (this.controller.signal.aborted) return;
     this.aws = live.aws;
     this.live = live;
+    this.ipamdReader = live.ipamdReader;
+    if (this.ipamdReader?.mode === 'on-demand') {
+      this.log.info(`context ${this.label}: ${this.store.count('node')} nodes: ipamd is read per node on demand`);
+      // the ipamd row counts the nodes read; reads of many nodes are told together
+      this.ipamdReader.onChange(() => {
+        this.sourcesTimer ??= setTimeout(() => {
+          this.sourcesTimer = undefined;
+          if (!this.controller.signal.aborted) this.sourcesChanged();
+        }, 1000);
+      });
+    }
     const flows = relayFlows(kc, { onStatus: (status) => this.updateSource(status), ...(this.target.hubble ? { access: this.target.hubble } : {}) });
     this.flows = flows;
     this.hubbleStatus = flows.status;
@@ -262,7 +297,9 @@ export class ClusterSession {
       // keep the last good facts of a source that is still failing
       if (again.ec2) this.aws.ec2 = again.ec2.facts || !this.aws.ec2?.facts ? again.ec2 : { ...again.ec2, facts: this.aws.ec2.facts };
       if (again.ipamd) this.aws.ipamd = again.ipamd.enis.length || !this.aws.ipamd?.enis.length ? again.ipamd : { ...again.ipamd, enis: this.aws.ipamd.enis };
-      applyAwsFacts(this.store, this.aws.ec2?.facts, this.aws.ipamd?.enis ?? []);
+      if (again.ipamd?.results) this.ipamdReader?.seed(again.ipamd.results);
+      // the reader keeps each node's last good ENIs, also of the nodes read on demand
+      applyAwsFacts(this.store, this.aws.ec2?.facts, this.ipamdReader ? this.ipamdReader.enis() : this.aws.ipamd?.enis ?? []);
       for (const name of ['ec2', 'ipamd'] as const) {
         const read = again[name];
         if (read) this.log.info(`${name} read again (attempt ${attempt}): ${read.status.state}${read.status.detail ? `: ${read.status.detail}` : ''}`);

@@ -65,17 +65,31 @@ export interface ReadIpamdOptions {
  * by `spec.nodeName`. When a node has several (a rolling update), a running and ready one wins.
  */
 export function findAwsNodePods(store: ClusterStore): Map<string, PodRef> {
-  const rank = (p: { phase?: string; ready: boolean }): number => (p.phase === 'Running' ? 2 : 0) + (p.ready ? 1 : 0);
   const best = new Map<string, { ref: PodRef; rank: number }>();
   for (const pod of store.podsInNamespace(AWS_NODE_NAMESPACE)) {
-    if (pod.owner?.kind !== 'DaemonSet' || pod.owner.name !== AWS_NODE_DAEMONSET || !pod.nodeName) continue;
-    const r = rank(pod);
-    const current = best.get(pod.nodeName);
-    if (!current || r > current.rank || (r === current.rank && pod.name < current.ref.name)) {
-      best.set(pod.nodeName, { ref: { namespace: pod.namespace, name: pod.name }, rank: r });
-    }
+    if (!pod.nodeName) continue;
+    const better = betterAwsNodePod(best.get(pod.nodeName), pod);
+    if (better) best.set(pod.nodeName, better);
   }
   return new Map([...best].map(([node, { ref }]) => [node, ref]));
+}
+
+/** The aws-node pod of one node (as `findAwsNodePods` chooses it), from that node's pods only. */
+export function awsNodePodOn(store: ClusterStore, nodeName: string): PodRef | undefined {
+  let best: { ref: PodRef; rank: number } | undefined;
+  for (const pod of store.podsOnNode(nodeName)) best = betterAwsNodePod(best, pod) ?? best;
+  return best?.ref;
+}
+
+/** `pod` when it is an aws-node pod that beats `current`; undefined otherwise. */
+function betterAwsNodePod(
+  current: { ref: PodRef; rank: number } | undefined,
+  pod: { namespace: string; name: string; owner?: { kind: string; name: string }; phase?: string; ready: boolean },
+): { ref: PodRef; rank: number } | undefined {
+  if (pod.namespace !== AWS_NODE_NAMESPACE || pod.owner?.kind !== 'DaemonSet' || pod.owner.name !== AWS_NODE_DAEMONSET) return undefined;
+  const rank = (pod.phase === 'Running' ? 2 : 0) + (pod.ready ? 1 : 0);
+  if (current && (rank < current.rank || (rank === current.rank && pod.name >= current.ref.name))) return undefined;
+  return { ref: { namespace: pod.namespace, name: pod.name }, rank };
 }
 
 /** Every node of the store with its aws-node pod (or undefined), in node-name order. */

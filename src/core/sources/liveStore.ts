@@ -4,7 +4,8 @@ import { projectRawAws, type AwsFacts } from '../project/projectEc2';
 import { ClusterStore } from '../store/clusterStore';
 import { applyAwsFacts } from './applyAwsFacts';
 import { fetchEc2 } from './ec2Source';
-import { readIpamdEnis } from './ipamdSource';
+import { readIpamdEnis, type IpamdNodeResult } from './ipamdSource';
+import { IPAMD_ALL_UP_TO, IpamdReader, type IpamdMode } from './ipamdOnDemand';
 import type { AwsAccess } from './clusterSession';
 import type { InformerState } from './kubeInformer';
 import { LIVE_RESOURCES, LiveCluster, type LiveClusterOptions } from './liveCluster';
@@ -15,8 +16,17 @@ export interface LiveStoreOptions extends LiveClusterOptions {
   /** Give up waiting for the first full list after this long (the informers keep going). */
   syncTimeoutMs?: number;
   aws?: AwsAccess | false;
-  /** Read ipamd `/v1/enis` of every node through port-forward to its aws-node pod (default on). */
-  ipamd?: boolean;
+  /**
+   * ipamd `/v1/enis` through port-forward to each node's aws-node pod: `auto` (default, or `true`)
+   * reads every node at connect when the cluster has at most `ipamdAllUpTo` nodes, and above that
+   * none at connect (the returned `ipamdReader` reads a node when asked); `all` every node at
+   * connect; `none` (or `false`) not at all.
+   */
+  ipamd?: IpamdMode | boolean;
+  /** Largest cluster whose ipamd is read whole at connect in `auto` mode (default 50 nodes). */
+  ipamdAllUpTo?: number;
+  /** Timeout of one node's ipamd read (default 10 s). */
+  ipamdTimeoutMs?: number;
   /** Reject with `NothingListedError` as soon as every resource has failed its first list (the CLI: like kubectl, do not wait). */
   failWhenNothingListed?: boolean;
   /** Told when reading EC2 (`ec2`) or ipamd (`ipamd`) starts and ends, for a progress indicator. */
@@ -29,11 +39,13 @@ export interface LiveStore {
   sources: SourceStatus[];
   /** What EC2 and ipamd gave, and whether reading them again may help (throttled, refused, timed out). */
   aws: AwsRead;
+  /** Reads ipamd of a node when asked (a large cluster); knows what was read at connect. Undefined when ipamd is off or cannot be read. */
+  ipamdReader?: IpamdReader;
 }
 
 export interface AwsRead {
   ec2?: { status: SourceStatus; facts?: AwsFacts; retryable: boolean };
-  ipamd?: { status: SourceStatus; enis: EniInfo[]; retryable: boolean };
+  ipamd?: { status: SourceStatus; enis: EniInfo[]; retryable: boolean; results?: IpamdNodeResult[] };
 }
 
 /** Every resource failed its first list: no server, or credentials the server rejects. */
@@ -74,22 +86,46 @@ export async function openLiveStore(kc: KubeConfig, opts: LiveStoreOptions = {},
   const sources = kubernetesSourceStatus(live.states, { timedOutAfterMs: timedOut ? timeoutMs : undefined });
 
   let aws: AwsRead = {};
+  let ipamdReader: IpamdReader | undefined;
   if (!opts.signal?.aborted) {
+    const mode = ipamdMode(opts.ipamd);
+    const onDemand = mode === 'auto' && live.store.count('node') > (opts.ipamdAllUpTo ?? IPAMD_ALL_UP_TO);
+    const podsForbidden = forbiddenMessage(live.states, 'pods');
     // EC2 needs the nodes (their instances), ipamd the pods (each node's aws-node pod): when the
     // list was forbidden, say so with the permission instead of "no nodes" or "no aws-node pod"
     aws = await readAwsSources(kc, live.store, {
       ec2: opts.aws === false ? false : (opts.aws ?? {}),
-      ipamd: opts.ipamd !== false,
+      // on demand: nothing read now, but a forbidden pods list is said at once
+      ipamd: mode !== 'none' && (!onDemand || podsForbidden !== undefined),
       signal: opts.signal,
+      ...(opts.ipamdTimeoutMs ? { ipamdTimeoutMs: opts.ipamdTimeoutMs } : {}),
       onLoading: opts.onLoading,
       nodesForbidden: forbiddenMessage(live.states, 'nodes'),
-      podsForbidden: forbiddenMessage(live.states, 'pods'),
+      podsForbidden,
     });
     applyAwsFacts(live.store, aws.ec2?.facts, aws.ipamd?.enis ?? []);
+    if (mode !== 'none' && !podsForbidden) {
+      const read = aws;
+      ipamdReader = new IpamdReader(kc, live.store, {
+        mode: onDemand ? 'on-demand' : 'whole',
+        // the session puts EC2's later reads into this same object
+        ec2Enis: () => read.ec2?.facts?.networkInterfaces,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.ipamdTimeoutMs ? { timeoutMs: opts.ipamdTimeoutMs } : {}),
+      });
+      if (aws.ipamd?.results) ipamdReader.seed(aws.ipamd.results);
+      if (onDemand) aws.ipamd = { status: ipamdReader.status(), enis: [], retryable: false };
+    }
     sources.push(aws.ec2?.status ?? { name: 'ec2', state: 'not-configured', detail: 'turned off' });
     sources.push(aws.ipamd?.status ?? { name: 'ipamd', state: 'not-configured', detail: 'turned off' });
   }
-  return { live, store: live.store, sources, aws };
+  return { live, store: live.store, sources, aws, ...(ipamdReader ? { ipamdReader } : {}) };
+}
+
+function ipamdMode(option: IpamdMode | boolean | undefined): IpamdMode {
+  if (option === false) return 'none';
+  if (option === true || option === undefined) return 'auto';
+  return option;
 }
 
 /**
@@ -135,10 +171,10 @@ function forbiddenMessage(states: ReadonlyMap<string, InformerState>, id: string
   return state?.phase === 'forbidden' && state.verb === 'list' ? state.message : undefined;
 }
 
-async function readIpamdLive(kc: KubeConfig, store: ClusterStore, signal?: AbortSignal, timeoutMs?: number): Promise<{ status: SourceStatus; enis: EniInfo[]; retryable: boolean }> {
+async function readIpamdLive(kc: KubeConfig, store: ClusterStore, signal?: AbortSignal, timeoutMs?: number): Promise<NonNullable<AwsRead['ipamd']>> {
   const { results, enis, problems } = await readIpamdEnis(kc, store, { signal, ...(timeoutMs ? { timeoutMs } : {}) });
   const ok = results.filter((r) => r.ok).length;
-  if (results.length === 0) return { status: { name: 'ipamd', state: 'missing', detail: 'no nodes' }, enis, retryable: false };
+  if (results.length === 0) return { status: { name: 'ipamd', state: 'missing', detail: 'no nodes' }, enis, retryable: false, results };
   const failures = results.filter((r) => !r.ok);
   const forbidden = failures.some((r) => !r.ok && r.error.kind === 'forbidden');
   const detail = `/v1/enis of ${ok} of ${results.length} nodes through port-forward to aws-node${problems.length ? `; ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}` : ''}`;
@@ -149,9 +185,9 @@ async function readIpamdLive(kc: KubeConfig, store: ClusterStore, signal?: Abort
     // the permission first: a view row shows the start of the detail
     const denied = failures.find((r) => !r.ok && r.error.kind === 'forbidden') as Extract<(typeof failures)[number], { ok: false }>;
     const namespace = denied.pod?.namespace ?? 'kube-system';
-    return { status: { name: 'ipamd', state, detail: `needs RBAC create on pods/portforward in ${namespace}; ${detail}` }, enis, retryable: false };
+    return { status: { name: 'ipamd', state, detail: `needs RBAC create on pods/portforward in ${namespace}; ${detail}` }, enis, retryable: false, results };
   }
-  return { status: { name: 'ipamd', state, detail }, enis, retryable };
+  return { status: { name: 'ipamd', state, detail }, enis, retryable, results };
 }
 
 const RETRYABLE_EC2 = new Set(['throttled', 'network', 'other']);

@@ -7,6 +7,7 @@ import type { Provenance, Setting, SourceStatus } from '../model';
 import { sessionPhaseText } from '../sources/sourceFreshness';
 import type { ClusterStore, StoreChange, StoreKind } from '../store/clusterStore';
 import type { AffectedRows } from './affectedRows';
+import type { IpamdReader } from '../sources/ipamdOnDemand';
 import { ERROR_COLOR, esc, icon, oncePerTurn, WARNING_COLOR, type RowIcon, type TreeRow } from './treeRow';
 
 const MODE_LABEL = {
@@ -32,6 +33,8 @@ export interface ClusterTreeInput {
    * later (the doctor's checks) calls it when that content is ready.
    */
   refreshRow?: (id: string) => void;
+  /** ipamd of a live session node by node: rows read a node's when they are expanded (a large cluster). */
+  ipamd?: IpamdReader;
 }
 
 /** Kinds that neither the summary, the settings nor the doctor read: their changes leave the Cluster view as it is. */

@@ -5,7 +5,7 @@
 import type { EniInfo } from '../model';
 import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore } from '../store/clusterStore';
-import { eniRows } from './nodesTree';
+import { eniRows, type IpamdRowContext } from './nodesTree';
 import { compareNames, esc, icon, type TreeRow } from './treeRow';
 
 export const UNKNOWN_SUBNET = '(unknown subnet)';
@@ -42,7 +42,7 @@ export function eniConfigSubnets(store: ClusterStore): Map<string, string> {
   return out;
 }
 
-export function subnetRows(store: ClusterStore): TreeRow[] {
+export function subnetRows(store: ClusterStore, ctx?: IpamdRowContext): TreeRow[] {
   const eniConfigs = eniConfigSubnets(store);
   return [...enisBySubnet(store).entries()]
     .map(([subnetId, enis]) => ({ subnetId, enis, subnet: store.get('subnet', subnetId) }))
@@ -66,7 +66,7 @@ export function subnetRows(store: ClusterStore): TreeRow[] {
           : `**${esc(subnet?.cidr ?? subnetId)}**${subnet?.name ? ` (${esc(subnet.name)})` : ''}\n\n${eniConfig ? `Pod subnet of ENIConfig ${esc(eniConfig)} (custom networking)\n\n` : ''}Subnet ${esc(subnetId)}${subnet?.availableIps !== undefined ? `\n\n${subnet.availableIps} free IPs (EC2 AvailableIpAddressCount)` : ''}`,
         contextValue: 'cniLens.subnet',
         ...(subnetId === UNKNOWN_SUBNET ? {} : { ref: { kind: 'subnet' as const, key: subnetId } }),
-        children: () => eniRows(store, enis, id),
+        children: () => eniRows(store, enis, id, ctx),
       };
     });
 }

@@ -8,7 +8,40 @@ import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore } from '../store/clusterStore';
 import { awsEniOwner } from '../analysis/datapath/vpcLookup';
 import { pageHolding, pagedRowsOf, PAGE_SIZE } from './paging';
-import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
+import { compareNames, esc, icon, messageRow, type TreeRow, WARNING_COLOR } from './treeRow';
+import type { IpamdReader } from '../sources/ipamdOnDemand';
+
+/** What the rows of a live session use to read ipamd of a node when it is looked at (a large cluster). */
+export interface IpamdRowContext {
+  ipamd?: IpamdReader;
+  refreshRow?: (id: string) => void;
+}
+
+/** A node whose ipamd read failed is read again when its rows are built this long after (not at every refresh). */
+const IPAMD_RETRY_AFTER_MS = 30_000;
+
+/**
+ * For ipamd read on demand: starts reading the node's ipamd when it was not read (its rows are
+ * being looked at), and refreshes row `rowId` when the read ends. The row that says it is being
+ * read, or why it could not be; undefined when there is nothing to say.
+ */
+export function ipamdStateRow(ctx: IpamdRowContext | undefined, nodeName: string, rowId: string): TreeRow | undefined {
+  const ipamd = ctx?.ipamd;
+  if (!ipamd || ipamd.mode !== 'on-demand') return undefined;
+  const before = ipamd.stateOf(nodeName);
+  const stale = before?.state === 'failed' && before.retryable && Date.now() - before.at >= IPAMD_RETRY_AFTER_MS;
+  if (!before || stale) void ipamd.read([nodeName]).then(() => ctx.refreshRow?.(rowId));
+  else if (before.state === 'reading') void ipamd.read([nodeName]).then(() => ctx.refreshRow?.(rowId));
+  const state = ipamd.stateOf(nodeName);
+  const id = `${rowId}/ipamd`;
+  if (state?.state === 'reading') {
+    return { ...messageRow(id, 'Reading ipamd of this node…', 'loading~spin', `Reading ipamd /v1/enis of ${nodeName} through port-forward to its aws-node pod: which pod holds each IP, and cooling IPs.`), description: 'pod assignments follow' };
+  }
+  if (state?.state === 'failed') {
+    return { ...messageRow(id, 'ipamd could not be read', 'warning', state.error.message), description: state.error.message };
+  }
+  return undefined;
+}
 
 /** `ip-10-0-17-42.us-west-2.compute.internal` → `ip-10-0-17-42`: the rest is the same on every node (full name in the tooltip). */
 export function shortNodeName(name: string): string {
@@ -30,13 +63,14 @@ export const NODE_CAPACITY_AT_ONCE = 500;
  * filled in steps: until a node's is known its row says "counting…", and `refreshRow` is called for
  * it when it is. Nodes a change touched are computed again as their rows are built.
  */
-export function nodeRows(store: ClusterStore, refreshRow?: (id: string) => void): TreeRow[] {
+export function nodeRows(store: ClusterStore, refreshRow?: (id: string) => void, ipamd?: IpamdReader): TreeRow[] {
+  const ctx: IpamdRowContext = { ...(ipamd ? { ipamd } : {}), ...(refreshRow ? { refreshRow } : {}) };
   const cache = nodeCapacityCacheFor(store);
   const rowsOf = (nodes: readonly NodeInfo[]): TreeRow[] => {
     const missing = nodes.filter((n) => !cache.get(n.name));
     const atOnce = nodes.length <= NODE_CAPACITY_AT_ONCE || missing.length <= NODE_CAPACITY_AT_ONCE / 5;
     if (!atOnce) cache.fill(refreshRow && (() => missing.forEach((n) => refreshRow(nodeRowId(n.name)))));
-    return nodes.map((node) => nodeRow(store, node, atOnce ? cache.compute(node) : cache.get(node.name)));
+    return nodes.map((node) => nodeRow(store, node, atOnce ? cache.compute(node) : cache.get(node.name), ctx));
   };
   // more than 1,000 nodes: in pages, whose rows are built when a page is expanded
   return pagedRowsOf(NODE_PAGES, () => [...store.list('node')].sort((a, b) => compareNames(a.name, b.name)), (n) => shortNodeName(n.name), rowsOf, 'nodes');
@@ -51,7 +85,7 @@ export function nodePath(store: ClusterStore, id: string): string[] | undefined 
   return page ? [page] : undefined;
 }
 
-function nodeRow(store: ClusterStore, node: NodeInfo, known: NodeCapacityEntry | undefined): TreeRow {
+function nodeRow(store: ClusterStore, node: NodeInfo, known: NodeCapacityEntry | undefined, ctx: IpamdRowContext): TreeRow {
   const cache = nodeCapacityCacheFor(store);
   const cap = known?.capacity;
   const of = (n: number, max: number | undefined) => (max === undefined ? String(n) : `${n}/${max}`);
@@ -61,7 +95,7 @@ function nodeRow(store: ClusterStore, node: NodeInfo, known: NodeCapacityEntry |
     id,
     rebuild: () => {
       const now = store.get('node', node.name);
-      return now ? nodeRow(store, now, cache.compute(now)) : undefined;
+      return now ? nodeRow(store, now, cache.compute(now), ctx) : undefined;
     },
     label: shortNodeName(node.name),
     description: [node.instanceType, node.zone, node.internalIp, ...(cap ? [`pods ${of(cap.pods.total, cap.pods.max)}`, `IPs ${of(cap.ips.assigned, cap.ips.maxPossible)}`, cap.flags.includes('ip-exhausted') ? 'IPs exhausted' : undefined] : ['counting…'])].filter(Boolean).join(' · '),
@@ -85,7 +119,12 @@ function nodeRow(store: ClusterStore, node: NodeInfo, known: NodeCapacityEntry |
         ...c.notes.map((n) => esc(n)),
       ].filter(Boolean).join('\n\n')}`;
     },
-    children: () => eniRows(store, enis().enis, id),
+    children: () => {
+      // ipamd read per node: expanding the node reads it
+      const reading = ipamdStateRow(ctx, node.name, id);
+      const rows = eniRows(store, enis().enis, id, ctx);
+      return reading ? [reading, ...rows] : rows;
+    },
   };
 }
 
@@ -187,17 +226,17 @@ export function ipRowId(eniRow: string, ip: EniIp): string {
   return ip.prefix ? `${eniRow}/prefix/${ip.prefix}/ip/${ip.ip}` : `${eniRow}/ip/${ip.ip}`;
 }
 
-export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId: string): TreeRow[] {
+export function eniRows(store: ClusterStore, enis: readonly EniInfo[], parentId: string, ctx?: IpamdRowContext): TreeRow[] {
   return [...enis]
     .sort((a, b) => (a.deviceIndex ?? 99) - (b.deviceIndex ?? 99) || compareNames(a.id, b.id))
-    .map((eni) => eniRow(store, eni, parentId));
+    .map((eni) => eniRow(store, eni, parentId, ctx));
 }
 
 /**
  * One ENI's row. A pod change refreshes it alone (its IPs-used count); an ENI reported by EC2 or
  * ipamd is read again from the store, an inferred one is rebuilt through its parent.
  */
-function eniRow(store: ClusterStore, eni: EniInfo, parentId: string): TreeRow {
+function eniRow(store: ClusterStore, eni: EniInfo, parentId: string, ctx?: IpamdRowContext): TreeRow {
   const { used, total } = eniIpTotalsKept(store, eni);
   const id = eniRowId(parentId, eni.id);
   const inferred = eni.origin.source === 'inferred';
@@ -205,7 +244,7 @@ function eniRow(store: ClusterStore, eni: EniInfo, parentId: string): TreeRow {
   return {
     rebuild: () => {
       const now = inferred ? undefined : store.get('eni', eni.id);
-      return now ? eniRow(store, now, parentId) : undefined;
+      return now ? eniRow(store, now, parentId, ctx) : undefined;
     },
     id,
     label: inferred ? `${eni.deviceIndex === 0 ? 'eth0' : 'ENI'} (id unknown)` : eni.id,
@@ -229,7 +268,12 @@ function eniRow(store: ClusterStore, eni: EniInfo, parentId: string): TreeRow {
       `Source: ${esc(eni.origin.source)}${eni.origin.detail ? ` (${esc(eni.origin.detail)})` : ''}`,
       inferred ? 'Neither EC2 nor ipamd gave this node\'s ENIs: the node\'s InternalIP is taken as the primary ENI\'s primary IP and the pod IPs as its secondary IPs. Give CNI Lens AWS credentials (cniLens.aws.profile) or access to the aws-node pods for the real ENIs.' : undefined,
     ].filter(Boolean).join('\n\n')}`,
-    children: () => eniChildren(store, eni, id),
+    children: () => {
+      // ipamd read per node: the IPs' pods and cooling state come from the ENI's node's ipamd
+      const reading = eni.nodeName && !inferred ? ipamdStateRow(ctx, eni.nodeName, id) : undefined;
+      const rows = eniChildren(store, eni, id);
+      return reading ? [reading, ...rows] : rows;
+    },
   };
 }
 

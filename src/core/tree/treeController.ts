@@ -15,7 +15,7 @@ import { sourceRows, type TreeInput, type TreeModel } from './treeModels';
 import { messageRow, type TreeRow } from './treeRow';
 
 /** What a tree reads of a session: its store, its sources, what it is and how it is doing. */
-export type TreeSession = Pick<ClusterSession, 'store' | 'sources' | 'label' | 'describe' | 'target' | 'state'>;
+export type TreeSession = Pick<ClusterSession, 'store' | 'sources' | 'label' | 'describe' | 'target' | 'state'> & Partial<Pick<ClusterSession, 'ipamd'>>;
 
 export interface TreeSessions {
   /** The current session, started on first use; undefined when nothing is connected. */
@@ -114,7 +114,7 @@ export class TreeController {
   private searchFilter(first: boolean): void {
     const run = ++this.filterRun;
     const text = this.filterText;
-    const input = this.rootInput();
+    const input = this.rootInput(true);
     let walk: Generator<void, FilterMatch>;
     try {
       walk = filterWalk(input ? this.model.roots(input) : [], text);
@@ -427,8 +427,12 @@ export class TreeController {
     }
   }
 
-  /** What the model's top level is built from; undefined when nothing is connected. */
-  private rootInput(): TreeInput | undefined {
+  /**
+   * What the model's top level is built from; undefined when nothing is connected. For the
+   * filter's search, without what reads more when a row is expanded (ipamd of a node): the search
+   * expands every row, the user did not.
+   */
+  private rootInput(forSearch = false): TreeInput | undefined {
     const session = this.sessions.ensureStarted();
     if (!session) return undefined;
     return {
@@ -439,6 +443,7 @@ export class TreeController {
       phase: session.state.phase,
       ...(session.state.detail ? { detail: session.state.detail } : {}),
       refreshRow: this.refreshRow,
+      ...(session.ipamd && !forSearch ? { ipamd: session.ipamd } : {}),
     };
   }
 

@@ -35,8 +35,8 @@ export type TreeViewName = 'cluster' | 'nodes' | 'enis' | 'podIps' | 'endpoints'
 
 export const TREE_MODELS: Readonly<Record<TreeViewName, TreeModel>> = {
   cluster: { sourcesShown: [], roots: clusterRows, affected: clusterRowsAffected, showsDisconnectedMessage: false, minRefreshIntervalMs: 1000 },
-  nodes: { sourcesShown: ['kubernetes nodes', 'kubernetes pods', 'ec2', 'ipamd'], roots: (i) => nodeRows(i.store, i.refreshRow), affected: nodesAffected, pathTo: nodePath, showsDisconnectedMessage: true },
-  enis: { sourcesShown: ['ec2', 'ipamd'], roots: (i) => subnetRows(i.store), affected: enisAffected, showsDisconnectedMessage: true },
+  nodes: { sourcesShown: ['kubernetes nodes', 'kubernetes pods', 'ec2', 'ipamd'], roots: (i) => nodeRows(i.store, i.refreshRow, i.ipamd), affected: nodesAffected, pathTo: nodePath, showsDisconnectedMessage: true },
+  enis: { sourcesShown: ['ec2', 'ipamd'], roots: (i) => subnetRows(i.store, { ...(i.ipamd ? { ipamd: i.ipamd } : {}), ...(i.refreshRow ? { refreshRow: i.refreshRow } : {}) }), affected: enisAffected, showsDisconnectedMessage: true },
   podIps: { sourcesShown: ['kubernetes pods', 'kubernetes namespaces'], roots: (i) => podNamespaceRows(i.store), affected: podIpsAffected, pathTo: podPath, showsDisconnectedMessage: true },
   endpoints: { sourcesShown: ['kubernetes ciliumendpoints', 'kubernetes ciliumidentities'], roots: (i) => endpointRows(i.store, i.sources, i.refreshRow), affected: endpointsAffected, pathTo: endpointPath, showsDisconnectedMessage: true },
 };
@@ -44,12 +44,16 @@ export const TREE_MODELS: Readonly<Record<TreeViewName, TreeModel>> = {
 /**
  * One row per source of `shown` that is not fine: a forbidden resource names the permission it
  * needs, a missing CRD says what was not found, and no AWS credentials is said once with the fix.
+ * A source read part by part (ipamd of a large cluster) says how much of it was read.
  */
 export function sourceRows(sources: readonly SourceStatus[], shown: readonly string[]): TreeRow[] {
   const wanted = new Set(shown);
   return sources
-    .filter((s) => wanted.has(s.name) && s.state !== 'ok')
+    .filter((s) => wanted.has(s.name) && (s.state !== 'ok' || (s.coverage !== undefined && s.coverage.read < s.coverage.of)))
     .map((s): TreeRow => {
+      if (s.state === 'ok' && s.coverage) {
+        return { id: `source/${s.name}`, label: `${s.name}: ${s.coverage.read} of ${s.coverage.of} nodes read`, ...(s.detail ? { description: s.detail, tooltip: esc(s.detail) } : {}), icon: icon('info') };
+      }
       const resource = s.name.startsWith('kubernetes ') ? s.name.slice('kubernetes '.length) : s.name;
       const iconId = s.state === 'forbidden' ? 'lock' : s.state === 'missing' ? 'circle-slash' : s.state === 'not-configured' ? 'info' : s.state === 'loading' ? 'loading~spin' : 'warning';
       const noCredentials = s.name === 'ec2' && s.state === 'not-configured' && /credentials/i.test(s.detail ?? '');

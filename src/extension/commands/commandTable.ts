@@ -2,6 +2,7 @@ import { connectDemo } from './connectDemo';
 import type { CommandHandler } from './extensionServices';
 import { observeFlows } from './observeFlows';
 import { openSnapshot } from './openSnapshot';
+import { readIpamdAll } from './readIpamdAll';
 import { selectContext } from './selectContext';
 import { testState } from './testState';
 import { traceIntoPod, tracePodToIp, tracePodToPod, tracePodToService } from './traceCommands';
@@ -29,6 +30,7 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandHandler]> = [
   ['cniLens.openYaml', openYaml],
   ['cniLens.showUnmanagedOwners', showUnmanagedOwners],
   ['cniLens.observeFlows', observeFlows],
+  ['cniLens.readIpamdAll', readIpamdAll],
   ['cniLens.showPathDiagram', (services, node) => import('../diagram/showPathDiagram').then((m) => m.showPathDiagram(services, node))],
   ...FILTERED_VIEWS.flatMap((v) => [
     [`cniLens.${v}.filter`, filterView(`cniLens.${v}`)] as const,

@@ -12,6 +12,8 @@ export interface SourceFact {
   /** Why not, or what it gave. */
   detail: string;
   origin: Provenance;
+  /** Read for only some nodes (ipamd of a large cluster, per node on demand): checks over its facts cover those. */
+  coverage?: { read: number; of: number };
 }
 
 export interface DoctorContext {
@@ -83,6 +85,16 @@ export function buildContext(store: ClusterStore, settings: ClusterSettings, opt
 
 function sourceFact(store: ClusterStore, sources: readonly SourceStatus[] | undefined, name: 'ec2' | 'ipamd'): SourceFact {
   const status = sources?.find((s) => s.name === name);
+  if (status?.coverage && status.coverage.read < status.coverage.of) {
+    // ipamd of a large cluster, read per node on demand: what was read, of how many
+    const { read, of } = status.coverage;
+    return {
+      available: status.state === 'ok' && read > 0,
+      detail: `${name} read for ${read} of ${of} nodes (per node on demand)`,
+      coverage: { read, of },
+      origin: { source: 'inferred', detail: `source status reported by the loader: ${name} ${status.state}${status.detail ? ` (${status.detail})` : ''}` },
+    };
+  }
   if (status) {
     return {
       available: status.state === 'ok',

@@ -79,6 +79,15 @@ export const ipamdSourceCheck: DoctorCheck = {
   run(ctx): CheckResult {
     const s = ctx.ipamd;
     const evidence = [ev('ipamd /v1/enis', s.available ? 'available' : 'missing', { ...s.origin, detail: s.detail })];
+    if (s.coverage) {
+      return {
+        severity: 'info',
+        title: `ipamd read for ${s.coverage.read} of ${s.coverage.of} nodes`,
+        detail: `${s.detail}. A large cluster's ipamd is read per node when a node is looked at: for the other nodes, which pod holds each ENI IP comes from the pod list, and their cooling-down IPs are not known. The IP and capacity checks cover ipamd facts of the nodes read only.`,
+        fix: 'Expand the nodes of interest in the Nodes view, or run "CNI Lens: Read ipamd of every node" (CLI: --ipamd all), then run the checks again.',
+        evidence,
+      };
+    }
     if (s.available) return { severity: 'ok', title: 'ipamd data available', detail: s.detail, fix: 'Nothing to change.', evidence };
     return {
       severity: 'info',

@@ -153,6 +153,12 @@ function* duplicatePodIpsSteps(pods: readonly PodInfo[]): Steps<Map<string, PodI
   return byIp;
 }
 
+/** For ipamd read on some nodes only: says so, with what the other nodes' figures come from. */
+function partialIpamd(ctx: DoctorContext): string {
+  const c = ctx.ipamd.coverage;
+  return c ? `\nipamd read for ${c.read} of ${c.of} nodes: on the others, IP holders come from the pod list and cooling-down IPs are not counted.` : '';
+}
+
 /** The pod ipamd assigned `ip` to, from the ENI data. */
 function ipamdHolder(ctx: DoctorContext, ip: string): string | undefined {
   for (const o of ctx.store.ownersOfIp(ip)) {
@@ -217,7 +223,7 @@ function* duplicatePodIpSteps(ctx: DoctorContext): Steps<CheckResult> {
   return {
     severity: 'error',
     title: `${plural(n, 'IP is', 'IPs are')} held by more than one pod${nodeClashes.length ? ' or node' : ''}`,
-    detail: `${lines.join('\n')}\nTraffic to such an IP reaches only one of the holders (whichever route or ENI wins), and Cilium's ipcache maps the IP to one identity. Usual causes: ipamd lost its state on a node (checkpoint), or pods set up by another IPAM.`,
+    detail: `${lines.join('\n')}\nTraffic to such an IP reaches only one of the holders (whichever route or ENI wins), and Cilium's ipcache maps the IP to one identity. Usual causes: ipamd lost its state on a node (checkpoint), or pods set up by another IPAM.${partialIpamd(ctx)}`,
     fix: `Replace the pods that ipamd does not name${dups.size && ![...dups.keys()].some((ip) => ipamdHolder(ctx, ip)) ? ' (without ipamd data: the newer ones)' : ''}:\n${commands.join('\n')}\nthen check the aws-node logs of the nodes (/var/log/aws-routed-eni/ipamd.log) for the cause.`,
     evidence,
     objects,
@@ -403,7 +409,7 @@ function* capacitySteps(ctx: DoctorContext): Steps<CheckResult> {
     ev(`Node ${cap.node}`, `ENIs ${cap.enis.used}/${cap.enis.max ?? '?'}, IPs ${cap.ips.assigned} used ${cap.ips.free} free, pods ${cap.pods.total}/${cap.pods.max ?? '?'} [${cap.flags.join(', ')}]`, cap.origin),
   );
   const noEni = caps.filter((c) => c.flags.includes('no-eni-data')).map((c) => c.node);
-  const note = noEni.length ? `\nNo ENI data for ${listed(noEni)}: their IP figures come from pods only.` : '';
+  const note = (noEni.length ? `\nNo ENI data for ${listed(noEni)}: their IP figures come from pods only.` : '') + partialIpamd(ctx);
   const objects = [...warnings, ...infos].map(({ cap }) => ({ kind: 'Node', name: cap.node }));
   if (warnings.length > 0) {
     return {
