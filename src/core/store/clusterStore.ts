@@ -173,6 +173,7 @@ class LabelIndex {
 export class ClusterStore {
   private readonly objects = new Map<StoreKind, Map<string, unknown>>();
   private readonly listeners = new Set<StoreListener>();
+  private changeCount = 0;
   private pending: StoreChange[] | undefined;
   private batchDepth = 0;
 
@@ -329,6 +330,11 @@ export class ClusterStore {
     }
   }
 
+  /** Changes since the store was made: what was computed from it at one version holds until the next. */
+  get version(): number {
+    return this.changeCount;
+  }
+
   onChange(listener: StoreListener): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
@@ -353,6 +359,7 @@ export class ClusterStore {
   }
 
   private emit(change: StoreChange): void {
+    this.changeCount++;
     if (this.pending) this.pending.push(change);
     else this.publish([change]);
   }

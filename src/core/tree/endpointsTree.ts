@@ -8,7 +8,7 @@ import type { CiliumEndpointInfo, PodInfo, SourceStatus } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { shortNodeName } from './nodesTree';
 import { pageHolding, pagedRows, PAGE_SIZE } from './paging';
-import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
+import { esc, icon, sortByName, type TreeRow, WARNING_COLOR } from './treeRow';
 
 export const IDENTITIES_ROW = 'cep-identities';
 export const UNMANAGED_ROW = 'cep-unmanaged';
@@ -37,7 +37,7 @@ export function endpointRows(store: ClusterStore, sources: readonly SourceStatus
     label: ns,
     description: `${store.endpointCountInNamespace(ns)} endpoints`,
     icon: icon('symbol-namespace'),
-    children: () => pagedRows(endpointNamespaceRowId(ns), () => store.endpointsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)), (ep) => ep.name, (ep) => endpointRow(store, ep), 'endpoints'),
+    children: () => pagedRows(endpointNamespaceRowId(ns), () => sortByName(store.endpointsInNamespace(ns), (e) => e.name), (ep) => ep.name, (ep) => endpointRow(store, ep), 'endpoints', () => store.version),
   }));
   if (store.count('ciliumEndpoint') > 0) rows.push(identityGroup(store));
   // without CiliumEndpoints every pod would look unmanaged: the source row above says why instead
@@ -60,7 +60,7 @@ export function endpointPath(store: ClusterStore, id: string): string[] | undefi
   if (!m) return undefined;
   const [, ns, name] = m as unknown as [string, string, string];
   const nsRow = endpointNamespaceRowId(ns);
-  const page = store.endpointCountInNamespace(ns) > PAGE_SIZE ? pageHolding(nsRow, store.endpointsInNamespace(ns).map((e) => e.name).sort(compareNames), name) : undefined;
+  const page = store.endpointCountInNamespace(ns) > PAGE_SIZE ? pageHolding(nsRow, sortByName(store.endpointsInNamespace(ns).map((e) => e.name), (n) => n), name) : undefined;
   return page ? [nsRow, page] : [nsRow];
 }
 
@@ -108,7 +108,7 @@ function identityGroup(store: ClusterStore): TreeRow {
     label: 'By identity',
     description: `${ids.length} identities`,
     icon: icon('key'),
-    children: () => pagedRows(IDENTITIES_ROW, () => ids.sort((a, b) => a - b), String, (id) => identityRow(store, id), 'identities'),
+    children: () => pagedRows(IDENTITIES_ROW, () => ids.sort((a, b) => a - b), String, (id) => identityRow(store, id), 'identities', () => store.version),
   };
 }
 
@@ -135,7 +135,7 @@ function identityRow(store: ClusterStore, id: number): TreeRow {
     icon: icon('key'),
     searchText: labels.join(' '),
     tooltip: () => `**Identity ${id}**\n\n${labels.map((l) => `- ${esc(l)}`).join('\n')}`,
-    children: () => pagedRows(identityRowId(id), () => store.endpointsWithIdentity(id).sort((a, b) => compareNames(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`)), (ep) => `${ep.namespace}/${ep.name}`, (ep): TreeRow => ({
+    children: () => pagedRows(identityRowId(id), () => sortByName(store.endpointsWithIdentity(id), (e) => `${e.namespace}/${e.name}`), (ep) => `${ep.namespace}/${ep.name}`, (ep): TreeRow => ({
       id: identityEndpointRowId(id, `${ep.namespace}/${ep.name}`),
       label: `${ep.namespace}/${ep.name}`,
       description: [ep.ipv4[0], ep.state].filter(Boolean).join(' · '),
@@ -143,7 +143,7 @@ function identityRow(store: ClusterStore, id: number): TreeRow {
       contextValue: 'cniLens.endpoint',
       ref: { kind: 'ciliumEndpoint' as const, key: `${ep.namespace}/${ep.name}` },
       ...(ep.ipv4[0] ? { ip: ep.ipv4[0] } : {}),
-    }), 'endpoints'),
+    }), 'endpoints', () => store.version),
   };
 }
 

@@ -8,7 +8,7 @@ import { enisOfNode } from '../sources/inferEnis';
 import type { ClusterStore } from '../store/clusterStore';
 import { awsEniOwner } from '../analysis/datapath/vpcLookup';
 import { pageHolding, pagedRowsOf, PAGE_SIZE } from './paging';
-import { compareNames, esc, icon, messageRow, type TreeRow, WARNING_COLOR } from './treeRow';
+import { compareNames, esc, icon, messageRow, sortByName, type TreeRow, WARNING_COLOR } from './treeRow';
 import type { IpamdReader } from '../sources/ipamdOnDemand';
 
 /** What the rows of a live session use to read ipamd of a node when it is looked at (a large cluster). */
@@ -73,7 +73,7 @@ export function nodeRows(store: ClusterStore, refreshRow?: (id: string) => void,
     return nodes.map((node) => nodeRow(store, node, atOnce ? cache.compute(node) : cache.get(node.name), ctx));
   };
   // more than 1,000 nodes: in pages, whose rows are built when a page is expanded
-  return pagedRowsOf(NODE_PAGES, () => [...store.list('node')].sort((a, b) => compareNames(a.name, b.name)), (n) => shortNodeName(n.name), rowsOf, 'nodes');
+  return pagedRowsOf(NODE_PAGES, () => sortByName([...store.list('node')], (n) => n.name), (n) => shortNodeName(n.name), rowsOf, 'nodes', () => store.version);
 }
 
 /** The rows above a node's row (`node/name`): its page when the nodes are paged. */
@@ -81,7 +81,7 @@ export function nodePath(store: ClusterStore, id: string): string[] | undefined 
   if (!id.startsWith('node/') || id.indexOf('/eni/') >= 0) return undefined;
   const name = id.slice('node/'.length);
   if (store.count('node') <= PAGE_SIZE) return [];
-  const page = pageHolding(NODE_PAGES, [...store.keys('node')].sort(compareNames), name);
+  const page = pageHolding(NODE_PAGES, sortByName([...store.keys('node')], (n) => n), name);
   return page ? [page] : undefined;
 }
 

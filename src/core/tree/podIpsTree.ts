@@ -3,7 +3,7 @@ import type { PodInfo } from '../model';
 import type { ClusterStore } from '../store/clusterStore';
 import { shortNodeName } from './nodesTree';
 import { pageHolding, pagedRows, PAGE_SIZE } from './paging';
-import { compareNames, esc, icon, type TreeRow, WARNING_COLOR } from './treeRow';
+import { esc, icon, sortByName, type TreeRow, WARNING_COLOR } from './treeRow';
 import { isUnmanagedPod } from '../analysis/unmanagedPod';
 
 export function podNamespaceRowId(namespace: string): string {
@@ -20,7 +20,7 @@ export function podNamespaceRows(store: ClusterStore): TreeRow[] {
     label: ns,
     description: `${store.podCountInNamespace(ns)} pods`,
     icon: icon('symbol-namespace'),
-    children: () => pagedRows(podNamespaceRowId(ns), () => store.podsInNamespace(ns).sort((a, b) => compareNames(a.name, b.name)), (pod) => pod.name, (pod) => podRow(store, pod), 'pods'),
+    children: () => pagedRows(podNamespaceRowId(ns), () => sortByName(store.podsInNamespace(ns), (p) => p.name), (pod) => pod.name, (pod) => podRow(store, pod), 'pods', () => store.version),
   }));
 }
 
@@ -31,7 +31,7 @@ export function podPath(store: ClusterStore, id: string): string[] | undefined {
   const [, ns, name] = m as unknown as [string, string, string];
   const nsRow = podNamespaceRowId(ns);
   const count = store.podCountInNamespace(ns);
-  const page = count > PAGE_SIZE ? pageHolding(nsRow, store.podsInNamespace(ns).map((p) => p.name).sort(compareNames), name) : undefined;
+  const page = count > PAGE_SIZE ? pageHolding(nsRow, sortByName(store.podsInNamespace(ns).map((p) => p.name), (n) => n), name) : undefined;
   return page ? [nsRow, page] : [nsRow];
 }
 
