@@ -24,6 +24,7 @@ import { startSimEc2, type SimEc2 } from '../../src/sim/ec2Server';
 import { ec2Throttling } from '../../src/sim/faults/ec2Faults';
 import { startSimCluster, type SimCluster } from '../../src/sim/startSimCluster';
 import { PodPortRefused } from '../../src/sim/portForward/simPortForwards';
+import { until } from '../until';
 
 let cluster: SimCluster;
 let ec2: SimEc2;
@@ -61,16 +62,6 @@ beforeAll(async () => {
   kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'cni-lens-ipamd-')), 'kubeconfig.yaml');
   writeFileSync(kubeconfigPath, cluster.kubeconfig());
 }, 60_000);
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Under `row`: each ENI's IP rows as `ip description`, by ENI id (what ipamd adds shows there). */
 function ipRowsUnder(controller: TreeController, row: TreeRow): Record<string, string[]> {

@@ -16,6 +16,7 @@ import { TreeController, type TreeRefresh } from '../../src/core/tree/treeContro
 import { TREE_MODELS } from '../../src/core/tree/treeModels';
 import type { TreeRow } from '../../src/core/tree/treeRow';
 import { startSimCluster, type SimCluster } from '../../src/sim/startSimCluster';
+import { until } from '../until';
 
 const DEMO = resolve(__dirname, '../../demo/snapshot');
 const POD = { namespace: 'shop', name: 'frontend-5bbc558bcd-vkbwc' };
@@ -27,16 +28,6 @@ function expandAll(controller: TreeController, parent?: TreeRow, out: TreeRow[] 
     if (row.children) expandAll(controller, row, out);
   }
   return out;
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('trees on a live session without AWS credentials', () => {
