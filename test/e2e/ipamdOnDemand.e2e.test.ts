@@ -2,12 +2,12 @@
  * ipamd read per node on demand, in a real VS Code on the demo cluster with the threshold set below
  * its 7 nodes (`cniLens.ipamd.readAllUpTo: 2`): the Nodes view says no node was read; expanding a
  * node reads it (its ENIs then say "from EC2 + ipamd"); "CNI Lens: Read ipamd of every node" reads
- * the rest.
+ * the rest. Opening a pod's path diagram reads the pod's node.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCi, missingForE2e } from './harness/e2eEnvironment';
 import { launchVscode, type VscodeSession } from './harness/launchVscode';
-import { expandRow, openView, outputChannelText, resizeSideBar, runCommand, screenshot, waitForTreeRows } from './harness/workbench';
+import { expandRow, openView, outputChannelText, pickQuickItem, resizeSideBar, runCommand, screenshot, waitForTreeRows } from './harness/workbench';
 
 const missing = missingForE2e();
 if (missing.length > 0 && !isCi) process.stderr.write(`[e2e] SKIPPED ipamd on demand: missing ${missing.join('; ')}\n`);
@@ -39,12 +39,21 @@ describe.skipIf(missing.length > 0 && !isCi)('ipamd per node on demand (demo clu
     await screenshot(page, 'view-nodes-ipamd-on-demand.png');
   });
 
-  it('"Read ipamd of every node" reads the other six', async () => {
+  it('the path diagram of a pod reads its node (cart runs on another node than the one expanded)', async () => {
+    const page = session.page;
+    await runCommand(page, 'CNI Lens: Show Path Diagram');
+    await page.locator('.quick-input-widget input').fill('cart');
+    await pickQuickItem(page, /^cart-/);
+    await waitForTreeRows(page, 'Nodes', (r) => r.some((x) => x.label === 'ipamd: 2 of 7 nodes read'), 60_000);
+    await runCommand(page, 'View: Close All Editors');
+  });
+
+  it('"Read ipamd of every node" reads the other five', async () => {
     const page = session.page;
     await runCommand(page, 'CNI Lens: Read ipamd of every node');
     await waitForTreeRows(page, 'Nodes', (r) => !r.some((x) => x.label.startsWith('ipamd: ')), 60_000);
-    const log = await outputChannelText(page, 'CNI Lens', { contains: /ipamd of 6 of 6 nodes read in/ });
-    expect(log).toContain('reading ipamd of 6 of 7 nodes');
+    const log = await outputChannelText(page, 'CNI Lens', { contains: /ipamd of 5 of 5 nodes read in/ });
+    expect(log).toContain('reading ipamd of 5 of 7 nodes');
     await screenshot(page, 'view-nodes-ipamd-all-read.png');
   });
 });

@@ -383,7 +383,7 @@ describe('cni-lens --ipamd', () => {
     expect(JSON.stringify(none.summary)).toContain('turned off');
   }, 60_000);
 
-  it('trace reads the nodes of both ends; bad values are named', async () => {
+  it('trace reads the nodes of both ends, a diagram its pod\'s node (and the other end\'s with --to); bad values are named', async () => {
     const pods = [...whole.store.list('pod')].filter((p) => !p.hostNetwork && p.ip && p.nodeName).sort((a, b) => a.name.localeCompare(b.name));
     const from = pods[0]!;
     const to = pods.find((p) => p.nodeName !== from.nodeName)!;
@@ -392,6 +392,15 @@ describe('cni-lens --ipamd', () => {
     expect(run.code).toBe(0);
     expect(forwards() - before).toBe(2);
     expect(run.out).not.toContain('ipamd of node');
+    // a diagram reads its pod's node; with --to, the other end's node too
+    const svg = join(mkdtempSync(join(tmpdir(), 'cni-lens-diagram-')), 'd.svg');
+    const overview = await runCliCaptured(['diagram', '--kubeconfig', kubeconfigPath, '--ipamd-all-up-to', '2', '--pod', `${from.namespace}/${from.name}`, '--out', svg]);
+    expect(overview.code).toBe(0);
+    expect(forwards() - before).toBe(3);
+    const path = await runCliCaptured(['diagram', '--kubeconfig', kubeconfigPath, '--ipamd-all-up-to', '2', '--pod', `${from.namespace}/${from.name}`, '--to', `${to.namespace}/${to.name}`, '--port', '80', '--out', svg]);
+    expect(path.code).toBe(0);
+    expect(forwards() - before).toBe(5);
+    expect(path.err).not.toContain('could not be read');
     const bad = await runCliCaptured(['summary', '--kubeconfig', kubeconfigPath, '--ipamd', 'some']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--ipamd must be all, auto or none, got "some"');

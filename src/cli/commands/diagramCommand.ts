@@ -24,6 +24,7 @@ import { layoutDiagram } from '../../../webview/render/layoutDiagram';
 import { standaloneSvg } from '../../../webview/render/standaloneSvg';
 import { UsageError, optionalInt, requireString, type CliCommand, type CliIo } from '../cliCommand';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, checkClusterArgs, withClusterInput } from '../clusterInput';
+import { traceReadingIpamd, type IpamdReader } from '../../core/sources/ipamdOnDemand';
 
 const PROTOCOLS: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -97,10 +98,10 @@ export const diagramCommand: CliCommand = {
     }
 
     const request = { podNamespace: podSpec.namespace, podName: podSpec.name, to, port, protocol, engine: engineChoice as PolicyEngineKind | undefined, out };
-    return withClusterInput(values, io, signal, async ({ store, label, snapshotRoot, hubbleLines, kubeConfig }) => {
+    return withClusterInput(values, io, signal, async ({ store, label, snapshotRoot, hubbleLines, kubeConfig, ipamd }) => {
       const flows = values.flows === true ? (kubeConfig ? relayFlows(kubeConfig) : snapshotFlows(hubbleLines ?? [])) : undefined;
       try {
-        return await drawDiagram(store, request, io, label, snapshotRoot, flows, signal);
+        return await drawDiagram(store, request, io, label, snapshotRoot, flows, signal, ipamd);
       } finally {
         await flows?.close();
       }
@@ -123,10 +124,16 @@ interface DiagramRequest {
   out: string;
 }
 
-async function drawDiagram(store: ClusterStore, r: DiagramRequest, io: CliIo, sourceLabel: string, snapshotRoot?: string, flows?: SessionFlows, signal?: AbortSignal): Promise<number> {
+async function drawDiagram(store: ClusterStore, r: DiagramRequest, io: CliIo, sourceLabel: string, snapshotRoot?: string, flows?: SessionFlows, signal?: AbortSignal, ipamd?: IpamdReader): Promise<number> {
   const found = findPod(store, r.podNamespace, r.podName);
   if (!found) return badArgument(io, 'pod', `pod ${r.podNamespace}/${r.podName} not found (no pod and no workload of that name in namespace ${r.podNamespace})`);
   if (found.note) io.err(`note: ${found.note}\n`);
+  // a large cluster's ipamd is read per node: the pod's node first (a trace with --to reads its other end too)
+  const node = found.pod.nodeName;
+  if (ipamd && node && !ipamd.stateOf(node)) {
+    const state = (await ipamd.read([node], signal ? { signal } : {})).get(node);
+    if (state?.state === 'failed') io.err(`note: ipamd of node ${node} could not be read (${state.error.message}): which pod holds each IP of its ENIs, and cooling IPs, come from the pod list only\n`);
+  }
   const podKey = `${found.pod.namespace}/${found.pod.name}`;
   const { engine } = choosePolicyEngine(store, r.engine);
   const policy = new PolicyEngine(store, { engine, ...(snapshotRoot ? { ruleLocator: fileRuleLocator(snapshotRoot) } : {}) });
@@ -137,7 +144,7 @@ async function drawDiagram(store: ClusterStore, r: DiagramRequest, io: CliIo, so
     if (r.to === undefined) graph = podOverviewGraph(store, podKey, { policyEvaluator });
     else {
       const request: TraceRequest = { from: podKey, to: r.to, ...(r.port !== undefined ? { port: r.port } : {}), ...(r.protocol ? { protocol: r.protocol } : {}) };
-      const result = traceDatapath(store, request, { policyEvaluator });
+      const result = await traceReadingIpamd(() => traceDatapath(store, request, { policyEvaluator }), ipamd, signal ? { signal } : {});
       graph = result.ok ? pathGraph(result.trace, { store }) : result.error;
     }
     if (!('message' in graph) && flows) {

@@ -157,6 +157,19 @@ export class DiagramPanel implements vscode.Disposable {
     }, REDRAW_DEBOUNCE_MS);
   }
 
+  /**
+   * A large cluster's ipamd is read per node: the diagram's pod's node is read when it never was
+   * (its ENIs then change in the store, which redraws the diagram). A failed read is not repeated here.
+   */
+  private readIpamdOf(session: ClusterSession, node: string | undefined): void {
+    const ipamd = session.ipamd;
+    if (!node || ipamd?.mode !== 'on-demand' || ipamd.stateOf(node)) return;
+    void ipamd.read([node]).then((states) => {
+      const state = states.get(node);
+      if (state?.state === 'failed') this.services.log.warn(`diagram of ${this.podKey}: ipamd of node ${node} could not be read: ${state.error.message}`);
+    });
+  }
+
   /** Recomputes the diagram; keeps the last one, with a notice, when the pod is gone. */
   private rebuild(): void {
     const session = this.services.connections.current;
@@ -169,6 +182,7 @@ export class DiagramPanel implements vscode.Disposable {
     const built = buildDiagramState(session.store, this.podKey, this.selected, (request) => runtime().traceWithPolicy(session, request), this.traced);
     const ms = performance.now() - started;
     if (ms > 50) this.services.log.warn(`diagram of ${this.podKey} took ${Math.round(ms)} ms`);
+    if (!('error' in built)) this.readIpamdOf(session, built.watch.node);
     if ('error' in built) {
       if (built.error !== this.lastError) this.services.log.warn(`diagram of ${this.podKey}: ${built.error}`);
       this.lastError = session.state.phase === 'connecting' ? `Loading ${session.describe()}…` : built.error;
