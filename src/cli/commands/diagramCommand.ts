@@ -24,7 +24,7 @@ import { layoutDiagram } from '../../../webview/render/layoutDiagram';
 import { standaloneSvg } from '../../../webview/render/standaloneSvg';
 import { UsageError, optionalInt, requireString, type CliCommand, type CliIo } from '../cliCommand';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, checkClusterArgs, withClusterInput } from '../clusterInput';
-import { traceReadingIpamd, type IpamdReader } from '../../core/sources/ipamdOnDemand';
+import { ipamdNotReadNote, traceReadingIpamd, type IpamdReader } from '../../core/sources/ipamdOnDemand';
 
 const PROTOCOLS: readonly L4Protocol[] = ['TCP', 'UDP', 'SCTP'];
 
@@ -132,7 +132,7 @@ async function drawDiagram(store: ClusterStore, r: DiagramRequest, io: CliIo, so
   const node = found.pod.nodeName;
   if (ipamd && node && !ipamd.stateOf(node)) {
     const state = (await ipamd.read([node], signal ? { signal } : {})).get(node);
-    if (state?.state === 'failed') io.err(`note: ipamd of node ${node} could not be read (${state.error.message}): which pod holds each IP of its ENIs, and cooling IPs, come from the pod list only\n`);
+    if (state?.state === 'failed') io.err(`note: ${ipamdNotReadNote(node, `could not be read (${state.error.message})`)}\n`);
   }
   const podKey = `${found.pod.namespace}/${found.pod.name}`;
   const { engine } = choosePolicyEngine(store, r.engine);

@@ -13,9 +13,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { EniInfo, SourceStatus } from '../model';
 import type { TraceResult } from '../analysis/datapath/datapathTypes';
-import { projectIpamdEnis } from '../project/projectIpamd';
 import type { ClusterStore } from '../store/clusterStore';
-import { awsNodePodOn, readIpamd, type IpamdErrorKind, type IpamdNodeResult, type PodRef } from './ipamdSource';
+import { awsNodePodOn, projectIpamdNodeResult, readIpamd, type IpamdErrorKind, type IpamdNodeResult, type PodRef } from './ipamdSource';
 import { mergeEnis } from './mergeEnis';
 
 /** Nodes a cluster may have for ipamd of every node to be read at connect (above: per node, on demand). */
@@ -231,7 +230,7 @@ export class IpamdReader {
 
   private stateFromResult(r: IpamdNodeResult, now: Date): IpamdNodeState {
     if (!r.ok) return { state: 'failed', at: now.getTime(), error: r.error, retryable: RETRYABLE.has(r.error.kind) };
-    const projected = projectIpamdEnis(r.enis, r.nodeName, { source: 'ipamd', detail: `/v1/enis through port-forward to ${r.pod.namespace}/${r.pod.name}` }, { now });
+    const projected = projectIpamdNodeResult(r, now);
     return { state: 'ok', at: now.getTime(), pod: r.pod, enis: projected.enis, ...(r.envSettings ? { envSettings: r.envSettings } : {}), problems: projected.problems };
   }
 
@@ -295,6 +294,11 @@ function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promi
   });
 }
 
+/** What a trace or diagram says of a node whose ipamd it relied on and did not get (`why`: "could not be read (…)"). */
+export function ipamdNotReadNote(node: string, why: string): string {
+  return `ipamd of node ${node} ${why}: which pod holds each IP of its ENIs, and cooling IPs, come from the pod list only`;
+}
+
 /** The nodes a trace relies on: where its source and its destination run. */
 export function traceNodes(result: TraceResult): string[] {
   if (!result.ok) return [];
@@ -325,9 +329,9 @@ export async function traceReadingIpamd(
   for (const node of nodes) {
     const state = states.get(node);
     if (state?.state === 'failed') {
-      result.trace.notes.push(`ipamd of node ${node} could not be read (${state.error.message}): which pod holds each IP of its ENIs, and cooling IPs, come from the pod list only`);
+      result.trace.notes.push(ipamdNotReadNote(node, `could not be read (${state.error.message})`));
     } else if (!state || state.state === 'reading') {
-      result.trace.notes.push(`ipamd of node ${node} was not read${timeout.aborted ? ` within ${Math.round(waitMs / 1000)} s` : ''}: which pod holds each IP of its ENIs, and cooling IPs, come from the pod list only`);
+      result.trace.notes.push(ipamdNotReadNote(node, `was not read${timeout.aborted ? ` within ${Math.round(waitMs / 1000)} s` : ''}`));
     }
   }
   return result;

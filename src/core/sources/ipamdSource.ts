@@ -134,16 +134,26 @@ export async function readIpamdEnis(
       problems.push(r.error.message);
       continue;
     }
-    const projected = projectIpamdEnis(
-      r.enis,
-      r.nodeName,
-      { source: 'ipamd', detail: `/v1/enis through port-forward to ${r.pod.namespace}/${r.pod.name}` },
-      { now: opts.now ?? new Date() },
-    );
+    const projected = projectIpamdNodeResult(r, opts.now ?? new Date());
     enis.push(...projected.enis);
     problems.push(...projected.problems);
   }
   return { results, enis, problems };
+}
+
+const projections = new WeakMap<IpamdNodeResult, ReturnType<typeof projectIpamdEnis>>();
+
+/**
+ * A node's `/v1/enis` as `EniInfo`s (as of `now`), projected once per result: the connect read
+ * and the session's per-node reader take the same results.
+ */
+export function projectIpamdNodeResult(r: Extract<IpamdNodeResult, { ok: true }>, now: Date): ReturnType<typeof projectIpamdEnis> {
+  let projected = projections.get(r);
+  if (!projected) {
+    projected = projectIpamdEnis(r.enis, r.nodeName, { source: 'ipamd', detail: `/v1/enis through port-forward to ${r.pod.namespace}/${r.pod.name}` }, { now });
+    projections.set(r, projected);
+  }
+  return projected;
 }
 
 async function readNode(kc: KubeConfig, target: IpamdNodeTarget, opts: ReadIpamdOptions): Promise<IpamdNodeResult> {

@@ -30,8 +30,8 @@ export function ipamdStateRow(ctx: IpamdRowContext | undefined, nodeName: string
   if (!ipamd || ipamd.mode !== 'on-demand') return undefined;
   const before = ipamd.stateOf(nodeName);
   const stale = before?.state === 'failed' && before.retryable && Date.now() - before.at >= IPAMD_RETRY_AFTER_MS;
-  if (!before || stale) void ipamd.read([nodeName]).then(() => ctx.refreshRow?.(rowId));
-  else if (before.state === 'reading') void ipamd.read([nodeName]).then(() => ctx.refreshRow?.(rowId));
+  // not read yet, failed a while ago, or being read (for someone else): refresh the row when it ends
+  if (!before || stale || before.state === 'reading') void ipamd.read([nodeName]).then(() => ctx.refreshRow?.(rowId));
   const state = ipamd.stateOf(nodeName);
   const id = `${rowId}/ipamd`;
   if (state?.state === 'reading') {

@@ -135,23 +135,24 @@ export class TreeController {
         workMs += performance.now() - started;
       }
     };
-    const finish = (match: FilterMatch): void => {
+    /** Takes `match` as the answer; the answer it replaces. */
+    const settle = (match: FilterMatch): FilterMatch | undefined => {
       const before = this.filterMatch;
       this.filterMatch = match;
       this.filterRunning = undefined;
       // under churn a search costs at most a sixth of the host's time
       this.filterNotBefore = performance.now() + 5 * workMs;
+      return before;
+    };
+    // answered at once: the caller's refresh shows it
+    const done = first ? step(this.options.filterFirstMs ?? 20) : undefined;
+    if (done) return void settle(done);
+    const finish = (match: FilterMatch): void => {
+      const before = settle(match);
       // a first answer replaces "Filtering…"; a later one refreshes only when other rows show
       if (!first && before && sameSet(before.visible, match.visible) && sameSet(before.matched, match.matched)) return;
       this.fire(undefined);
     };
-    const done = first ? step(this.options.filterFirstMs ?? 20) : undefined;
-    if (done) {
-      this.filterMatch = done;
-      this.filterRunning = undefined;
-      this.filterNotBefore = performance.now() + 5 * workMs;
-      return;
-    }
     this.filterRunning = (async () => {
       for (;;) {
         await new WorkSlices().pause();

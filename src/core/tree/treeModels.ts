@@ -36,7 +36,7 @@ export type TreeViewName = 'cluster' | 'nodes' | 'enis' | 'podIps' | 'endpoints'
 export const TREE_MODELS: Readonly<Record<TreeViewName, TreeModel>> = {
   cluster: { sourcesShown: [], roots: clusterRows, affected: clusterRowsAffected, showsDisconnectedMessage: false, minRefreshIntervalMs: 1000 },
   nodes: { sourcesShown: ['kubernetes nodes', 'kubernetes pods', 'ec2', 'ipamd'], roots: (i) => nodeRows(i.store, i.refreshRow, i.ipamd), affected: nodesAffected, pathTo: nodePath, showsDisconnectedMessage: true },
-  enis: { sourcesShown: ['ec2', 'ipamd'], roots: (i) => subnetRows(i.store, { ...(i.ipamd ? { ipamd: i.ipamd } : {}), ...(i.refreshRow ? { refreshRow: i.refreshRow } : {}) }), affected: enisAffected, showsDisconnectedMessage: true },
+  enis: { sourcesShown: ['ec2', 'ipamd'], roots: (i) => subnetRows(i.store, i), affected: enisAffected, showsDisconnectedMessage: true },
   podIps: { sourcesShown: ['kubernetes pods', 'kubernetes namespaces'], roots: (i) => podNamespaceRows(i.store), affected: podIpsAffected, pathTo: podPath, showsDisconnectedMessage: true },
   endpoints: { sourcesShown: ['kubernetes ciliumendpoints', 'kubernetes ciliumidentities'], roots: (i) => endpointRows(i.store, i.sources, i.refreshRow), affected: endpointsAffected, pathTo: endpointPath, showsDisconnectedMessage: true },
 };
