@@ -79,8 +79,8 @@ function comparePlain(a: string, b: string): number {
 
 /**
  * Sorts `items` in place by name, in `compareNames`' order. When every name is made of lowercase
- * letters, digits, `-`, `.` and `/` (Kubernetes names), plain comparison gives that order several
- * times faster: a namespace of 15,000 pods sorts in a few milliseconds instead of ~45.
+ * letters, digits, `-`, `.` and `/` (Kubernetes names), plain comparison gives that order about
+ * twice as fast: a namespace of 15,000 pods sorts in 8–10 ms instead of 19–20.
  */
 export function sortByName<T>(items: T[], nameOf: (item: T) => string): T[] {
   let plain = true;
